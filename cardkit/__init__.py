@@ -1,0 +1,3 @@
+"""cardkit: MTEB results in, validated Hugging Face model cards out."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""Allows ``python -m cardkit``."""
+
+from cardkit.cli import main
+
+raise SystemExit(main())

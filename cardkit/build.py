@@ -1,0 +1,280 @@
+"""`cardkit build`: results in, card out. Everything the command does is callable from Python.
+
+A new card gets the reference front matter and the whole rendered body. An existing card keeps
+every byte but the managed keys (``model-index``, ``tags``) and the insides of its generated
+regions; a card without regions keeps its body unless ``body`` asks for the regions to be added.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cardkit.atomic import write_bytes_atomic, write_text_atomic
+from cardkit.card import new_card_text, update_card_text
+from cardkit.catalog import Catalog, load_catalog
+from cardkit.config import ProjectConfig
+from cardkit.errors import CardkitError
+from cardkit.frontmatter import CardText
+from cardkit.metrics import MetricsChoice
+from cardkit.model import ModelResults
+from cardkit.readers import read_results
+from cardkit.readers.card import read_card_text
+from cardkit.summary import BenchmarkSummary, relevant_benchmarks, summarize
+from cardkit.writers.model_index import model_index
+
+log = logging.getLogger("cardkit")
+
+ASSETS_DIR = "assets"
+
+
+@dataclass
+class BuildRequest:
+    results: list[Path]
+    output: Path = Path("README.md")
+    model_name: str | None = None
+    revision: str | None = None
+    metrics: MetricsChoice = "default"
+    extra_tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The card body and its extras; see docs/readme/card.md.
+    config: ProjectConfig | None = None
+    template: Path | None = None
+    chart: bool = False
+    # None: update the regions an existing card has; True: also add the missing ones;
+    # False: leave an existing card's body alone.
+    body: bool | None = None
+    replace_sections: dict[str, str] = field(default_factory=dict)
+    benchmarks: list[str] | None = None
+    build_command: str | None = None
+
+
+@dataclass
+class BuiltCard:
+    path: Path
+    model_name: str
+    text: str
+    old_text: str | None
+    tasks: int
+    entries: int
+    # Extra files the card links to (the chart PNGs): path -> bytes, and those that differ.
+    assets: dict[Path, bytes] = field(default_factory=dict)
+    changed_assets: list[Path] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.old_text
+
+
+def card_catalog(extra_tasks: dict[str, dict[str, Any]] | None = None) -> Catalog:
+    catalog = load_catalog()
+    return catalog.with_tasks(extra_tasks) if extra_tasks else catalog
+
+
+def display_name(model: ModelResults, requested: str | None) -> str:
+    return requested or model.model_name or "model"
+
+
+def _summaries(
+    model: ModelResults, catalog: Catalog, request: BuildRequest
+) -> list[BenchmarkSummary]:
+    names = request.benchmarks
+    if names is None:
+        names = relevant_benchmarks(model, catalog)
+    where = request.config.path if request.config and request.config.benchmarks else None
+    summaries = []
+    for name in names:
+        try:
+            summaries.append(summarize(model, catalog, name))
+        except CardkitError as exc:
+            raise CardkitError(exc.message, exc.path or where, exc.where) from None
+    return summaries
+
+
+def _card_info(model: ModelResults, name: str, request: BuildRequest):
+    from cardkit.render import CardInfo
+
+    config = request.config or ProjectConfig()
+    model_id = config.model_id or (model.model_name if model.model_name else name)
+    return CardInfo(
+        name=name,
+        model_id=model_id,
+        description=config.description,
+        license=config.license,
+        language=config.language,
+        tags=list(config.tags),
+        base_model=config.base_model,
+        prompts=dict(config.prompts),
+        citation=config.citation,
+        build_command=request.build_command or default_build_command(request),
+    )
+
+
+def default_build_command(request: BuildRequest) -> str:
+    """The command a reader runs after `mteb run` to rebuild this card (no local paths)."""
+    config = request.config
+    if config is not None and config.path is not None:
+        if config.path.name == "cardkit.yaml":
+            return "cardkit build"
+        return f"cardkit build --config {config.path.name}"
+    command = f"cardkit build results -o {request.output.name}"
+    if request.model_name:
+        command += f' --model-name "{request.model_name}"'
+    if request.metrics != "default":
+        command += f" --metrics {request.metrics}"
+    if request.chart:
+        command += " --chart"
+    return command
+
+
+def _charts(
+    summaries: list[BenchmarkSummary], name: str, output: Path
+) -> tuple[dict[str, str], dict[Path, bytes]]:
+    from cardkit.chart import summary_chart
+
+    links: dict[str, str] = {}
+    files: dict[Path, bytes] = {}
+    for summary in summaries:
+        if summary.present == 0:
+            continue
+        chart = summary_chart(summary, name)
+        links[summary.benchmark.name] = f"{ASSETS_DIR}/{chart.filename}"
+        files[output.parent / ASSETS_DIR / chart.filename] = chart.png
+    return links, files
+
+
+def _needs_body(old_text: str | None, body: bool | None, output: Path) -> bool:
+    """Render the body for a new card, when asked, or when the old card has regions."""
+    from cardkit.frontmatter import split_card
+    from cardkit.regions import find_regions
+
+    if old_text is None or body is True:
+        return True
+    if body is False:
+        return False
+    card = split_card(old_text, output)
+    offset = (card.head + card.yaml_text + card.tail_fence).count("\n")
+    return bool(find_regions(card.body, output, offset))
+
+
+def render_model_card(
+    model: ModelResults,
+    catalog: Catalog,
+    name: str,
+    output: Path,
+    metrics: MetricsChoice,
+    request: BuildRequest | None = None,
+) -> BuiltCard:
+    """The card text for one model at ``output``; an existing card is updated, not replaced."""
+    from cardkit.regions import region_insides, update_body
+    from cardkit.render import card_context, render_template
+
+    request = request or BuildRequest(results=[], output=output, metrics=metrics)
+    index = model_index(model, catalog, name, metrics)
+    entries = len(index[0]["results"])
+    old_text = read_card_text(output) if output.is_file() else None
+    config = request.config or ProjectConfig()
+    info = _card_info(model, name, request)
+    body_wanted = request.body
+    needs_body = _needs_body(old_text, body_wanted, output)
+    rendered: str | None = None
+    assets: dict[Path, bytes] = {}
+    if needs_body:
+        summaries = _summaries(model, catalog, request)
+        links: dict[str, str] = {}
+        if request.chart:
+            links, assets = _charts(summaries, name, output)
+        context = card_context(model, catalog, info, summaries, index, links)
+        rendered = render_template(context, request.template)
+    if old_text is None:
+        assert rendered is not None
+        text = new_card_text(index, rendered, config.card_front_matter(), config.tags)
+    else:
+        body = None
+        if rendered is not None:
+            generated = region_insides(rendered, request.template or "template")
+
+            def body(card: CardText) -> str:
+                line_offset = (card.head + card.yaml_text + card.tail_fence).count("\n")
+                return update_body(
+                    card.body,
+                    generated,
+                    newline=card.newline,
+                    add_missing=bool(body_wanted),
+                    replace_sections=request.replace_sections,
+                    path=output,
+                    line_offset=line_offset,
+                )
+
+        text = update_card_text(
+            old_text,
+            index,
+            output,
+            tags=config.tags,
+            missing_keys=config.card_front_matter(),
+            body=body,
+        )
+        if rendered is not None and not assets_linked(text, assets):
+            assets = {}
+    changed_assets = [p for p, data in assets.items() if _read_bytes(p) != data]
+    return BuiltCard(
+        output, name, text, old_text, len(model.tasks), entries, assets, changed_assets
+    )
+
+
+def assets_linked(text: str, assets: dict[Path, bytes]) -> bool:
+    """Whether the card shows its charts (an old card kept as it is does not)."""
+    return any(f"{ASSETS_DIR}/{p.name}" in text for p in assets)
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _output_for(models: list[ModelResults], output: Path) -> list[Path]:
+    if len(models) == 1:
+        return [output]
+    if output.is_dir() or str(output).endswith(("/", "\\")):
+        return [output / (m.model_name or "model").replace("/", "__") / "README.md" for m in models]
+    names = ", ".join(sorted(str(m.model_name) for m in models))
+    raise CardkitError(
+        f"the results hold several models ({names}): build one at a time, or give -o a folder "
+        "to write one card per model"
+    )
+
+
+def plan_build(request: BuildRequest) -> list[BuiltCard]:
+    """Compute every card the request would write, writing nothing."""
+    if not request.results:
+        raise CardkitError(
+            "give the result files or folders to build from (or 'results:' in cardkit.yaml)"
+        )
+    catalog = card_catalog(request.extra_tasks)
+    models = read_results(request.results, catalog, request.revision)
+    outputs = _output_for(models, request.output)
+    return [
+        render_model_card(
+            model, catalog, display_name(model, request.model_name), out, request.metrics, request
+        )
+        for model, out in zip(models, outputs)
+    ]
+
+
+def write_cards(cards: list[BuiltCard]) -> None:
+    """Charts first, then the card that links them; each file atomically, its mode kept."""
+    for card in cards:
+        for path in card.changed_assets:
+            write_bytes_atomic(path, card.assets[path])
+        if card.changed:
+            write_text_atomic(card.path, card.text)
+
+
+def build(request: BuildRequest) -> list[BuiltCard]:
+    """Plan every card first so that an error in any input leaves every file untouched."""
+    cards = plan_build(request)
+    write_cards(cards)
+    return cards

@@ -1,0 +1,79 @@
+"""The `cardkit` command line: a thin layer that parses options and calls library functions."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from cardkit import __version__
+from cardkit.errors import CardkitError
+
+# Each name is a module under cardkit.commands exposing `register(subparsers)`.
+COMMANDS: tuple[str, ...] = ("build", "check", "validate", "export", "run", "push")
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            return f"{record.levelname.lower()}: {message}"
+        return message
+
+
+def _setup_logging(quiet: bool) -> None:
+    logger = logging.getLogger("cardkit")
+    logger.handlers.clear()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cardkit",
+        description="Turn MTEB results into validated Hugging Face model cards.",
+    )
+    parser.add_argument("--version", action="version", version=f"cardkit {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print warnings and errors only")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        if importlib.util.find_spec(f"cardkit.commands.{name}") is None:
+            continue  # TEMPORARY while commands are being written
+        importlib.import_module(f"cardkit.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.quiet)
+    try:
+        return int(args.handler(args) or 0)
+    except CardkitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug in cardkit: one line, the traceback only on request
+        if os.environ.get("CARDKIT_DEBUG"):
+            raise
+        print(
+            f"error: internal error: {type(exc).__name__}: {exc} "
+            "(set CARDKIT_DEBUG=1 to see the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One module per CLI command; each adds its parser and calls into the library."""

@@ -1,0 +1,181 @@
+"""`cardkit build`: write or update the card from result files (and ./cardkit.yaml)."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from cardkit.build import BuildRequest, BuiltCard, build, plan_build
+from cardkit.config import ProjectConfig, find_config, pick
+from cardkit.errors import CardkitError
+from cardkit.metrics import METRICS_CHOICES
+from cardkit.writers.eval_results import plan_for_build, report, write_files
+
+
+def add_build_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `build` and `check` (which must compute the same card).
+
+    Defaults are None so that a value from cardkit.yaml is used unless the option is given.
+    """
+    parser.add_argument(
+        "results",
+        nargs="*",
+        type=Path,
+        metavar="RESULTS",
+        help="result files or folders, or a card whose model-index to read "
+        "(default: 'results:' of cardkit.yaml)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="the card to write or update (default: README.md)",
+    )
+    parser.add_argument(
+        "--model-name", help="the model-index name and title (default: from the results)"
+    )
+    parser.add_argument("--revision", help="which model revision to use when there are several")
+    parser.add_argument(
+        "--metrics",
+        choices=METRICS_CHOICES,
+        default=None,
+        help="default: every score but diagnostics; main: main score only; "
+        "all: every numeric value",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="project config (default: ./cardkit.yaml when it exists)",
+    )
+    parser.add_argument("--no-config", action="store_true", help="ignore ./cardkit.yaml")
+    parser.add_argument(
+        "--template",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="your own Jinja2 template for the card body",
+    )
+    parser.add_argument(
+        "--chart",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write a bar chart per benchmark under assets/ and show it",
+    )
+    parser.add_argument(
+        "--body",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="--body: add the generated sections to an existing card that lacks "
+        "them; --no-body: leave an existing card's body alone (default: update "
+        "the generated sections an existing card already has)",
+    )
+    parser.add_argument(
+        "--replace-section",
+        action="append",
+        default=None,
+        metavar="NAME=HEADING",
+        help="put the generated section NAME (evaluation, usage, reproduce, "
+        "license, citation) in place of the card's section titled HEADING; "
+        "implies --body",
+    )
+    parser.add_argument(
+        "--benchmark",
+        action="append",
+        default=None,
+        dest="benchmarks",
+        metavar="NAME",
+        help="benchmark to summarise (repeatable; default: "
+        "every benchmark with a task in the results)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("build", help="write or update a model card from MTEB results")
+    add_build_options(parser)
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="print a unified diff of what would change, and write nothing",
+    )
+    parser.add_argument(
+        "--eval-results",
+        action="store_true",
+        help="also write the Hub's .eval_results/<Task>.yaml beside the card",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _replace_sections(values: list[str] | None) -> dict[str, str] | None:
+    if values is None:
+        return None
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, heading = value.partition("=")
+        if not sep:  # `--replace-section Evaluation`: the section named like the region
+            name, heading = value.strip().lower(), value
+        if not name.strip() or not heading.strip():
+            raise CardkitError(f"--replace-section wants NAME=HEADING, got {value!r}")
+        out[name.strip()] = heading.strip()
+    return out
+
+
+def request_from_args(args: argparse.Namespace) -> BuildRequest:
+    """The build request: command-line options win over cardkit.yaml, which wins over defaults."""
+    config = find_config(getattr(args, "config", None), not getattr(args, "no_config", False))
+    conf = config or ProjectConfig()
+    replace = _replace_sections(getattr(args, "replace_section", None))
+    replace_sections = replace if replace is not None else dict(conf.replace_sections)
+    body = pick(getattr(args, "body", None), conf.body)
+    if replace and body is None:
+        body = True
+    output = pick(args.output, conf.output, Path("README.md"))
+    return BuildRequest(
+        results=list(args.results) or list(conf.results),
+        output=output,
+        model_name=pick(args.model_name, conf.name),
+        revision=pick(args.revision, conf.revision),
+        metrics=pick(args.metrics, conf.metrics, "default"),
+        extra_tasks=dict(conf.tasks),
+        config=config,
+        template=pick(getattr(args, "template", None), conf.template),
+        chart=bool(pick(getattr(args, "chart", None), conf.chart, False)),
+        body=body,
+        replace_sections=replace_sections,
+        benchmarks=pick(getattr(args, "benchmarks", None), conf.benchmarks),
+    )
+
+
+def card_diff(card: BuiltCard) -> str:
+    """A unified diff of the card file, old to new."""
+    old = (card.old_text or "").splitlines(keepends=True)
+    new = card.text.splitlines(keepends=True)
+    source = f"a/{card.path}" if card.old_text is not None else "/dev/null"
+    lines = difflib.unified_diff(old, new, source, f"b/{card.path}")
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    request = request_from_args(args)
+    if getattr(args, "diff", False):
+        for card in plan_build(request):
+            sys.stdout.write(card_diff(card))
+            for path in card.changed_assets:
+                print(f"Binary file {path} would be written")
+        return 0
+    eval_results = plan_for_build(request) if getattr(args, "eval_results", False) else []
+    for card in build(request):
+        for path in card.changed_assets:
+            print(f"wrote {path}")
+        state = "wrote" if card.changed else "unchanged"
+        print(f"{state} {card.path}: {card.model_name}, {card.tasks} tasks, {card.entries} entries")
+    write_files(eval_results)
+    for line in report(eval_results):
+        print(line)
+    return 0

@@ -1,0 +1,23 @@
+"""The one exception type the CLI turns into a clean message and exit status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CardkitError(Exception):
+    """A problem with the user's input, reported as one line naming the file and the place."""
+
+    def __init__(self, message: str, path: str | Path | None = None, where: str | None = None):
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.where = where
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        prefix = ""
+        if self.path:
+            prefix = f"{self.path}: " if not self.where else f"{self.path}: {self.where}: "
+        elif self.where:
+            prefix = f"{self.where}: "
+        return prefix + self.message

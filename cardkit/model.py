@@ -1,0 +1,50 @@
+"""The one results model every reader produces and every writer consumes.
+
+Scores are kept on mteb's own 0 to 1 scale; writers that need percentages multiply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class SubsetScores:
+    """The scores of one (split, subset) of a task, metric names flattened, in file order."""
+
+    split: str
+    subset: str
+    metrics: dict[str, float]
+    main_score: float | None = None
+    languages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TaskResult:
+    """One task's results, whatever file version they came from."""
+
+    task_name: str
+    scores: list[SubsetScores]
+    dataset_revision: str | None = None
+    mteb_version: str | None = None
+    evaluation_time: float | None = None
+    date: str | None = None
+    source: Path | None = None
+    # Names of metrics dropped because their value was NaN or infinite (reported as a warning).
+    dropped_metrics: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ModelResults:
+    """All task results of one model revision."""
+
+    model_name: str | None
+    revision: str | None
+    tasks: dict[str, TaskResult] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+    source: Path | None = None
+
+    def sorted_tasks(self) -> list[TaskResult]:
+        """Tasks in ASCII order of name, the order of the reference cards."""
+        return [self.tasks[name] for name in sorted(self.tasks)]

@@ -1,0 +1,82 @@
+"""Publishing: check the card and its `.eval_results`, then push them to the Hub in one commit."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cardkit.errors import CardkitError
+from cardkit.publish.checks import push_findings
+from cardkit.publish.files import CARD, UploadFile, collect_files
+from cardkit.publish.hub import HubTarget, PushResult, push_files, remote_card
+
+__all__ = [
+    "DryRun",
+    "HubTarget",
+    "PushResult",
+    "card_diff",
+    "checked_files",
+    "dry_run",
+    "push",
+]
+
+
+class InvalidFiles(CardkitError):
+    """The files to push did not pass the checks; ``findings`` holds one line each."""
+
+    def __init__(self, findings: list[str]):
+        self.findings = findings
+        noun = "problem" if len(findings) == 1 else "problems"
+        super().__init__(f"refusing to push: {len(findings)} {noun} (see above)")
+
+
+@dataclass
+class DryRun:
+    head: str
+    diff: str
+    files: list[str]
+
+
+def checked_files(folder: Path) -> list[UploadFile]:
+    """The files a push of ``folder`` uploads, after checking every one of them."""
+    files = collect_files(folder)
+    findings = push_findings(files)
+    if findings:
+        raise InvalidFiles(findings)
+    return files
+
+
+def default_message(files: list[UploadFile]) -> str:
+    extra = len(files) - 1
+    return "Update model card" + (f" and {extra} result files" if extra else "")
+
+
+def push(
+    folder: Path,
+    target: HubTarget,
+    message: str | None = None,
+    create_pr: bool = False,
+) -> PushResult:
+    """Check, then commit README.md, `.eval_results/` and `assets/` in one commit."""
+    files = checked_files(folder)
+    return push_files(files, target, message or default_message(files), create_pr)
+
+
+def card_diff(old: str | None, new: str, name: str = CARD) -> str:
+    """A unified diff from the remote card to the local one ('' when they are the same)."""
+    old_lines = (old or "").splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    source = f"a/{name}" if old is not None else "/dev/null"
+    lines = difflib.unified_diff(old_lines, new_lines, source, f"b/{name}")
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
+
+
+def dry_run(folder: Path, target: HubTarget) -> DryRun:
+    """What a push would change in the remote card, changing nothing anywhere."""
+    files = checked_files(folder)
+    head, remote = remote_card(target)
+    local = files[0].data.decode("utf-8-sig")
+    return DryRun(head, card_diff(remote, local), [f.path_in_repo for f in files])

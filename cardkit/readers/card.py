@@ -1,0 +1,94 @@
+"""Read the model-index of an existing card back into results (values divided by 100)."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from cardkit.errors import CardkitError
+from cardkit.frontmatter import load_front_matter, split_card
+from cardkit.model import ModelResults, SubsetScores, TaskResult
+
+_DATASET_NAME = re.compile(r"^(?:MTEB )?(?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
+
+
+def read_card_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CardkitError("no such file", path) from None
+    except OSError as exc:
+        raise CardkitError(f"cannot read: {exc.strerror}", path) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CardkitError(f"not UTF-8 (byte {exc.start})", path) from None
+
+
+def card_results(data: dict[str, Any], path: Path) -> list[ModelResults]:
+    """One `ModelResults` per model-index entry of the card's metadata."""
+    model_index = data.get("model-index")
+    if not isinstance(model_index, list) or not model_index:
+        raise CardkitError("the card has no model-index to read results from", path, "model-index")
+    models = []
+    for m_index, entry in enumerate(model_index):
+        where = f"model-index[{m_index}]"
+        if not isinstance(entry, dict):
+            raise CardkitError("must be a mapping", path, where)
+        model = ModelResults(model_name=entry.get("name"), revision=None, source=path)
+        results = entry.get("results") or []
+        if not isinstance(results, list):
+            raise CardkitError("'results' must be a list", path, f"{where}.results")
+        for r_index, result in enumerate(results):
+            _add_result(model, result, path, f"{where}.results[{r_index}]")
+        models.append(model)
+    return models
+
+
+def _add_result(model: ModelResults, result: Any, path: Path, where: str) -> None:
+    if not isinstance(result, dict):
+        raise CardkitError("must be a mapping", path, where)
+    dataset = result.get("dataset") or {}
+    if not isinstance(dataset, dict):
+        raise CardkitError("'dataset' must be a mapping", path, f"{where}.dataset")
+    name = str(dataset.get("name") or dataset.get("type") or "")
+    match = _DATASET_NAME.match(name)
+    if not match:
+        raise CardkitError("dataset.name is missing", path, f"{where}.dataset.name")
+    task_name = match.group("task")
+    subset = str(dataset.get("config") or match.group("subset") or "default")
+    split = str(dataset.get("split") or "test")
+    revision = dataset.get("revision")
+    metrics: dict[str, float] = {}
+    for m_index, metric in enumerate(result.get("metrics") or []):
+        m_where = f"{where}.metrics[{m_index}]"
+        if not isinstance(metric, dict) or "type" not in metric:
+            raise CardkitError("each metric needs 'type' and 'value'", path, m_where)
+        value = metric.get("value")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
+            raise CardkitError(
+                f"metric value must be a finite number, got {value!r}", path, f"{m_where}.value"
+            )
+        metrics[str(metric["type"])] = value / 100
+    task = model.tasks.get(task_name)
+    if task is None:
+        task = model.tasks[task_name] = TaskResult(
+            task_name=task_name,
+            scores=[],
+            dataset_revision=None if revision is None else str(revision),
+            source=path,
+        )
+    task.scores.append(SubsetScores(split=split, subset=subset, metrics=metrics))
+
+
+def read_card(path: Path) -> list[ModelResults]:
+    card = split_card(read_card_text(path), path)
+    if not card.has_front_matter:
+        raise CardkitError("the card has no YAML front matter (no '---' on line 1)", path)
+    return card_results(load_front_matter(card.yaml_text, path), path)

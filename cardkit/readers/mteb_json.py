@@ -1,0 +1,240 @@
+"""Read one mteb result file of any format version into a `TaskResult`.
+
+Two on-disk shapes exist: the legacy one (mteb before 1.11: ``split -> metrics`` or
+``split -> language -> metrics``, metrics possibly nested) and the current one
+(1.11+ and 2.x: ``scores -> split -> [ {hf_subset, languages, main_score, ...} ]``).
+Both meet in `TaskResult`, so nothing downstream branches on the version.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+from cardkit.errors import CardkitError
+from cardkit.model import SubsetScores, TaskResult
+
+log = logging.getLogger("cardkit")
+
+# Keys of a legacy split dict that are grouped metric families, not language subsets.
+METRIC_FAMILIES = frozenset(
+    {"cos_sim", "cosine", "euclidean", "manhattan", "dot", "max", "similarity", "individual"}
+)
+# Bookkeeping keys of a score entry that are never metrics.
+NON_METRIC_KEYS = frozenset(
+    {"hf_subset", "languages", "main_score", "evaluation_time", "mteb_version"}
+)
+LEGACY_TOP_KEYS = frozenset(
+    {"mteb_dataset_name", "dataset_revision", "mteb_version", "evaluation_time"}
+)
+
+
+class NotAResultFile(CardkitError):
+    """Valid JSON that is not an mteb result (predictions, model_meta.json, anything else)."""
+
+
+def load_json(path: Path) -> Any:
+    """Parse JSON with a message naming the file, line and column on failure."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CardkitError("no such file", path) from None
+    except OSError as exc:
+        raise CardkitError(f"cannot read: {exc.strerror}", path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CardkitError(f"not UTF-8 (byte {exc.start})", path) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CardkitError(
+            f"invalid JSON: {exc.msg}", path, f"line {exc.lineno} column {exc.colno}"
+        ) from None
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def flatten_metrics(entry: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested metric dicts with ``_`` (``cos_sim: {pearson}`` -> ``cos_sim_pearson``).
+
+    Non-numeric leaves (lists, strings) are dropped; ``None`` is kept so the caller can
+    report it next to NaN.
+    """
+    flat: dict[str, Any] = {}
+    for key, value in entry.items():
+        if not prefix and key in NON_METRIC_KEYS:
+            continue
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_metrics(value, f"{name}_"))
+        elif is_number(value) or value is None:
+            flat[name] = value
+    return flat
+
+
+def clean_metrics(flat: dict[str, Any], dropped: list[str]) -> dict[str, float]:
+    """Drop NaN, infinite and null metrics, remembering their names for one warning per file."""
+    kept: dict[str, float] = {}
+    for name, value in flat.items():
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            if name not in dropped:
+                dropped.append(name)
+            continue
+        kept[name] = value
+    return kept
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def _all_missing(main: Any, flat: dict[str, Any]) -> bool:
+    return _missing(main) and bool(flat) and all(_missing(v) for v in flat.values())
+
+
+def check_main_score(value: Any, path: Path, where: str) -> float:
+    """The main score is what leaderboards rank by: a bad one is an error, not a warning."""
+    if isinstance(value, bool) or not is_number(value):
+        raise CardkitError(f"main_score must be a number, got {json.dumps(value)}", path, where)
+    if not math.isfinite(value):
+        raise CardkitError(f"main_score is {value}, not a finite number", path, where)
+    return float(value)
+
+
+def parse_modern(data: dict[str, Any], path: Path) -> TaskResult:
+    scores = data.get("scores")
+    if not isinstance(scores, dict):
+        raise CardkitError("'scores' must be an object of split -> list of scores", path, "scores")
+    result = TaskResult(
+        task_name=str(data["task_name"]),
+        scores=[],
+        dataset_revision=_revision(data.get("dataset_revision")),
+        mteb_version=data.get("mteb_version")
+        if isinstance(data.get("mteb_version"), str)
+        else None,
+        evaluation_time=data.get("evaluation_time")
+        if is_number(data.get("evaluation_time"))
+        else None,
+        date=_date(data.get("date")),
+        source=path,
+    )
+    for split, entries in scores.items():
+        if not isinstance(entries, list):
+            raise CardkitError("must be a list of score objects", path, f"scores.{split}")
+        for index, entry in enumerate(entries):
+            where = f"scores.{split}[{index}]"
+            if not isinstance(entry, dict):
+                raise CardkitError("must be an object", path, where)
+            flat = flatten_metrics(entry)
+            if _all_missing(entry.get("main_score"), flat):
+                # mteb writes such entries for splits it could not score (no labels).
+                log.warning("%s: %s: every score is NaN: entry left out", path, where)
+                continue
+            main = entry.get("main_score")
+            if "main_score" in entry or main is not None:
+                main = check_main_score(main, path, f"{where}.main_score")
+            metrics = clean_metrics(flat, result.dropped_metrics)
+            languages = entry.get("languages")
+            result.scores.append(
+                SubsetScores(
+                    split=str(split),
+                    subset=str(entry.get("hf_subset", "default")),
+                    metrics=metrics,
+                    main_score=main,
+                    languages=[str(x) for x in languages] if isinstance(languages, list) else [],
+                )
+            )
+    if not result.scores:
+        raise CardkitError("'scores' is empty: the file holds no results", path, "scores")
+    return result
+
+
+def _is_metric_dict(split_dict: dict[str, Any]) -> bool:
+    """A legacy split holds metrics directly unless every entry is a language-keyed dict."""
+    for key, value in split_dict.items():
+        if key in ("evaluation_time", "main_score"):
+            continue
+        if not isinstance(value, dict) or key in METRIC_FAMILIES:
+            return True
+    return False
+
+
+def parse_legacy(data: dict[str, Any], path: Path) -> TaskResult:
+    result = TaskResult(
+        task_name=str(data["mteb_dataset_name"]),
+        scores=[],
+        dataset_revision=_revision(data.get("dataset_revision")),
+        mteb_version=data.get("mteb_version")
+        if isinstance(data.get("mteb_version"), str)
+        else None,
+        source=path,
+    )
+    total_time = 0.0
+    for split, split_dict in data.items():
+        if split in LEGACY_TOP_KEYS:
+            continue
+        if not isinstance(split_dict, dict):
+            continue
+        if is_number(split_dict.get("evaluation_time")):
+            total_time += split_dict["evaluation_time"]
+        subsets = (
+            {"default": split_dict}
+            if _is_metric_dict(split_dict)
+            else {k: v for k, v in split_dict.items() if isinstance(v, dict)}
+        )
+        for subset, metrics_dict in subsets.items():
+            main = metrics_dict.get("main_score")
+            if "main_score" in metrics_dict:
+                main = check_main_score(main, path, f"{split}.{subset}.main_score")
+            result.scores.append(
+                SubsetScores(
+                    split=str(split),
+                    subset=str(subset),
+                    metrics=clean_metrics(flatten_metrics(metrics_dict), result.dropped_metrics),
+                    main_score=main,
+                )
+            )
+    if not result.scores:
+        raise CardkitError("the file holds no split with scores", path)
+    result.evaluation_time = total_time or None
+    return result
+
+
+def parse_result(data: Any, path: Path) -> TaskResult:
+    """Dispatch on the shape of the data, not on the mteb_version string (often missing)."""
+    if not isinstance(data, dict):
+        raise NotAResultFile("not an mteb result file (top level is not an object)", path)
+    if "task_name" in data and "scores" in data:
+        return parse_modern(data, path)
+    if "mteb_dataset_name" in data:
+        return parse_legacy(data, path)
+    raise NotAResultFile(
+        "not an mteb result file (no 'task_name' and 'scores', nor legacy 'mteb_dataset_name')",
+        path,
+    )
+
+
+def read_result_file(path: Path) -> TaskResult:
+    return parse_result(load_json(path), path)
+
+
+def _revision(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+def _date(value: Any) -> str | None:
+    if is_number(value):
+        from datetime import datetime, timezone
+
+        return datetime.fromtimestamp(value, tz=timezone.utc).date().isoformat()
+    if isinstance(value, str):
+        return value
+    return None

@@ -1,0 +1,351 @@
+"""Read and check a local task folder (``task.yaml`` + data files) without importing mteb.
+
+Everything is validated before a model is loaded, so a typo in line 500 of a qrels file costs
+a second, not a model load and half an evaluation. Each problem is one CardkitError naming the
+file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cardkit.errors import CardkitError
+
+TASK_FILE = "task.yaml"
+TASK_TYPES = ("Retrieval", "STS", "Classification", "PairClassification")
+DEFAULT_MAIN_SCORE = {
+    "Retrieval": "ndcg_at_10",
+    "STS": "cosine_spearman",
+    "Classification": "accuracy",
+    "PairClassification": "max_ap",
+}
+_KEYS = {
+    "name": "the task name, e.g. MyDocsRetrieval",
+    "type": f"one of {', '.join(TASK_TYPES)}",
+    "description": "a sentence saying what the task measures",
+    "main_score": "the metric that ranks models, e.g. ndcg_at_10",
+    "languages": "mteb language codes, e.g. [eng-Latn]",
+    "eval_split": "the split to evaluate, e.g. test",
+    "dataset": "the dataset id shown in the card, e.g. my-org/my-docs",
+    "revision": "the dataset revision shown in the card (default: a hash of the data files)",
+    "min_score": "STS only: the lowest possible gold score (default 0)",
+    "max_score": "STS only: the highest possible gold score (default 5)",
+}
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+_LANGUAGE = re.compile(r"[a-z]{3}-[A-Z][a-z]{3}")
+
+
+@dataclass
+class LocalTask:
+    """A checked local task: its description and its rows, ready to become an mteb task."""
+
+    folder: Path
+    name: str
+    type: str
+    description: str
+    main_score: str
+    languages: list[str]
+    eval_split: str
+    dataset: str
+    revision: str
+    min_score: float = 0.0
+    max_score: float = 5.0
+    # Retrieval
+    corpus: list[dict[str, str]] = field(default_factory=list)
+    queries: list[dict[str, str]] = field(default_factory=list)
+    qrels: dict[str, dict[str, int]] = field(default_factory=dict)
+    # STS, Classification (eval rows and train rows), PairClassification
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    train_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def catalog_entry(self) -> dict[str, Any]:
+        """What the card catalog needs to know about this task (``BuildRequest.extra_tasks``)."""
+        return {
+            "type": self.type,
+            "dataset": self.dataset,
+            "revision": self.revision,
+            "main_score": self.main_score,
+            "eval_splits": [self.eval_split],
+            "languages": list(self.languages),
+            "description": self.description,
+        }
+
+
+def _error(message: str, path: Path, where: str | None = None) -> CardkitError:
+    return CardkitError(message, path, where)
+
+
+def _read_spec(folder: Path) -> dict[str, Any]:
+    path = folder / TASK_FILE
+    if not folder.is_dir():
+        raise _error("no such task folder", folder)
+    if not path.is_file():
+        raise _error(f"no {TASK_FILE} in this task folder", folder)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise _error(f"not valid YAML: {problem}", path, where) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _error(f"cannot read the file: {exc}", path) from None
+    if not isinstance(data, dict):
+        raise _error("task.yaml must be a mapping of keys to values (name, type, ...)", path)
+    for key in data:
+        if key not in _KEYS:
+            known = ", ".join(_KEYS)
+            raise _error(f"unknown key {key!r} (known keys: {known})", path, str(key))
+    return data
+
+
+def _string(data: dict[str, Any], key: str, path: Path, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if value is None:
+        raise _error(f"missing key '{key}': {_KEYS[key]}", path, key)
+    if not isinstance(value, str) or not value.strip():
+        raise _error(f"'{key}' must be a non-empty string ({_KEYS[key]}), got {value!r}", path, key)
+    return value.strip()
+
+
+def _languages(data: dict[str, Any], path: Path) -> list[str]:
+    value = data.get("languages", ["eng-Latn"])
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values:
+        raise _error(
+            f"'languages' must be a list of codes ({_KEYS['languages']})", path, "languages"
+        )
+    for code in values:
+        if not isinstance(code, str) or not _LANGUAGE.fullmatch(code):
+            raise _error(
+                f"language {code!r} is not an mteb language code: use ISO 639-3 and the script, "
+                "e.g. eng-Latn, zho-Hans, deu-Latn",
+                path,
+                "languages",
+            )
+    return list(values)
+
+
+def _number(data: dict[str, Any], key: str, default: float, path: Path) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _error(f"'{key}' must be a number, got {value!r}", path, key)
+    return float(value)
+
+
+def _jsonl(path: Path, required: dict[str, tuple[type, ...]]) -> list[dict[str, Any]]:
+    """The rows of a JSON Lines file, each checked for the required keys and their types."""
+    if not path.is_file():
+        raise _error("missing data file", path)
+    rows: list[dict[str, Any]] = []
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _error(f"cannot read the file: {exc}", path) from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise _error(f"not valid JSON: {exc.msg}", path, f"line {number}") from None
+        if not isinstance(row, dict):
+            raise _error("each line must be a JSON object", path, f"line {number}")
+        for key, types in required.items():
+            if key not in row:
+                raise _error(f"missing key '{key}'", path, f"line {number}")
+            value = row[key]
+            if isinstance(value, bool) or not isinstance(value, types):
+                wanted = " or ".join(t.__name__ for t in types)
+                raise _error(f"'{key}' must be {wanted}, got {value!r}", path, f"line {number}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise _error(f"'{key}' must be a finite number", path, f"line {number}")
+        row["_line"] = number
+        rows.append(row)
+    if not rows:
+        raise _error("the file holds no rows", path)
+    return rows
+
+
+def _ids(rows: list[dict[str, Any]], path: Path) -> list[dict[str, str]]:
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        key = str(row["_id"])
+        if key in seen:
+            raise _error(f"duplicate _id {key!r}", path, f"line {row['_line']}")
+        seen.add(key)
+        item = {"id": key, "text": row["text"]}
+        if "title" in row:
+            item["title"] = str(row["title"] or "")
+        out.append(item)
+    return out
+
+
+def _read_qrels(path: Path, queries: set[str], corpus: set[str]) -> dict[str, dict[str, int]]:
+    if not path.is_file():
+        raise _error("missing qrels file (tab-separated query-id, corpus-id, score)", path)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    if not lines or lines[0].strip().split("\t") != ["query-id", "corpus-id", "score"]:
+        raise _error(
+            "the first line must be the header 'query-id<TAB>corpus-id<TAB>score'", path, "line 1"
+        )
+    qrels: dict[str, dict[str, int]] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        parts = line.rstrip("\r\n").split("\t")
+        if len(parts) != 3:
+            raise _error(
+                f"expected 3 tab-separated fields, found {len(parts)}", path, f"line {number}"
+            )
+        query, doc, score = (p.strip() for p in parts)
+        try:
+            value = int(score)
+        except ValueError:
+            raise _error(f"score {score!r} is not an integer", path, f"line {number}") from None
+        if query not in queries:
+            raise _error(f"query-id {query!r} is not in queries.jsonl", path, f"line {number}")
+        if doc not in corpus:
+            raise _error(f"corpus-id {doc!r} is not in corpus.jsonl", path, f"line {number}")
+        qrels.setdefault(query, {})[doc] = value
+    if not any(score > 0 for docs in qrels.values() for score in docs.values()):
+        raise _error("no relevant documents (no row with a score above 0)", path)
+    return qrels
+
+
+_TEXT = (str,)
+_ID = (str, int)
+_SCORE = (int, float)
+_LABEL = (str, int)
+
+
+def _load_retrieval(task: LocalTask) -> None:
+    folder = task.folder
+    corpus_path, queries_path = folder / "corpus.jsonl", folder / "queries.jsonl"
+    if corpus_path.is_file() and not corpus_path.read_text(encoding="utf-8-sig").strip():
+        raise _error(
+            "the corpus is empty: add one JSON object per line with _id, title, text", corpus_path
+        )
+    task.corpus = _ids(_jsonl(corpus_path, {"_id": _ID, "text": _TEXT}), corpus_path)
+    task.queries = _ids(_jsonl(queries_path, {"_id": _ID, "text": _TEXT}), queries_path)
+    task.qrels = _read_qrels(
+        folder / "qrels" / f"{task.eval_split}.tsv",
+        {q["id"] for q in task.queries},
+        {d["id"] for d in task.corpus},
+    )
+
+
+def _load_sts(task: LocalTask) -> None:
+    path = task.folder / f"{task.eval_split}.jsonl"
+    rows = _jsonl(path, {"sentence1": _TEXT, "sentence2": _TEXT, "score": _SCORE})
+    for row in rows:
+        if not task.min_score <= row["score"] <= task.max_score:
+            raise _error(
+                f"score {row['score']} is outside min_score..max_score "
+                f"({task.min_score:g}..{task.max_score:g}; set them in task.yaml)",
+                path,
+                f"line {row['_line']}",
+            )
+    if len({row["score"] for row in rows}) < 2:
+        raise _error("every pair has the same score: correlation is undefined", path)
+    task.rows = rows
+
+
+def _load_classification(task: LocalTask) -> None:
+    train_path = task.folder / "train.jsonl"
+    eval_path = task.folder / f"{task.eval_split}.jsonl"
+    task.train_rows = _jsonl(train_path, {"text": _TEXT, "label": _LABEL})
+    task.rows = _jsonl(eval_path, {"text": _TEXT, "label": _LABEL})
+    labels = {row["label"] for row in task.train_rows}
+    if len(labels) < 2:
+        raise _error("the training rows need at least two different labels", train_path)
+    for row in task.rows:
+        if row["label"] not in labels:
+            raise _error(
+                f"label {row['label']!r} never occurs in train.jsonl",
+                eval_path,
+                f"line {row['_line']}",
+            )
+
+
+def _load_pair_classification(task: LocalTask) -> None:
+    path = task.folder / f"{task.eval_split}.jsonl"
+    rows = _jsonl(path, {"sentence1": _TEXT, "sentence2": _TEXT, "label": (int,)})
+    for row in rows:
+        if row["label"] not in (0, 1):
+            raise _error(
+                f"label must be 0 or 1, got {row['label']!r}", path, f"line {row['_line']}"
+            )
+    if len({row["label"] for row in rows}) < 2:
+        raise _error("the pairs need both labels, 0 and 1", path)
+    task.rows = rows
+
+
+_LOADERS = {
+    "Retrieval": _load_retrieval,
+    "STS": _load_sts,
+    "Classification": _load_classification,
+    "PairClassification": _load_pair_classification,
+}
+
+
+def _content_hash(folder: Path) -> str:
+    """A stable revision for local data: changes whenever a data file changes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def load_task_folder(folder: Path | str) -> LocalTask:
+    """Read ``task.yaml`` and the data files of one local task; every problem is a CardkitError."""
+    folder = Path(folder)
+    spec_path = folder / TASK_FILE
+    data = _read_spec(folder)
+    name = _string(data, "name", spec_path)
+    if not _NAME.fullmatch(name):
+        raise _error(
+            f"task name {name!r} may hold only letters, digits, '_', '-' and '.'", spec_path, "name"
+        )
+    task_type = _string(data, "type", spec_path)
+    if task_type not in TASK_TYPES:
+        raise _error(
+            f"unsupported task type {task_type!r} (supported: {', '.join(TASK_TYPES)})",
+            spec_path,
+            "type",
+        )
+    revision = data.get("revision")
+    task = LocalTask(
+        folder=folder,
+        name=name,
+        type=task_type,
+        description=_string(data, "description", spec_path, default=f"Local task {name}."),
+        main_score=_string(data, "main_score", spec_path, DEFAULT_MAIN_SCORE[task_type]),
+        languages=_languages(data, spec_path),
+        eval_split=_string(data, "eval_split", spec_path, default="test"),
+        dataset=_string(data, "dataset", spec_path, default=f"local/{name}"),
+        revision=str(revision) if revision is not None else _content_hash(folder),
+        min_score=_number(data, "min_score", 0.0, spec_path),
+        max_score=_number(data, "max_score", 5.0, spec_path),
+    )
+    if task.eval_split == "train" and task_type == "Classification":
+        raise _error(
+            "eval_split cannot be 'train' for Classification (train.jsonl trains the classifier)",
+            spec_path,
+            "eval_split",
+        )
+    if task.min_score >= task.max_score:
+        raise _error("min_score must be below max_score", spec_path, "min_score")
+    _LOADERS[task_type](task)
+    return task

@@ -1,0 +1,1 @@
+"""Writers: the results model turned into each output format."""

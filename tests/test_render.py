@@ -1,0 +1,208 @@
+"""The rendered card body: summary tables as real Markdown tables, the default sections, and
+user templates (sandboxed, strict about undefined variables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from markdown_it import MarkdownIt
+
+from cardkit import __version__
+from cardkit.build import BuildRequest, build
+from cardkit.catalog import load_catalog
+from cardkit.errors import CardkitError
+from cardkit.frontmatter import split_card
+from cardkit.readers import read_results
+from cardkit.summary import relevant_benchmarks, summarize
+from cardkit.tables import type_label
+
+from .conftest import RESULTS, TEST_DATA, revision_folders, run_cli
+
+pytestmark = pytest.mark.shared
+
+TEMPLATES = TEST_DATA / "templates"
+BGE_ZH = RESULTS / "BAAI__bge-base-zh"
+
+
+def markdown_tables(body: str) -> list[dict]:
+    """Each table a real parser finds: header cells and body rows of cell texts."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    tables: list[dict] = []
+    current: dict | None = None
+    row: list[str] | None = None
+    in_head = False
+    for i, token in enumerate(tokens):
+        if token.type == "table_open":
+            current = {"header": [], "rows": []}
+        elif token.type == "thead_open":
+            in_head = True
+        elif token.type == "thead_close":
+            in_head = False
+        elif token.type == "tr_open":
+            row = []
+        elif token.type in ("th_open", "td_open"):
+            assert row is not None
+            row.append(tokens[i + 1].content)
+        elif token.type == "tr_close" and current is not None and row is not None:
+            (current["header"].extend(row) if in_head else current["rows"].append(row))
+        elif token.type == "table_close" and current is not None:
+            tables.append(current)
+            current = None
+    return tables
+
+
+def write_config(folder: Path, results: Path, **extra) -> Path:
+    config = {"model_id": "org/model", "results": str(results), **extra}
+    path = folder / "cardkit.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "folder", revision_folders(), ids=lambda p: f"{p.parent.name}/{p.name}"[:60]
+)
+def test_minimal_config_card_tables_match_the_summary_function(folder: Path, tmp_path: Path):
+    from huggingface_hub import ModelCard
+
+    write_config(tmp_path, folder)
+    done = run_cli("build", cwd=tmp_path)  # no arguments: ./cardkit.yaml
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "README.md").read_text(encoding="utf-8")
+    card = split_card(text)
+    data = yaml.safe_load(card.yaml_text)
+    assert ModelCard(text).data.eval_results  # the Hub's own parser accepts the model-index
+    assert "mteb" in data["tags"]
+
+    catalog = load_catalog()
+    [model] = read_results([folder], catalog, None)
+    name = data["model-index"][0]["name"]
+    tables = markdown_tables(card.body)
+    summary_tables = [t for t in tables if t["header"][:1] == ["Model"]]
+    benchmarks = relevant_benchmarks(model, catalog)
+    assert len(summary_tables) == len(benchmarks) >= 1
+    for bench, table in zip(benchmarks, summary_tables):
+        summary = summarize(model, catalog, bench)
+        assert len(table["header"]) == 2 + len(summary.by_type)
+        assert len(table["rows"]) == 1 and len(table["rows"][0]) == len(table["header"])
+        want_average = (
+            f"Average ({summary.expected})"
+            if summary.complete
+            else (f"Average ({summary.present}/{summary.expected}, incomplete)")
+        )
+        assert table["header"][1] == want_average
+        row = table["rows"][0]
+        assert row[0] == name
+        assert row[1] == ("–" if summary.average is None else f"{summary.average:.2f}")
+        for header, value, t in zip(table["header"][2:], row[2:], summary.by_type.values()):
+            assert header.startswith(type_label(t.type) + " (")
+            assert value == ("–" if t.mean is None else f"{t.mean:.2f}")
+    per_task = [
+        t
+        for t in tables
+        if t["header"] == ["Task", "Type", "Split", "Subset", "Main metric", "Score"]
+    ]
+    for bench, table in zip(benchmarks, per_task):
+        assert len(table["rows"]) == summarize(model, catalog, bench).present
+    every_metric = [
+        t for t in tables if t["header"] == ["Task", "Split", "Subset", "Metric", "Value"]
+    ]
+    [all_metrics] = every_metric
+    metric_count = sum(len(r["metrics"]) for r in data["model-index"][0]["results"])
+    assert len(all_metrics["rows"]) == metric_count
+
+
+def test_default_card_sections_come_in_order(tmp_path: Path):
+    write_config(
+        tmp_path,
+        BGE_ZH,
+        name="My Model",
+        description="A small Chinese model.",
+        license="apache-2.0",
+        citation="@misc{mine, title={Mine}}",
+        prompts={"query": "为这个句子生成表示以用于检索相关文章："},
+    )
+    assert run_cli("build", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "README.md").read_text(encoding="utf-8")
+    card = split_card(text)
+    body = card.body
+    order = [
+        "# My Model",
+        "A small Chinese model.",
+        "## Evaluation",
+        "<details>",
+        "## Usage",
+        "## Reproduce",
+        "## License",
+        "## Citation",
+    ]
+    positions = [body.index(s) for s in order]
+    assert positions == sorted(positions)
+    data = yaml.safe_load(card.yaml_text)
+    assert data["license"] == "apache-2.0"
+    assert data["model-index"][0]["name"] == "My Model"
+    assert 'SentenceTransformer("org/model")' in body
+    assert 'prompt="为这个句子生成表示以用于检索相关文章："' in body
+    assert "document_embeddings = model.encode(documents)\n" in body
+    # Reproduce: cardkit's version, the mteb versions in the files, dataset revisions, commands.
+    assert f"cardkit {__version__}" in body
+    assert "mteb 1.0.2, 1.1.1.dev0" in body  # the versions the bge-base-zh files carry
+    assert "1399c76144fd37290681b995c656ef9b2e06e26d" in body  # AmazonReviews' dataset revision
+    assert "mteb run -m org/model -t " in body and "\ncardkit build\n" in body
+
+
+def test_custom_template_renders(tmp_path: Path):
+    card = tmp_path / "README.md"
+    [built] = build(
+        BuildRequest(results=[BGE_ZH], output=card, template=TEMPLATES / "custom.md.j2")
+    )
+    body = split_card(card.read_text(encoding="utf-8")).body
+    assert body.startswith("# BAAI/bge-base-zh results\n")
+    summary = summarize(read_results([BGE_ZH], load_catalog(), None)[0], load_catalog(), "C-MTEB")
+    assert f"over {summary.present}/{summary.expected} tasks" in body
+    assert "<!-- cardkit:begin usage -->\n## Usage" in body  # the user's template includes ours
+    assert "Model id: BAAI/bge-base-zh; tasks: 35;" in body
+
+
+@pytest.mark.parametrize(
+    ("template", "where", "message"),
+    [
+        ("undefined.md.j2", "line 4", "undefined variable 'modle_id'"),
+        ("nested-undefined.md.j2", "line 2", "has no attribute 'averag'"),
+        ("syntax.md.j2", "line 4", "template syntax error"),
+        ("escape.md.j2", "line 3", "template error"),
+    ],
+)
+def test_template_errors_name_the_file_line_and_variable(template, where, message, tmp_path):
+    card = tmp_path / "README.md"
+    done = run_cli("build", BGE_ZH, "-o", card, "--template", TEMPLATES / template)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    line = done.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line
+    expected_file = "broken-part.md.j2" if template.startswith("nested") else template
+    assert f"{expected_file}: {where}: " in line
+    assert message in line
+    assert not card.exists()
+
+
+def test_undefined_variable_error_from_the_library(tmp_path: Path):
+    with pytest.raises(CardkitError) as caught:
+        build(
+            BuildRequest(
+                results=[BGE_ZH],
+                output=tmp_path / "README.md",
+                template=TEMPLATES / "undefined.md.j2",
+            )
+        )
+    assert caught.value.where == "line 4"
+    assert caught.value.path.endswith("undefined.md.j2")
+
+
+def test_missing_template_is_a_clear_error(tmp_path: Path):
+    done = run_cli(
+        "build", BGE_ZH, "-o", tmp_path / "README.md", "--template", tmp_path / "nope.md.j2"
+    )
+    assert done.returncode == 1
+    assert "nope.md.j2: no such template file" in done.stderr
