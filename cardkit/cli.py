@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import logging
 import os
 import sys
@@ -35,7 +34,8 @@ def _setup_logging(quiet: bool) -> None:
     logger.propagate = False
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the command being run is imported, so each starts fast."""
     parser = argparse.ArgumentParser(
         prog="cardkit",
         description="Turn MTEB results into validated Hugging Face model cards.",
@@ -43,15 +43,16 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cardkit {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="print warnings and errors only")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        if importlib.util.find_spec(f"cardkit.commands.{name}") is None:
-            continue  # TEMPORARY while commands are being written
+    words = list(sys.argv[1:] if argv is None else argv)
+    wanted = next((w for w in words if not w.startswith("-")), None)
+    names = [wanted] if wanted in COMMANDS and "-h" not in words[:1] else COMMANDS
+    for name in names:
         importlib.import_module(f"cardkit.commands.{name}").register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
+    parser = make_parser(argv)
     args = parser.parse_args(argv)
     _setup_logging(args.quiet)
     try:

@@ -153,8 +153,9 @@ def summarize(model: ModelResults, catalog: Catalog, benchmark_name: str) -> Ben
 
 
 def relevant_benchmarks(model: ModelResults, catalog: Catalog) -> list[str]:
-    """Benchmarks that hold at least one of the model's tasks, in catalog order."""
+    """Benchmarks for which the results score at least one task (on the benchmark's subsets)."""
     present = {catalog.canonical_name(name) for name in model.tasks}
-    return [
+    candidates = [
         name for name in catalog.benchmark_names() if present & set(catalog.benchmark(name).tasks)
     ]
+    return [name for name in candidates if summarize(model, catalog, name).present > 0]

@@ -29,7 +29,7 @@ class Finding:
         return asdict(self)
 
 
-def data_path(keys: "list[Any] | tuple[Any, ...]") -> str:
+def data_path(keys: list[Any] | tuple[Any, ...]) -> str:
     """``['model-index', 0, 'results']`` as ``model-index[0].results``."""
     out = ""
     for key in keys:

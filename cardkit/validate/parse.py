@@ -118,11 +118,9 @@ def _check_line_endings(lines: list[Line], doc: Document) -> None:
 
 def _find_opening(lines: list[Line], doc: Document) -> int | None:
     """The index of the line that opens the front matter (normally 0), reporting misplacement."""
-    if not lines:
-        return None
-    if _FENCE.fullmatch(lines[0].text):
+    if lines and _FENCE.fullmatch(lines[0].text):
         return 0
-    if _FENCE_LIKE.fullmatch(lines[0].text):
+    if lines and _FENCE_LIKE.fullmatch(lines[0].text):
         doc.add(1, 1, "the front matter must open with a line that is exactly '---'")
         return 0
     for index, line in enumerate(lines[:200]):
@@ -217,6 +215,8 @@ def _compose(yaml_text: str, doc: Document, tab_lines: set[int]) -> None:
     except yaml.YAMLError as exc:
         _yaml_error(exc, doc, tab_lines)
         return
+    except _Refused:
+        return
     except RecursionError:
         doc.add(doc.line_offset + 1, 1, "the YAML is nested too deeply to check")
         return
@@ -226,6 +226,12 @@ def _compose(yaml_text: str, doc: Document, tab_lines: set[int]) -> None:
 
 
 _MAX_NODES = 2_000_000
+
+
+class _Refused(Exception):
+    """The YAML parsed, but holding its data would cost too much (reported already)."""
+
+
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
@@ -233,11 +239,11 @@ def _walk(root: yaml.Node, doc: Document) -> None:
     """Duplicate keys, NaN/infinity and alias bombs, found on the node tree (with positions)."""
     seen: set[int] = set()
     stack: list[yaml.Node] = [root]
-    shared = False
+    shared: list[yaml.Node] = []
     while stack:
         node = stack.pop()
         if id(node) in seen:
-            shared = True  # an alias: its node is reached twice
+            shared.append(node)  # an alias: its node is reached twice
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
@@ -263,9 +269,15 @@ def _walk(root: yaml.Node, doc: Document) -> None:
         elif node.tag == "tag:yaml.org,2002:float":
             _check_float(node, doc)
     if shared and _expanded_size(root) > _MAX_NODES:
-        raise yaml.YAMLError(
-            "its aliases expand to more than 2 million values, or the data contains itself"
+        anchor = min(shared, key=lambda n: (n.start_mark.line, n.start_mark.column))
+        line, col = doc.position(anchor)
+        doc.add(
+            line,
+            col,
+            "its aliases expand to more than 2 million values, or the data contains itself: "
+            "not checked further",
         )
+        raise _Refused
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -1,0 +1,117 @@
+"""Validate model cards and `.eval_results` files offline, with findings that name the line.
+
+    >>> from cardkit.validate import validate_paths
+    >>> report = validate_paths([Path("README.md")])
+    >>> report.exit_code, report.findings
+
+The library never raises on bad input: every problem is a :class:`Finding`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cardkit.validate.checks import check_card, check_eval_results
+from cardkit.validate.findings import Finding
+from cardkit.validate.parse import MAX_BYTES, Kind, parse_document, too_large_message
+from cardkit.validate.schema import schema_findings
+
+__all__ = [
+    "Finding",
+    "Report",
+    "kind_of",
+    "validate_bytes",
+    "validate_file",
+    "validate_paths",
+]
+
+EVAL_RESULTS = ".eval_results"
+_YAML = (".yaml", ".yml")
+
+
+@dataclass
+class Report:
+    files: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 valid (warnings allowed), 1 invalid, 2 a path could not be read."""
+        if any(f.unreadable for f in self.findings):
+            return 2
+        return 1 if any(f.is_error for f in self.findings) else 0
+
+
+def kind_of(path: Path) -> Kind:
+    """A YAML file is an `.eval_results` file; anything else is a card."""
+    return "eval-results" if path.suffix.lower() in _YAML else "card"
+
+
+def validate_bytes(raw: bytes, file: str = "<card>", kind: Kind = "card") -> list[Finding]:
+    """Every finding for one file's content, sorted by position."""
+    doc = parse_document(raw, file, kind)
+    if doc.parsed:
+        schema_findings(doc)
+        (check_card if kind == "card" else check_eval_results)(doc)
+    return sorted(doc.findings, key=lambda f: (f.line or 0, f.col or 0))
+
+
+def _unreadable(path: Path, exc: OSError) -> Finding:
+    reason = exc.strerror or type(exc).__name__
+    return Finding(str(path), None, None, "", f"cannot read: {reason}", unreadable=True)
+
+
+def validate_file(path: Path, kind: Kind | None = None) -> list[Finding]:
+    """One file; a file over 10 MB is refused without being read."""
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_BYTES:
+            return [Finding(str(path), 1, 1, "", too_large_message(size))]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [_unreadable(path, exc)]
+    return validate_bytes(raw, str(path), kind or kind_of(path))
+
+
+def files_in(folder: Path) -> list[Path]:
+    """A model repository's README.md and `.eval_results/*.yaml`."""
+    out = [folder / "README.md"] if (folder / "README.md").is_file() else []
+    results = folder / EVAL_RESULTS
+    if folder.name == EVAL_RESULTS:
+        results = folder
+        out = []
+    if results.is_dir():
+        out += sorted(p for p in results.iterdir() if p.suffix.lower() in _YAML and p.is_file())
+    return out
+
+
+def validate_paths(paths: list[Path]) -> Report:
+    """Cards, `.eval_results` files, or model repository folders holding them."""
+    report = Report()
+    for path in paths:
+        if path.is_dir():
+            try:
+                files = files_in(path)
+            except OSError as exc:
+                report.findings.append(_unreadable(path, exc))
+                continue
+            if not files:
+                report.findings.append(
+                    Finding(
+                        str(path),
+                        None,
+                        None,
+                        "",
+                        "no README.md or .eval_results/*.yaml to validate here",
+                        unreadable=True,
+                    )
+                )
+                continue
+        else:
+            files = [path]
+        for file in files:
+            report.files += 1
+            report.findings.extend(validate_file(file))
+    return report
