@@ -258,10 +258,22 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     outputs = _output_for(models, request.output)
     return [
         render_model_card(
-            model, catalog, display_name(model, request.model_name), out, request.metrics, request
+            model,
+            _with_recorded_tasks(catalog, model, request),
+            display_name(model, request.model_name),
+            out,
+            request.metrics,
+            request,
         )
         for model, out in zip(models, outputs)
     ]
+
+
+def _with_recorded_tasks(catalog: Catalog, model: ModelResults, request: BuildRequest) -> Catalog:
+    """Local tasks recorded beside the results; the project's config wins over them."""
+    if not model.extra_tasks:
+        return catalog
+    return catalog.with_tasks({**model.extra_tasks, **request.extra_tasks})
 
 
 def write_cards(cards: list[BuiltCard]) -> None:

@@ -44,6 +44,8 @@ class ModelResults:
     tasks: dict[str, TaskResult] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     source: Path | None = None
+    # Catalog entries of the project's own tasks found beside the results (cardkit-tasks.json).
+    extra_tasks: dict[str, dict] = field(default_factory=dict)
 
     def sorted_tasks(self) -> list[TaskResult]:
         """Tasks in ASCII order of name, the order of the reference cards."""

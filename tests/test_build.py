@@ -96,10 +96,14 @@ def test_new_card_gets_the_reference_front_matter(tmp_path: Path):
     assert data["pipeline_tag"] == "sentence-similarity"
     assert data["model-index"][0]["name"] == "BAAI/bge-base-zh"
     assert "BAAI/bge-base-zh" in split_card(card.read_text()).body
-    assert done.stdout.strip().endswith("BAAI/bge-base-zh, 35 tasks, 38 entries")  # Amazon and Massive x2 have two splits
+    assert done.stdout.strip().endswith(
+        "BAAI/bge-base-zh, 35 tasks, 38 entries"
+    )  # Amazon and Massive x2 have two splits
 
 
-@pytest.mark.parametrize("source", sorted(CARDS.glob("*.README.md")) + [DMETA_CARD], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "source", sorted(CARDS.glob("*.README.md")) + [DMETA_CARD], ids=lambda p: p.name
+)
 def test_existing_card_is_updated_in_place(source: Path, tmp_path: Path):
     card = tmp_path / "README.md"
     shutil.copy(source, card)

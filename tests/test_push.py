@@ -293,6 +293,19 @@ def test_an_invalid_card_is_never_pushed(hub, model_dir, tmp_path):
 
 
 @pytest.mark.shared
+def test_the_metric_typo_is_caught_before_the_push(hub, model_dir, tmp_path):
+    card = model_dir / "README.md"
+    text = card.read_text(encoding="utf-8")
+    # The typo mteb's generator once shipped: `metric:` for `metrics:`.
+    card.write_text(text.replace("    metrics:\n", "    metric:\n", 1), encoding="utf-8")
+    line = text[: text.index("    metrics:\n")].count("\n") + 1
+    result = run_cli("push", model_dir, "--repo-id", REPO_ID, env=hub_env(hub, tmp_path))
+    assert result.returncode == 1
+    assert f"README.md:{line}:" in result.stderr and "metric" in result.stderr
+    assert hub.requests == []
+
+
+@pytest.mark.shared
 def test_an_invalid_eval_results_file_is_never_pushed(hub, model_dir, tmp_path):
     (model_dir / ".eval_results" / "AFQMC.yaml").write_bytes(
         EVAL_YAML.replace(b"value: 65.25255908304522", b"value: .nan")

@@ -24,10 +24,11 @@ from cardkit.readers.eval_results import (
     read_eval_results,
 )
 from cardkit.readers.mteb_json import NotAResultFile, load_json, parse_result
+from cardkit.readers.tasks_file import TASKS_FILE, read_tasks_file
 
 log = logging.getLogger("cardkit")
 
-_SKIPPED_NAMES = {"model_meta.json"}
+_SKIPPED_NAMES = {"model_meta.json", TASKS_FILE}
 _MAX_DEPTH = 3
 
 
@@ -75,6 +76,8 @@ def _is_revision_name(name: str) -> bool:
 def _read_folder(folder: Path, catalog: Catalog) -> ModelResults:
     name, revision, meta = _model_identity(folder)
     model = ModelResults(model_name=name, revision=revision, meta=meta, source=folder)
+    model.extra_tasks = read_tasks_file(folder)
+    catalog = catalog.with_tasks(model.extra_tasks) if model.extra_tasks else catalog
     for path in _json_files(folder):
         if path.name in _SKIPPED_NAMES:
             continue

@@ -24,12 +24,12 @@ from typing import Any
 
 from cardkit.atomic import write_bytes_atomic, write_text_atomic
 from cardkit.errors import CardkitError
+from cardkit.readers.tasks_file import TASKS_FILE
 from cardkit.run.settings import RunSettings, check_settings
 from cardkit.run.task_files import LocalTask, load_task_folder
 
 log = logging.getLogger("cardkit")
 
-TASKS_FILE = "cardkit-tasks.json"
 NO_REVISION = "no_revision_available"
 LIMIT_KEY = "cardkit_limit"
 _QUERY_DOCUMENT_TYPES = {"Retrieval", "Reranking", "InstructionRetrieval", "InstructionReranking"}
@@ -428,18 +428,3 @@ def _skipped(plan: PlannedTask) -> TaskOutcome:
         flush=True,
     )
     return TaskOutcome(plan.name, plan.result_path, True)
-
-
-def read_tasks_file(folder: Path) -> dict[str, dict[str, Any]]:
-    """The local tasks recorded next to results by earlier runs (for ``cardkit build``)."""
-    path = folder / TASKS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise CardkitError(f"not valid JSON: {exc}", path) from None
-    tasks = data.get("tasks") if isinstance(data, dict) else None
-    if not isinstance(tasks, dict):
-        raise CardkitError("expected {'tasks': {name: {...}}}", path)
-    return tasks
