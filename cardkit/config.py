@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from cardkit.errors import CardkitError
+from cardkit.yamlio import load_user_yaml
 
 CONFIG_NAME = "cardkit.yaml"
 
@@ -145,20 +146,7 @@ def _paths(value: str | list[str] | None, base: Path) -> list[Path]:
 def load_config(path: Path) -> ProjectConfig:
     """Read and check cardkit.yaml; any problem is one CardkitError naming file, line and key."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CardkitError("no such config file", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CardkitError(f"cannot read the config: {exc}", path) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CardkitError(f"not valid YAML: {problem}", path, where) from None
+    root, data = load_user_yaml(path, "config file")
     if data is None:
         data = {}
     if not isinstance(data, dict):

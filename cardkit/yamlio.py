@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from cardkit.errors import CardkitError
 
 SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SafeDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -28,3 +31,29 @@ def load(text: str) -> Any:
 def dump(data: Any) -> str:
     """The serializer of the reference cards: insertion order kept, unicode unescaped."""
     return yaml.dump(data, Dumper=SafeDumper, sort_keys=False, allow_unicode=True)
+
+
+def read_user_text(path: Path, what: str = "file") -> str:
+    """A user's text file as str, every failure one CardkitError naming the file."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CardkitError(f"no such {what}", path) from None
+    except OSError as exc:
+        raise CardkitError(f"cannot read the {what}: {exc.strerror}", path) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CardkitError(f"not UTF-8 (byte {exc.start})", path) from None
+
+
+def load_user_yaml(path: Path, what: str = "file") -> tuple[yaml.Node | None, Any]:
+    """Node tree and data of a user's YAML file; a syntax error names the line and column."""
+    text = read_user_text(path, what)
+    try:
+        return compose_and_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CardkitError(f"not valid YAML: {problem}", path, where) from None

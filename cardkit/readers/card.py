@@ -10,21 +10,13 @@ from typing import Any
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import load_front_matter, split_card
 from cardkit.model import ModelResults, SubsetScores, TaskResult
+from cardkit.yamlio import read_user_text
 
 _DATASET_NAME = re.compile(r"^(?:MTEB )?(?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
 
 
 def read_card_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CardkitError("no such file", path) from None
-    except OSError as exc:
-        raise CardkitError(f"cannot read: {exc.strerror}", path) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CardkitError(f"not UTF-8 (byte {exc.start})", path) from None
+    return read_user_text(path)
 
 
 def card_results(data: dict[str, Any], path: Path) -> list[ModelResults]:

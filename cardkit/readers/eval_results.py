@@ -14,11 +14,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
 from cardkit.model import ModelResults, SubsetScores, TaskResult
+from cardkit.yamlio import load_user_yaml
 
 log = logging.getLogger("cardkit")
 
@@ -34,19 +33,7 @@ def is_eval_results_path(path: Path) -> bool:
 
 
 def _load(path: Path) -> list[Any]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise CardkitError(f"cannot read: {exc.strerror}", path) from None
-    except UnicodeDecodeError as exc:
-        raise CardkitError(f"not UTF-8 (byte {exc.start})", path) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CardkitError(f"not valid YAML: {problem}", path, where) from None
+    _, data = load_user_yaml(path)
     if not isinstance(data, list):
         raise CardkitError("an .eval_results file must hold a list of results", path)
     return data

@@ -16,6 +16,7 @@ from typing import Any
 
 from cardkit.errors import CardkitError
 from cardkit.model import SubsetScores, TaskResult
+from cardkit.yamlio import read_user_text
 
 log = logging.getLogger("cardkit")
 
@@ -38,16 +39,7 @@ class NotAResultFile(CardkitError):
 
 def load_json(path: Path) -> Any:
     """Parse JSON with a message naming the file, line and column on failure."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CardkitError("no such file", path) from None
-    except OSError as exc:
-        raise CardkitError(f"cannot read: {exc.strerror}", path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CardkitError(f"not UTF-8 (byte {exc.start})", path) from None
+    text = read_user_text(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from cardkit.errors import CardkitError
+from cardkit.yamlio import load_user_yaml
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "fp16", "bf16")
@@ -87,20 +88,7 @@ def _line_of(root: yaml.Node | None, keys: list[str]) -> str | None:
 
 def load_run_section(path: Path) -> dict[str, Any]:
     """The checked ``run:`` mapping of a cardkit.yaml (empty when there is none)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CardkitError("no such config file", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CardkitError(f"cannot read the config: {exc}", path) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CardkitError(f"not valid YAML: {problem}", path, where) from None
+    root, data = load_user_yaml(path, "config file")
     if data is None:
         return {}
     if not isinstance(data, dict):
