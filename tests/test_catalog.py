@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -80,11 +79,9 @@ def needs(path: Path) -> None:
 # --------------------------------------------------------------------------- the file
 
 
-def test_catalog_is_small_and_quick_to_load():
+def test_catalog_is_small_enough_to_ship():
     assert CATALOG.stat().st_size < 2_000_000
-    start = time.perf_counter()
-    json.loads(CATALOG.read_text(encoding="utf-8"))
-    assert time.perf_counter() - start < 0.25
+    assert isinstance(json.loads(CATALOG.read_text(encoding="utf-8")), dict)
 
 
 def test_top_level_layout():
