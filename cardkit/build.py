@@ -58,6 +58,9 @@ class BuiltCard:
     old_text: str | None
     tasks: int
     entries: int
+    # What the card was made from, for the files written beside it (.eval_results).
+    model: ModelResults
+    catalog: Catalog
     # Extra files the card links to (the chart PNGs): path -> bytes, and those that differ.
     assets: dict[Path, bytes] = field(default_factory=dict)
     changed_assets: list[Path] = field(default_factory=list)
@@ -219,7 +222,16 @@ def render_model_card(
             assets = {}
     changed_assets = [p for p, data in assets.items() if _read_bytes(p) != data]
     return BuiltCard(
-        output, name, text, old_text, len(model.tasks), entries, assets, changed_assets
+        path=output,
+        model_name=name,
+        text=text,
+        old_text=old_text,
+        tasks=len(model.tasks),
+        entries=entries,
+        model=model,
+        catalog=catalog,
+        assets=assets,
+        changed_assets=changed_assets,
     )
 
 
@@ -259,7 +271,7 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     return [
         render_model_card(
             model,
-            _with_recorded_tasks(catalog, model, request),
+            catalog.with_recorded_tasks(model.extra_tasks),
             display_name(model, request.model_name),
             out,
             request.metrics,
@@ -267,13 +279,6 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
         )
         for model, out in zip(models, outputs)
     ]
-
-
-def _with_recorded_tasks(catalog: Catalog, model: ModelResults, request: BuildRequest) -> Catalog:
-    """Local tasks recorded beside the results; the project's config wins over them."""
-    if not model.extra_tasks:
-        return catalog
-    return catalog.with_tasks({**model.extra_tasks, **request.extra_tasks})
 
 
 def write_cards(cards: list[BuiltCard]) -> None:

@@ -66,6 +66,9 @@ class Catalog:
         self.aliases: dict[str, str] = dict(data.get("aliases", {}))
         self.legacy_datasets: dict[str, dict[str, str]] = dict(data.get("legacy_datasets", {}))
         self._raw_benchmarks: dict[str, dict[str, Any]] = dict(data.get("benchmarks", {}))
+        # The project's own declarations (cardkit.yaml 'tasks:'), kept apart so that tasks
+        # recorded beside results never override them.
+        self.project_tasks: dict[str, dict[str, Any]] = {}
 
     def canonical_name(self, name: str) -> str:
         """The catalog's name for a task, after renames (``CMedQAv1`` -> ``CMedQAv1-reranking``)."""
@@ -126,14 +129,29 @@ class Catalog:
 
     def with_tasks(self, extra: dict[str, dict[str, Any]]) -> Catalog:
         """A copy that also knows the project's own tasks (they win over the built-in ones)."""
-        data = {
-            "mteb_version": self.mteb_version,
-            "tasks": {**self._raw_tasks, **extra},
-            "aliases": self.aliases,
-            "legacy_datasets": self.legacy_datasets,
-            "benchmarks": self._raw_benchmarks,
-        }
-        return Catalog(data)
+        return self._copy({**self._raw_tasks, **extra}, {**self.project_tasks, **extra})
+
+    def with_recorded_tasks(self, recorded: dict[str, dict[str, Any]]) -> Catalog:
+        """A copy that also knows the local tasks a run recorded beside its results: they win
+        over built-in tasks of the same name, the project's own declarations win over them."""
+        if not recorded:
+            return self
+        return self._copy({**self._raw_tasks, **recorded, **self.project_tasks}, self.project_tasks)
+
+    def _copy(
+        self, tasks: dict[str, dict[str, Any]], project: dict[str, dict[str, Any]]
+    ) -> Catalog:
+        copy = Catalog(
+            {
+                "mteb_version": self.mteb_version,
+                "tasks": tasks,
+                "aliases": self.aliases,
+                "legacy_datasets": self.legacy_datasets,
+                "benchmarks": self._raw_benchmarks,
+            }
+        )
+        copy.project_tasks = project
+        return copy
 
 
 @lru_cache(maxsize=1)

@@ -326,3 +326,24 @@ def test_every_task_name_in_the_real_result_files_resolves():
         if resolve(name) not in catalog()["tasks"]:
             unknown.add(name)
     assert not unknown
+
+
+# --------------------------------------------------------------------------- project tasks
+
+
+def test_recorded_tasks_win_over_built_in_ones_and_declared_tasks_win_over_both():
+    from cardkit.catalog import load_catalog
+
+    shipped = load_catalog()
+    recorded = {
+        "STS12": {"type": "STS", "dataset": "local/STS12", "main_score": "cosine_spearman"},
+        "OwnPairs": {"type": "STS", "dataset": "local/OwnPairs", "main_score": "cosine_spearman"},
+    }
+    declared = {"OwnPairs": {"type": "STS", "dataset": "team/own-pairs", "main_score": "pearson"}}
+    merged = shipped.with_tasks(declared).with_recorded_tasks(recorded)
+    assert merged.task("STS12").dataset == "local/STS12"
+    assert merged.task("OwnPairs").dataset == "team/own-pairs"
+    assert merged.task("OwnPairs").main_score == "pearson"
+    assert shipped.task("STS12").dataset == "mteb/sts12-sts"
+    assert "OwnPairs" not in shipped
+    assert shipped.with_recorded_tasks({}) is shipped

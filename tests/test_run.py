@@ -172,6 +172,25 @@ def test_the_config_can_declare_the_local_tasks_instead(full_run, tmp_path):
     assert "MTEB AnimalFactsRetrieval" in out.read_text()
 
 
+def test_eval_results_use_the_recorded_tasks_and_the_config_wins(full_run, tmp_path):
+    """The .eval_results files come from the catalog the card was built with: the local
+    tasks recorded beside the results, overridden by the config's own declaration."""
+    _, folder, _ = full_run
+    out = tmp_path / "card" / "README.md"
+    written = out.parent / ".eval_results" / "AnimalFactsRetrieval.yaml"
+    result = run_cli("build", folder, "-o", out, "--eval-results", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(written.read_text())[0]["dataset"]["id"] == "local/AnimalFactsRetrieval"
+    tasks = json.loads((folder / "cardkit-tasks.json").read_text())["tasks"]
+    renamed = {**tasks["AnimalFactsRetrieval"], "dataset": "team/animal-facts"}
+    config = tmp_path / "cardkit.yaml"
+    config.write_text(yaml.safe_dump({"tasks": {"AnimalFactsRetrieval": renamed}}))
+    result = run_cli("build", folder, "-o", out, "--eval-results", "--config", config, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "type: team/animal-facts" in out.read_text()
+    assert yaml.safe_load(written.read_text())[0]["dataset"]["id"] == "team/animal-facts"
+
+
 def test_rerun_skips_finished_tasks_and_finishes_the_rest(full_run, tmp_path, offline_env):
     """An interrupted run: two results finished, two missing. The re-run, driven by the run:
     section of cardkit.yaml, leaves the finished files alone and computes only the missing."""

@@ -7,11 +7,11 @@ import difflib
 import sys
 from pathlib import Path
 
-from cardkit.build import BuildRequest, BuiltCard, build, plan_build
+from cardkit.build import BuildRequest, BuiltCard, plan_build, write_cards
 from cardkit.config import ProjectConfig, find_config, pick
 from cardkit.errors import CardkitError
 from cardkit.metrics import METRICS_CHOICES
-from cardkit.writers.eval_results import plan_for_build, report, write_files
+from cardkit.writers.eval_results import plan_for_cards, report, write_files
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:
@@ -169,8 +169,10 @@ def run(args: argparse.Namespace) -> int:
             for path in card.changed_assets:
                 print(f"Binary file {path} would be written")
         return 0
-    eval_results = plan_for_build(request) if getattr(args, "eval_results", False) else []
-    for card in build(request):
+    cards = plan_build(request)
+    eval_results = plan_for_cards(cards) if getattr(args, "eval_results", False) else []
+    write_cards(cards)
+    for card in cards:
         for path in card.changed_assets:
             print(f"wrote {path}")
         state = "wrote" if card.changed else "unchanged"

@@ -77,7 +77,7 @@ def _read_folder(folder: Path, catalog: Catalog) -> ModelResults:
     name, revision, meta = _model_identity(folder)
     model = ModelResults(model_name=name, revision=revision, meta=meta, source=folder)
     model.extra_tasks = read_tasks_file(folder)
-    catalog = catalog.with_tasks(model.extra_tasks) if model.extra_tasks else catalog
+    catalog = catalog.with_recorded_tasks(model.extra_tasks)
     for path in _json_files(folder):
         if path.name in _SKIPPED_NAMES:
             continue

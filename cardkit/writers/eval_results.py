@@ -12,9 +12,10 @@ are not rounded (mteb rounds to 5 decimals), so a card and its files agree exact
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cardkit.atomic import write_text_atomic
 from cardkit.catalog import Catalog, TaskInfo
@@ -22,6 +23,9 @@ from cardkit.errors import CardkitError
 from cardkit.frontmatter import dump_yaml
 from cardkit.model import ModelResults, TaskResult
 from cardkit.writers.model_index import main_value
+
+if TYPE_CHECKING:
+    from cardkit.build import BuiltCard
 
 FOLDER = ".eval_results"
 SOURCE_URL = "https://github.com/embeddings-benchmark/mteb/"
@@ -153,20 +157,13 @@ def write_files(planned: list[PlannedFile]) -> list[PlannedFile]:
     return written
 
 
-def plan_for_build(request: Any) -> list[PlannedFile]:
-    """The `.eval_results/` files beside each card a `cardkit build` request writes.
-
-    Planned before the build writes anything, so that an error leaves every file untouched.
-    """
-    from cardkit.build import _output_for, card_catalog
-    from cardkit.readers import read_results
-
-    catalog = card_catalog(request.extra_tasks)
-    models = read_results(request.results, catalog, request.revision)
-    outputs = _output_for(models, request.output)
+def plan_for_cards(cards: Iterable[BuiltCard]) -> list[PlannedFile]:
+    """The `.eval_results/` files beside each planned card, from the results and catalog the
+    card was made from. Planned before anything is written, so an error leaves every file
+    untouched."""
     planned: list[PlannedFile] = []
-    for model, output in zip(models, outputs):
-        planned.extend(plan_files(model, catalog, Path(output).parent / FOLDER))
+    for card in cards:
+        planned.extend(plan_files(card.model, card.catalog, card.path.parent / FOLDER))
     return planned
 
 
