@@ -22,7 +22,7 @@ from cardkit.metrics import MetricsChoice
 from cardkit.model import ModelResults
 from cardkit.readers import read_results
 from cardkit.readers.card import read_card_text
-from cardkit.summary import BenchmarkSummary, relevant_benchmarks, summarize
+from cardkit.summary import BenchmarkSummary, relevant_summaries, summarize
 from cardkit.writers.model_index import model_index
 
 log = logging.getLogger("cardkit")
@@ -84,7 +84,7 @@ def _summaries(
 ) -> list[BenchmarkSummary]:
     names = request.benchmarks
     if names is None:
-        names = relevant_benchmarks(model, catalog)
+        return relevant_summaries(model, catalog)
     where = request.config.path if request.config and request.config.benchmarks else None
     summaries = []
     for name in names:

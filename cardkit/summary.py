@@ -152,10 +152,17 @@ def summarize(model: ModelResults, catalog: Catalog, benchmark_name: str) -> Ben
     return BenchmarkSummary(benchmark=benchmark, by_type=ordered, missing=missing)
 
 
-def relevant_benchmarks(model: ModelResults, catalog: Catalog) -> list[str]:
-    """Benchmarks for which the results score at least one task (on the benchmark's subsets)."""
+def relevant_summaries(model: ModelResults, catalog: Catalog) -> list[BenchmarkSummary]:
+    """The summary of every benchmark for which the results score at least one task (on the
+    benchmark's subsets), in catalog order."""
     present = {catalog.canonical_name(name) for name in model.tasks}
     candidates = [
         name for name in catalog.benchmark_names() if present & set(catalog.benchmark(name).tasks)
     ]
-    return [name for name in candidates if summarize(model, catalog, name).present > 0]
+    summaries = [summarize(model, catalog, name) for name in candidates]
+    return [summary for summary in summaries if summary.present > 0]
+
+
+def relevant_benchmarks(model: ModelResults, catalog: Catalog) -> list[str]:
+    """The names of :func:`relevant_summaries`."""
+    return [summary.benchmark.name for summary in relevant_summaries(model, catalog)]
