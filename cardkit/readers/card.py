@@ -15,10 +15,6 @@ from cardkit.yamlio import read_user_text
 _DATASET_NAME = re.compile(r"^(?:MTEB )?(?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
 
 
-def read_card_text(path: Path) -> str:
-    return read_user_text(path)
-
-
 def card_results(data: dict[str, Any], path: Path) -> list[ModelResults]:
     """One `ModelResults` per model-index entry of the card's metadata."""
     model_index = data.get("model-index")
@@ -80,7 +76,7 @@ def _add_result(model: ModelResults, result: Any, path: Path, where: str) -> Non
 
 
 def read_card(path: Path) -> list[ModelResults]:
-    card = split_card(read_card_text(path), path)
+    card = split_card(read_user_text(path), path)
     if not card.has_front_matter:
         raise CardkitError("the card has no YAML front matter (no '---' on line 1)", path)
     return card_results(load_front_matter(card.yaml_text, path), path)

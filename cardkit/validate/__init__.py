@@ -77,11 +77,11 @@ def validate_file(path: Path, kind: Kind | None = None) -> list[Finding]:
 
 def files_in(folder: Path) -> list[Path]:
     """A model repository's README.md and `.eval_results/*.yaml`."""
-    out = [folder / "README.md"] if (folder / "README.md").is_file() else []
-    results = folder / EVAL_RESULTS
     if folder.name == EVAL_RESULTS:
-        results = folder
-        out = []
+        out, results = [], folder
+    else:
+        readme, results = folder / "README.md", folder / EVAL_RESULTS
+        out = [readme] if readme.is_file() else []
     if results.is_dir():
         out += sorted(p for p in results.iterdir() if p.suffix.lower() in _YAML and p.is_file())
     return out
