@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import traceback
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,14 @@ def _benchmark_context(
         "present": summary.present,
         "expected": summary.expected,
         "average": summary.average,
+        "average_task_type": summary.average_task_type,
+        "mean_task": summary.mean_task,
+        "mean_task_type": summary.mean_task_type,
+        "mean_subset": summary.mean_subset,
         "missing": list(summary.missing),
+        "partial": [{"task": t.task, "lacks": t.missing_text()} for t in summary.partial],
+        "not_averaged": summary.not_averaged,
+        "conventions": summary.conventions,
         "types": [
             {
                 "type": t.type,
@@ -179,6 +187,7 @@ def _benchmark_context(
                 "subsets": list(s.subsets),
                 "metric": s.metric,
                 "score": s.value,
+                "revision": s.revision,
             }
             for s in summary.scores
         ],
@@ -199,6 +208,8 @@ def _is_revision(revision: str | None) -> bool:
 def _reproduce_context(model: ModelResults, catalog: Catalog, info: CardInfo) -> dict[str, Any]:
     tasks = model.sorted_tasks()
     versions = sorted({t.mteb_version for t in tasks if t.mteb_version}, key=_version_key)
+    used = Counter(t.model_revision or model.revision for t in tasks)
+    merged = len(used) > 1
     revisions = []
     for task in tasks:
         known = catalog.get(task.task_name)
@@ -210,6 +221,7 @@ def _reproduce_context(model: ModelResults, catalog: Catalog, info: CardInfo) ->
                 else task.task_name,
                 "revision": task.dataset_revision or "unknown",
                 "mteb_version": task.mteb_version or "unknown",
+                "model_revision": task.model_revision or model.revision,
             }
         )
     pins = [f'"cardkit=={__version__}"']
@@ -221,15 +233,24 @@ def _reproduce_context(model: ModelResults, catalog: Catalog, info: CardInfo) ->
         run += f" --model-revision {model.revision}"
     names = sorted({catalog.canonical_name(t.task_name) for t in tasks})
     run += " -t " + " ".join(names) + " --output-folder results"
+    headers = ["Task", "Dataset", "Revision", "mteb version"]
+    rows = [[r["task"], r["dataset"], r["revision"], r["mteb_version"]] for r in revisions]
+    if merged:
+        headers.append("Model revision")
+        for row, r in zip(rows, revisions):
+            row.append(r["model_revision"] or "unknown")
     return {
         "cardkit_version": __version__,
         "mteb_versions": versions,
         "model_revision": model.revision if _is_revision(model.revision) else None,
+        # Several revisions merged task by task: each with its number of tasks.
+        "model_revisions": [
+            {"revision": rev or "unknown", "tasks": count} for rev, count in used.items()
+        ]
+        if merged
+        else [],
         "dataset_revisions": revisions,
-        "revisions_table": markdown_table(
-            ["Task", "Dataset", "Revision", "mteb version"],
-            [[r["task"], r["dataset"], r["revision"], r["mteb_version"]] for r in revisions],
-        ),
+        "revisions_table": markdown_table(headers, rows),
         "commands": [f"pip install {' '.join(pins)}", run, info.build_command],
     }
 
@@ -249,8 +270,7 @@ def card_context(
     """Every variable a template receives (documented in docs/readme/card.md)."""
     charts = charts or {}
     entries = index[0]["results"] if index else []
-    covered = {s.task for summary in summaries for s in summary.scores}
-    covered |= {t for summary in summaries for t in summary.missing}
+    covered = {t.task for summary in summaries for t in summary.tasks}
     other_entries = [e for e in entries if catalog.canonical_name(entry_task(e)) not in covered]
     main_metrics = {}
     for entry in entries:
