@@ -124,6 +124,8 @@ def default_build_command(request: BuildRequest) -> str:
     command = f"cardkit build results -o {request.output.name}"
     if request.model_name:
         command += f' --model-name "{request.model_name}"'
+    if request.revision:
+        command += f" --revision {request.revision}"
     if request.metrics != "default":
         command += f" --metrics {request.metrics}"
     if request.chart:
