@@ -125,8 +125,8 @@ def summary_caption(summary: BenchmarkSummary) -> str:
     if not summary.complete:
         lacking = len(summary.missing) + len(summary.partial)
         lines.append(
-            f"Incomplete: {lacking} of {summary.expected} tasks lack results. The leaderboard "
-            "shows no mean for an incomplete run; the means here cover the "
+            f"Incomplete: {lacking} of {summary.expected} tasks are missing or partial. The "
+            "leaderboard shows no mean for an incomplete run; the means here cover the "
             f"{_tasks(sum(t.complete for t in summary.averaged))} complete."
         )
     if summary.missing:

@@ -84,15 +84,24 @@ class Pair:
     # cardkit's numbers with those tasks left out, as the leaderboard leaves them out.
     cardkit_strict: Numbers | None = None
     differences: list[str] = field(default_factory=list)
-    compared: Counter[str] = field(default_factory=Counter)
+    checked: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def compared(self) -> bool:
+        """False for a model mteb's leaderboard does not show (not in its registry)."""
+        return self.mteb is not None
 
     @property
     def equal(self) -> bool:
-        return not self.differences and not self.convention_tasks
+        return self.compared and not self.differences and not self.convention_tasks
 
     @property
     def explained(self) -> bool:
-        return not self.differences and bool(self.convention_tasks)
+        return self.compared and not self.differences and bool(self.convention_tasks)
+
+    @property
+    def mismatch(self) -> bool:
+        return self.compared and bool(self.differences)
 
 
 # --------------------------------------------------------------------------- mteb's side
@@ -304,17 +313,17 @@ def _close(a: float | None, b: float | None) -> bool:
     return abs(a - b) <= TOLERANCE
 
 
-def differences(mteb: Numbers, ours: Numbers, compared: Counter[str] | None = None) -> list[str]:
-    """What differs between the two, in words; empty when they agree. ``compared`` counts the
-    numbers (not None on the leaderboard) that were checked, by kind."""
-    compared = Counter() if compared is None else compared
+def differences(mteb: Numbers, ours: Numbers, checked: Counter[str] | None = None) -> list[str]:
+    """What differs between the two, in words; empty when they agree. ``checked`` counts the
+    numbers (not None on the leaderboard) that were compared, by kind."""
+    checked = Counter() if checked is None else checked
     found = []
     if mteb.count != ours.count:
         extra = sorted(set(ours.tasks) - set(mteb.tasks))
         lacking = sorted(set(mteb.tasks) - set(ours.tasks))
         found.append(f"tasks {ours.count} vs mteb {mteb.count} (+{extra} -{lacking})")
     for name in sorted(set(mteb.tasks) & set(ours.tasks)):
-        compared["task scores"] += 1
+        checked["task scores"] += 1
         if not _close(mteb.tasks[name], ours.tasks[name]):
             found.append(f"{name} {ours.tasks[name]:.4f} vs mteb {mteb.tasks[name]:.4f}")
     for kind, theirs, mine in (
@@ -322,7 +331,7 @@ def differences(mteb: Numbers, ours: Numbers, compared: Counter[str] | None = No
         ("type means", mteb.types, ours.types),
     ):
         for name, value in theirs.items():
-            compared[name if kind == "means" else kind] += value is not None
+            checked[name if kind == "means" else kind] += value is not None
             if not _close(value, mine.get(name)):
                 found.append(f"{name} {mine.get(name)} vs mteb {value}")
     return found
@@ -370,17 +379,16 @@ def compare(
 def _pair(model: Any, catalog: Any, summary: Any, mteb: Numbers | None) -> Pair:
     ours = cardkit_numbers(summary)
     pair = Pair(model.model_name, summary.benchmark.name, summary.expected, mteb, ours)
-    if mteb is None:
-        pair.differences = ["not on mteb's leaderboard (the model is not in mteb's registry)"]
+    if mteb is None:  # not in mteb's model registry: the leaderboard does not show it
         return pair
-    found = differences(mteb, ours, pair.compared)
+    found = differences(mteb, ours, pair.checked)
     if found:
         strict, changed = strict_summary(model, catalog, summary)
         if changed:
             pair.cardkit_strict = cardkit_numbers(strict)
             pair.convention_tasks = changed
-            pair.compared.clear()
-            found = differences(mteb, pair.cardkit_strict, pair.compared)
+            pair.checked.clear()
+            found = differences(mteb, pair.cardkit_strict, pair.checked)
     pair.differences = found
     return pair
 
@@ -416,7 +424,9 @@ def report(pairs: list[Pair]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for p in pairs:
-        if p.equal:
+        if not p.compared:
+            verdict = "not on the leaderboard (model not in mteb's registry)"
+        elif p.equal:
             verdict = "equal"
         elif p.explained:
             verdict = f"differs only by a named convention: {', '.join(p.convention_tasks)}"
@@ -428,18 +438,26 @@ def report(pairs: list[Pair]) -> str:
             f"{p.expected} | {_fmt(p.cardkit.mean_task)} / {_fmt(theirs.mean_task)} "
             f"| {_fmt(p.cardkit.mean_task_type)} / {_fmt(theirs.mean_task_type)} | {verdict} |"
         )
-    equal = sum(p.equal for p in pairs)
-    explained = sum(p.explained for p in pairs)
-    models = len({p.model for p in pairs})
-    compared: Counter[str] = sum((p.compared for p in pairs), Counter())
+    compared = [p for p in pairs if p.compared]
+    equal = sum(p.equal for p in compared)
+    explained = sum(p.explained for p in compared)
+    models = len({p.model for p in compared})
+    checked: Counter[str] = sum((p.checked for p in compared), Counter())
     lines.append("")
     lines.append(
-        f"{len(pairs)} pairs ({models} models): {equal} equal, {explained} differing only by "
-        f"a named convention, {len(pairs) - equal - explained} mismatches"
+        f"{len(compared)} pairs ({models} models) compared: {equal} equal, {explained} "
+        f"differing only by a named convention, {len(compared) - equal - explained} mismatches"
     )
+    skipped = [p for p in pairs if not p.compared]
+    if skipped:
+        names = sorted({p.model for p in skipped})
+        lines.append(
+            f"{len(skipped)} pairs of {len(names)} models not on the leaderboard (not in mteb's "
+            f"registry), not compared: {', '.join(names)}"
+        )
     lines.append(
         "leaderboard values checked: "
-        + ", ".join(f"{count} {kind}" for kind, count in sorted(compared.items()))
+        + ", ".join(f"{count} {kind}" for kind, count in sorted(checked.items()))
     )
     return "\n".join(lines)
 
@@ -485,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(folders)} models hold {args.require_share:.0%} of {', '.join(args.require)}")
     pairs = compare(args.root, folders, args.min_coverage, frozenset(args.without))
     print(report(pairs))
-    return 0 if all(p.equal or p.explained for p in pairs) else 1
+    return 1 if any(p.mismatch for p in pairs) else 0
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ checked against it on the same folders.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from cardkit.errors import CardkitError
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.readers import read_results
 from cardkit.readers.revisions import registry_revisions, select_revision
+from cardkit.summary import summarize
 
 from .conftest import RESULTS, run_cli
 
@@ -151,3 +153,51 @@ def test_config_and_command_line_take_the_same_values(tmp_path: Path):
     assert done.returncode == 0 and "32 tasks" in done.stdout
     done = run_cli("build", folder, "-o", tmp_path / "B.md", "--revision", "latest", "--no-config")
     assert "cardkit build results -o B.md --revision latest" in (tmp_path / "B.md").read_text()
+
+
+def test_two_files_of_one_task_in_a_folder_speak_as_the_one_the_leaderboard_keeps(
+    tmp_path: Path,
+):
+    """A folder holding an mteb 1.0 file (only `map`, no main score) and a later copy of the
+    same scores under the task's new name: mteb keeps the old file (its version is known) and
+    so drops the task; cardkit reads the same file and says it scored the task by `map`."""
+    legacy = RESULTS / "BAAI__bge-base-zh" / "no_revision_available" / "CMedQAv1.json"
+    folder = tmp_path / "results" / "org__model" / "external"
+    folder.mkdir(parents=True)
+    shutil.copy(legacy, folder / "CMedQAv1.json")
+    old = json.loads(legacy.read_text(encoding="utf-8"))["test"]
+    entry = {
+        "hf_subset": "default",
+        "languages": ["cmn-Hans"],
+        "map": old["map"],
+        "mrr": old["mrr"],
+    }
+    entry["main_score"] = old["map"]
+    modern = {
+        "dataset_revision": "None",
+        "task_name": "CMedQAv1-reranking",
+        "mteb_version": None,
+        "evaluation_time": None,
+        "scores": {"test": [entry]},
+    }
+    (folder / "CMedQAv1-reranking.json").write_text(json.dumps(modern), encoding="utf-8")
+
+    catalog = load_catalog()
+    [model] = read_results([folder.parent], catalog)
+    [task] = model.tasks.values()
+    assert task.mteb_version == "1.0.2" and task.scores[0].main_score is None
+    summary = summarize(model, catalog, "MTEB(cmn, v1)")
+    [scored] = [t for t in summary.scores if t.task == "CMedQAv1-reranking"]
+    assert scored.legacy_metric and scored.value == pytest.approx(100 * old["map"])
+    assert summary.conventions[0].startswith("CMedQAv1-reranking: scored by `map`")
+
+    pytest.importorskip("mteb")
+    from mteb.cache import ResultCache
+
+    loaded = ResultCache(cache_path=tmp_path).load_results(
+        require_model_meta=False, include_remote=False
+    )
+    [joined] = loaded.join_revisions().model_results
+    [kept] = joined.task_results
+    assert kept.mteb_version == "1.0.2"
+    assert kept.scores["test"][0]["main_score"] is None

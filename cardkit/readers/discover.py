@@ -25,7 +25,7 @@ from cardkit.readers.eval_results import (
     read_eval_results,
 )
 from cardkit.readers.mteb_json import NotAResultFile, load_json, parse_result
-from cardkit.readers.revisions import MERGE, POLICIES, select_revision
+from cardkit.readers.revisions import MERGE, POLICIES, outranks, select_revision
 from cardkit.readers.tasks_file import TASKS_FILE, read_tasks_file
 
 log = logging.getLogger("cardkit")
@@ -122,7 +122,15 @@ def add_task(model: ModelResults, task: TaskResult, catalog: Catalog) -> None:
                     f"subset '{key[1]}': {other.source} and {task.source}; remove one",
                     task.source,
                 )
-        other.scores.extend(s for s in task.scores if (s.split, s.subset) not in theirs)
+        if outranks(task, other):
+            # Same scores in both: the file the leaderboard would keep speaks for them (its
+            # main score, or none in an old file), as mteb keeps one file per task.
+            newer = {(s.split, s.subset): s for s in task.scores}
+            other.scores[:] = [newer.pop((s.split, s.subset), s) for s in other.scores]
+            other.scores.extend(newer.values())
+            other.mteb_version, other.date = task.mteb_version, task.date
+        else:
+            other.scores.extend(s for s in task.scores if (s.split, s.subset) not in theirs)
         return
     model.tasks[task.task_name] = task
 

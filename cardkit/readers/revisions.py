@@ -91,6 +91,14 @@ def task_rank(
     return Rank(priority, _version_key(version), (date or "", revision or ""))
 
 
+def outranks(task: TaskResult, other: TaskResult) -> bool:
+    """Whether the leaderboard would keep ``task`` over ``other``, two files of one task in
+    one revision folder (a known mteb version first, then the newest)."""
+    return task_rank(None, task.mteb_version, None, None) > task_rank(
+        None, other.mteb_version, None, None
+    )
+
+
 def ranking_revision(model: ModelResults) -> str | None:
     """The revision mteb ranks a folder by: its model_meta.json's, else the folder's."""
     meta = model.meta.get("revision") if isinstance(model.meta, dict) else None
