@@ -117,8 +117,8 @@ def summary_caption(summary: BenchmarkSummary) -> str:
     lines[0] += "."
     if summary.not_averaged:
         lines.append(
-            f"Like mteb's leaderboard, the means cover only its public tasks; "
-            f"{_short_list(summary.not_averaged)} are shown but not averaged."
+            "As on mteb's leaderboard, the means cover the public tasks only; the private "
+            f"ones ({_short_list(summary.not_averaged)}) are shown but not averaged."
         )
     for note in summary.conventions:
         lines.append(f"Differs from mteb's leaderboard: {note}.")
