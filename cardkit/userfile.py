@@ -1,0 +1,176 @@
+"""The one way cardkit opens a file a user gave it: a regular file, read up to a bound.
+
+Everything cardkit reads is untrusted. A device (``/dev/zero`` has no end), a FIFO (a read
+blocks until someone writes) or a folder is refused before a byte is read, and a read stops at
+``limit + 1`` bytes: ``stat`` says 0 for devices and ``/proc`` files, and a file can grow while
+it is read, so its size is never taken on trust.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+from cardkit.errors import CardkitError
+
+MIB = 1024 * 1024
+# Cards, configs, templates, task.yaml and `.eval_results` files: no real one comes near it.
+TEXT_LIMIT = 10 * MIB
+# mteb result files: FloresBitextMining holds some 40,000 language pairs.
+RESULT_LIMIT = 200 * MIB
+# The rows of a local task (corpus.jsonl can be large).
+DATA_LIMIT = 2048 * MIB
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+# A JSON escape of a UTF-16 surrogate: paired ones make one character, a lone one no text at all.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class UnreadableFile(CardkitError):
+    """The file is missing, not a regular file, or cannot be opened."""
+
+    def __init__(self, reason: str, path: Path, what: str = "file", missing: bool = False):
+        self.reason = reason  # 'No such file or directory', 'a FIFO, not a regular file'
+        super().__init__(
+            f"no such {what}" if missing else f"cannot read the {what}: {reason}", path
+        )
+
+
+class FileTooLarge(CardkitError):
+    """The file holds more than the limit for its kind; it was not read to the end."""
+
+    def __init__(self, path: Path, limit: int):
+        self.limit = limit
+        super().__init__(too_large_message(limit), path)
+
+
+def too_large_message(limit: int) -> str:
+    return f"the file is over the {limit // MIB} MB limit: not read"
+
+
+def _not_regular(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_bytes(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; anything else is refused.
+
+    A link is followed (to a regular file only). The file is checked before it is opened (so a
+    device is never opened) and again on the open descriptor (so nothing swapped in between is
+    read); opening does not wait for a FIFO's writer.
+    """
+    path = Path(path)
+    try:
+        kind = _not_regular(os.stat(path).st_mode)
+        if kind is not None:
+            raise UnreadableFile(f"{kind}, not a regular file", path, what)
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        missing = isinstance(exc, FileNotFoundError)
+        raise UnreadableFile(exc.strerror or type(exc).__name__, path, what, missing) from None
+    except ValueError:  # a NUL byte in the name
+        raise UnreadableFile("the name holds a NUL byte", path, what) from None
+    with os.fdopen(fd, "rb") as handle:
+        kind = _not_regular(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise UnreadableFile(f"{kind}, not a regular file", path, what)
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise UnreadableFile(exc.strerror or type(exc).__name__, path, what) from None
+    if len(data) > limit:
+        raise FileTooLarge(path, limit)
+    return data
+
+
+def decode_text(raw: bytes, path: Path | str | None = None) -> str:
+    """UTF-8 text without its byte order mark; other bytes are an error naming the place."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CardkitError("the file is UTF-16: save it as UTF-8", path, "line 1")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = byte_position(raw, exc.start)
+        raise CardkitError(
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8: save the file as UTF-8",
+            path,
+            f"line {line} column {col}",
+        ) from None
+
+
+def byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column (in bytes) of an offset."""
+    line = raw.count(b"\n", 0, offset) + 1
+    return line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+
+
+def read_text(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> str:
+    """A user's text file (regular, bounded, UTF-8), every failure one CardkitError."""
+    return decode_text(read_bytes(path, what, limit), path)
+
+
+def parse_json(text: str, path: Path | str | None = None, line: int | None = None) -> Any:
+    """A user's JSON (a whole file, or the row on ``line`` of a JSON Lines file) as data.
+
+    Every way hostile JSON breaks Python's parser is one CardkitError naming the place: bad
+    syntax, nesting deeper than the interpreter's stack, an integer too long to convert
+    (more than ``sys.get_int_max_str_digits()`` digits), a lone surrogate that is no text.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {line or exc.lineno} column {exc.colno}"
+        raise CardkitError(f"invalid JSON: {exc.msg}", path, where) from None
+    except RecursionError:
+        raise CardkitError("invalid JSON: nested too deeply to read", path, _line(line)) from None
+    except ValueError:
+        digits = sys.get_int_max_str_digits()
+        raise CardkitError(
+            f"invalid JSON: an integer of more than {digits} digits", path, _line(line)
+        ) from None
+    escape = _SURROGATE_ESCAPE.search(text)
+    if escape is not None and _holds_surrogate(data):
+        line_no = (line or 1) + text.count("\n", 0, escape.start())
+        column = escape.start() - text.rfind("\n", 0, escape.start())
+        raise CardkitError(
+            f"invalid JSON: {escape.group(0)} is half of a UTF-16 pair, not text",
+            path,
+            f"line {line_no} column {column}",
+        )
+    return data
+
+
+def _line(line: int | None) -> str | None:
+    return f"line {line}" if line is not None else None
+
+
+def _holds_surrogate(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
