@@ -125,7 +125,9 @@ def find_config(
     if not use_default:
         return None
     default = (cwd or Path.cwd()) / CONFIG_NAME
-    return load_config(Path(CONFIG_NAME) if cwd is None else default) if default.is_file() else None
+    if not (default.exists() or default.is_symlink()):
+        return None
+    return load_config(Path(CONFIG_NAME) if cwd is None else default)  # refused unless a file
 
 
 def pick(cli_value: Any, config_value: Any, default: Any = None) -> Any:

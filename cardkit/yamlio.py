@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _FLOAT = "tag:yaml.org,2002:float"
 _MERGE = "tag:yaml.org,2002:merge"
 _MAX_VALUES = 2_000_000
+_LARGEST = int(sys.float_info.max)
 # Characters YAML refuses anywhere in a stream (it allows tab, LF, CR, NEL and printable text).
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # libyaml recurses in C on nesting and can crash the process: deep texts take pure Python.
@@ -231,6 +233,12 @@ def _walk(root: yaml.Node, out: ParsedYaml) -> None:
             stack.extend(node.value)
         elif node.tag == _FLOAT:
             _check_float(node, out)
+        elif node.tag == _INT and len(node.value) > 300 and _too_large(node):
+            out.add_at(
+                node,
+                "this integer is too large for a number: it reads as infinity; give a finite "
+                "number or leave it out",
+            )
     if shared and _expanded_size(root) > _MAX_VALUES:
         anchor = min(shared, key=lambda n: (n.start_mark.line, n.start_mark.column))
         out.add_at(
@@ -275,6 +283,13 @@ def _expanded_size(root: yaml.Node) -> int:
     return size[id(root)]
 
 
+def _too_large(node: yaml.ScalarNode) -> bool:
+    try:
+        return abs(_CONSTRUCTOR.construct_yaml_int(node)) > _LARGEST
+    except (ValueError, yaml.YAMLError):
+        return False  # reported when the data is built
+
+
 def _check_float(node: yaml.ScalarNode, out: ParsedYaml) -> None:
     try:
         value = _CONSTRUCTOR.construct_yaml_float(node)
@@ -286,9 +301,10 @@ def _check_float(node: yaml.ScalarNode, out: ParsedYaml) -> None:
 
 
 def _plain(data: Any) -> Any:
-    """Data as JSON would hold it: string keys, dates as ISO strings (as the Hub reads them)."""
-    if isinstance(data, (_dt.date, _dt.datetime)):
-        return data.isoformat()
+    """Data as JSON (and the Hub) would hold it: string keys, dates as ISO strings, integers
+    too large for a number as infinity."""
+    if not isinstance(data, (dict, list)):
+        return _plain_value(data)
     stack = [data]
     seen: set[int] = set()
     while stack:
@@ -298,17 +314,21 @@ def _plain(data: Any) -> Any:
         seen.add(id(item))
         if isinstance(item, dict):
             for key in list(item):
-                value = item[key]
-                if isinstance(value, (_dt.date, _dt.datetime)):
-                    value = item[key] = value.isoformat()
+                value = item[key] = _plain_value(item[key])
                 if not isinstance(key, str):
                     del item[key]
                     item[str(key)] = value
                 stack.append(value)
         elif isinstance(item, list):
             for index, value in enumerate(item):
-                if isinstance(value, (_dt.date, _dt.datetime)):
-                    item[index] = value.isoformat()
-                else:
-                    stack.append(value)
+                item[index] = _plain_value(value)
+                stack.append(item[index])
     return data
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if type(value) is int and not -_LARGEST <= value <= _LARGEST:
+        return math.inf if value > 0 else -math.inf
+    return value

@@ -78,7 +78,7 @@ def _read_spec(folder: Path) -> Document:
 
 def _jsonl(path: Path, required: dict[str, tuple[type, ...]]) -> list[dict[str, Any]]:
     """The rows of a JSON Lines file, each checked for the required keys and their types."""
-    if not path.is_file():
+    if not path.exists():
         raise _error("missing data file", path)
     rows: list[dict[str, Any]] = []
     for number, line in enumerate(_data_lines(path), start=1):
@@ -123,7 +123,7 @@ def _ids(rows: list[dict[str, Any]], path: Path) -> list[dict[str, str]]:
 
 
 def _read_qrels(path: Path, queries: set[str], corpus: set[str]) -> dict[str, dict[str, int]]:
-    if not path.is_file():
+    if not path.exists():
         raise _error("missing qrels file (tab-separated query-id, corpus-id, score)", path)
     lines = _data_lines(path)
     if not lines or lines[0].strip().split("\t") != ["query-id", "corpus-id", "score"]:
@@ -163,7 +163,7 @@ _LABEL = (str, int)
 def _load_retrieval(task: LocalTask) -> None:
     folder = task.folder
     corpus_path, queries_path = folder / "corpus.jsonl", folder / "queries.jsonl"
-    if corpus_path.is_file() and not any(line.strip() for line in _data_lines(corpus_path)):
+    if corpus_path.exists() and not any(line.strip() for line in _data_lines(corpus_path)):
         raise _error(
             "the corpus is empty: add one JSON object per line with _id, title, text", corpus_path
         )
