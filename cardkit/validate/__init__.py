@@ -88,7 +88,10 @@ def validate_file(path: Path, kind: Kind | None = None) -> list[Finding]:
     try:
         raw = read_bytes(path, "file", MAX_BYTES)
     except FileTooLarge:
-        size = max(os.stat(path).st_size, MAX_BYTES + 1)
+        try:
+            size = max(os.stat(path).st_size, MAX_BYTES + 1)
+        except OSError:
+            size = MAX_BYTES + 1
         return [Finding(str(path), 1, 1, "", too_large_message(size))]
     except UnreadableFile as exc:
         return [Finding(str(path), None, None, "", f"cannot read: {exc.reason}", unreadable=True)]
