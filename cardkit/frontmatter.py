@@ -1,5 +1,10 @@
 """Split a model card into its YAML front matter and body, and splice keys back in as text.
 
+The one place a card is cut, with the Hub's own rule, so that validate, build, check, push
+and the card reader see the metadata the Hub sees. Where the Hub would see none although the
+author clearly wrote some (a space after the opening fence, no closing fence, CR-only lines,
+a copy of the rendered page), :func:`front_matter_problem` says why and how to fix it.
+
 Only the keys cardkit manages are rewritten; every other byte of the card (other keys with
 their formatting and comments, the body, CRLF line endings) is kept as it was.
 """
@@ -32,7 +37,7 @@ _BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _PASTED_FENCE = re.compile(r"[ \t]*(?:\|[ \t]*---[ \t|]*|---[ \t]*\|[ \t|]*)")
 _FENCE_LIKE = re.compile(r"[ \t]*\|?[ \t]*---[ \t|]*")
 _KEY_LINE = re.compile(r"[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|$)")
-_LEADING_PIPE = re.compile(r"^([ \t]*)\|")
+_LEADING_PIPE = re.compile(r"^[ \t]*\|")
 _TRAILING_PIPE = re.compile(r"[ \t]*\|[ \t]*$")
 
 
@@ -262,10 +267,6 @@ def parse_front_matter(
     return parsed.root, parsed.data
 
 
-def compose_mapping(yaml_text: str, path: Path | str | None = None) -> yaml.MappingNode | None:
-    return parse_front_matter(yaml_text, path)[0]
-
-
 def load_front_matter(card: CardText | str, path: Path | str | None = None) -> dict[str, Any]:
     """Parse front matter to plain data, with a message naming the line on failure."""
     return parse_front_matter(card, path)[1]
@@ -329,7 +330,7 @@ def update_keys(
     Keys that are missing are appended at the end, in the order given; ``add_items`` adds each
     item a list lacks.
     """
-    root = compose_mapping(yaml_text, path)
+    root = parse_front_matter(yaml_text, path)[0]
     lines = lines_with_ends(yaml_text)
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += newline
@@ -352,13 +353,3 @@ def update_keys(
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         lines[start:end] = [text]
     return "".join(lines) + "".join(appended)
-
-
-def set_key(yaml_text: str, key: str, value: Any, newline: str = "\n") -> str:
-    """Replace (or append) one top-level key, leaving every other line untouched."""
-    return update_keys(yaml_text, set_values={key: value}, newline=newline)
-
-
-def add_to_list_key(yaml_text: str, key: str, item: str, newline: str = "\n") -> str:
-    """Append an item to a top-level list (``tags: [..., mteb]``) in the list's own style."""
-    return update_keys(yaml_text, add_items={key: [item]}, newline=newline)

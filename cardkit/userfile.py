@@ -27,15 +27,13 @@ RESULT_LIMIT = 200 * MIB
 DATA_LIMIT = 2048 * MIB
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
+_NOT_REGULAR = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
 # A JSON escape of a UTF-16 surrogate: paired ones make one character, a lone one no text at all.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -54,19 +52,19 @@ class UnreadableFile(CardkitError):
 class FileTooLarge(CardkitError):
     """The file holds more than the limit for its kind; it was not read to the end."""
 
-    def __init__(self, path: Path, limit: int):
-        self.limit = limit
-        super().__init__(too_large_message(limit), path)
+    def __init__(self, path: Path | str, limit: int, size: int | None = None):
+        super().__init__(too_large_message(limit, size), path)
 
 
-def too_large_message(limit: int) -> str:
-    return f"the file is over the {limit // MIB} MB limit: not read"
+def too_large_message(limit: int, size: int | None = None) -> str:
+    known = f" {size / MIB:.1f} MB," if size is not None else ""
+    return f"the file is{known} over the {limit // MIB} MB limit: not read"
 
 
-def _not_regular(mode: int) -> str | None:
-    if stat.S_ISREG(mode):
-        return None
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+def _check_regular(mode: int, path: Path, what: str) -> None:
+    if not stat.S_ISREG(mode):
+        kind = _NOT_REGULAR.get(stat.S_IFMT(mode), "something else")
+        raise UnreadableFile(f"{kind}, not a regular file", path, what)
 
 
 def read_bytes(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> bytes:
@@ -78,9 +76,10 @@ def read_bytes(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> bytes
     """
     path = Path(path)
     try:
-        kind = _not_regular(os.stat(path).st_mode)
-        if kind is not None:
-            raise UnreadableFile(f"{kind}, not a regular file", path, what)
+        status = os.stat(path)
+        _check_regular(status.st_mode, path, what)
+        if status.st_size > limit:
+            raise FileTooLarge(path, limit, status.st_size)
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
         missing = isinstance(exc, FileNotFoundError)
@@ -88,9 +87,7 @@ def read_bytes(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> bytes
     except ValueError:  # a NUL byte in the name
         raise UnreadableFile("the name holds a NUL byte", path, what) from None
     with os.fdopen(fd, "rb") as handle:
-        kind = _not_regular(os.fstat(fd).st_mode)
-        if kind is not None:
-            raise UnreadableFile(f"{kind}, not a regular file", path, what)
+        _check_regular(os.fstat(fd).st_mode, path, what)
         try:
             data = handle.read(limit + 1)
         except OSError as exc:
@@ -100,21 +97,6 @@ def read_bytes(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> bytes
     return data
 
 
-def decode_text(raw: bytes, path: Path | str | None = None) -> str:
-    """UTF-8 text without its byte order mark; other bytes are an error naming the place."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CardkitError("the file is UTF-16: save it as UTF-8", path, "line 1")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line, col = byte_position(raw, exc.start)
-        raise CardkitError(
-            f"byte 0x{raw[exc.start]:02x} is not UTF-8: save the file as UTF-8",
-            path,
-            f"line {line} column {col}",
-        ) from None
-
-
 def byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     """The 1-based line and column (in bytes) of an offset."""
     line = raw.count(b"\n", 0, offset) + 1
@@ -122,8 +104,17 @@ def byte_position(raw: bytes, offset: int) -> tuple[int, int]:
 
 
 def read_text(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> str:
-    """A user's text file (regular, bounded, UTF-8), every failure one CardkitError."""
-    return decode_text(read_bytes(path, what, limit), path)
+    """A user's text file (regular, bounded, UTF-8 without its byte order mark); every
+    failure is one CardkitError naming the place."""
+    raw = read_bytes(path, what, limit)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CardkitError("the file is UTF-16: save it as UTF-8", path, "line 1")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = byte_position(raw, exc.start)
+        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8: save the file as UTF-8"
+        raise CardkitError(message, path, f"line {line} column {col}") from None
 
 
 def parse_json(text: str, path: Path | str | None = None, line: int | None = None) -> Any:

@@ -72,19 +72,8 @@ for _cls in (_Loader, _PureLoader):
     )
 
 
-def compose_and_load(text: str) -> tuple[yaml.Node | None, Any]:
-    """Parse once, keeping both the node tree (line numbers) and the plain data."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
-    return node, data
-
-
 def load(text: str) -> Any:
-    return compose_and_load(text)[1]
+    return yaml.load(text, Loader=_Loader)
 
 
 def dump(data: Any) -> str:

@@ -13,7 +13,6 @@ which raises the first error as the one line a command prints.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from cardkit.validate.parse import (
     Document,
     Kind,
     parse_document,
-    too_large_message,
     yaml_document,
 )
 from cardkit.validate.schema import schema_findings
@@ -87,12 +85,8 @@ def validate_file(path: Path, kind: Kind | None = None) -> list[Finding]:
     """One file; a file over 10 MB is refused without being read to its end."""
     try:
         raw = read_bytes(path, "file", MAX_BYTES)
-    except FileTooLarge:
-        try:
-            size = max(os.stat(path).st_size, MAX_BYTES + 1)
-        except OSError:
-            size = MAX_BYTES + 1
-        return [Finding(str(path), 1, 1, "", too_large_message(size))]
+    except FileTooLarge as exc:
+        return [Finding(str(path), 1, 1, "", exc.message)]
     except UnreadableFile as exc:
         return [Finding(str(path), None, None, "", f"cannot read: {exc.reason}", unreadable=True)]
     return validate_bytes(raw, str(path), kind or kind_of(path))

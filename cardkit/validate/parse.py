@@ -20,7 +20,7 @@ import yaml
 
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import cut_card, front_matter_problem, lines_with_ends
-from cardkit.userfile import TEXT_LIMIT, byte_position
+from cardkit.userfile import TEXT_LIMIT, byte_position, too_large_message
 from cardkit.validate.findings import Finding, data_path
 from cardkit.yamlio import parse_yaml
 
@@ -196,7 +196,7 @@ def parse_document(raw: bytes, file: str, kind: Kind) -> Document:
     """Everything about one card or `.eval_results` file that can be known without a schema."""
     doc = Document(file, kind)
     if len(raw) > MAX_BYTES:
-        doc.add(1, 1, too_large_message(len(raw)))
+        doc.add(1, 1, too_large_message(MAX_BYTES, len(raw)))
         return doc
     text = decode(raw, doc)
     if text is None:
@@ -219,10 +219,3 @@ def parse_document(raw: bytes, file: str, kind: Kind) -> Document:
     _check_pasted(yaml_text, doc)
     add_yaml(yaml_text, doc)
     return doc
-
-
-def too_large_message(size: int) -> str:
-    return (
-        f"the file is {size / 1024 / 1024:.1f} MB, over the {MAX_BYTES // 1024 // 1024} MB "
-        "limit: not parsed"
-    )
