@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,24 +98,54 @@ def read_bytes(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> bytes
     return data
 
 
-def byte_position(raw: bytes, offset: int) -> tuple[int, int]:
-    """The 1-based line and column (in bytes) of an offset."""
-    line = raw.count(b"\n", 0, offset) + 1
-    return line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong at a place of a file (1-based line and column)."""
+
+    line: int
+    col: int
+    message: str
+    severity: str = "error"
+
+
+def decode(raw: bytes) -> tuple[str | None, list[Problem]]:
+    """A file's bytes as UTF-8 text without its byte order mark, and what is wrong with them:
+    UTF-16 (no text), a byte order mark (a warning: the Hub reads past it), bytes that are
+    not UTF-8 (the first one is reported; the text keeps a replacement character there)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(1, 1, "the file is UTF-16: save it as UTF-8")]
+    problems = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(
+            Problem(
+                1,
+                1,
+                "the file starts with a byte order mark (BOM): the Hub reads past it, other "
+                "tools may not; save it as UTF-8 without BOM",
+                "warning",
+            )
+        )
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8"), problems
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8: save the file as UTF-8"
+        problems.append(Problem(line, col, message))
+        return raw.decode("utf-8", errors="replace"), problems
 
 
 def read_text(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> str:
     """A user's text file (regular, bounded, UTF-8 without its byte order mark); every
     failure is one CardkitError naming the place."""
-    raw = read_bytes(path, what, limit)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CardkitError("the file is UTF-16: save it as UTF-8", path, "line 1")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line, col = byte_position(raw, exc.start)
-        message = f"byte 0x{raw[exc.start]:02x} is not UTF-8: save the file as UTF-8"
-        raise CardkitError(message, path, f"line {line} column {col}") from None
+    text, problems = decode(read_bytes(path, what, limit))
+    for problem in problems:
+        if problem.severity == "error":
+            where = f"line {problem.line} column {problem.col}"
+            raise CardkitError(problem.message, path, where)
+    assert text is not None
+    return text
 
 
 def parse_json(text: str, path: Path | str | None = None, line: int | None = None) -> Any:

@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from cardkit.userfile import Problem
+
 SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SafeDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -79,15 +81,6 @@ def load(text: str) -> Any:
 def dump(data: Any) -> str:
     """The serializer of the reference cards: insertion order kept, unicode unescaped."""
     return yaml.dump(data, Dumper=SafeDumper, sort_keys=False, allow_unicode=True)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong at a place of the file (1-based line and column)."""
-
-    line: int
-    col: int
-    message: str
 
 
 @dataclass

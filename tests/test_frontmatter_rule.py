@@ -5,6 +5,7 @@ metadata although the author clearly wrote some, validate and build say so inste
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -131,13 +132,7 @@ def test_build_updates_only_what_the_hub_reads(name, tmp_path):
     text, meant = CASES[name]
     card = tmp_path / "README.md"
     card.write_bytes(text.encode("utf-8"))
-    result = tmp_path / "AFQMC.json"
-    result.write_text(
-        '{"task_name": "AFQMC", "dataset_revision": null, "mteb_version": "1.12.0", '
-        '"scores": {"validation": [{"hf_subset": "default", "languages": ["cmn-Hans"], '
-        '"main_score": 0.3, "cosine_spearman": 0.3}]}}',
-        encoding="utf-8",
-    )
+    result = afqmc_result(tmp_path)
     done = run_cli("build", result, "-o", card, "--model-name", "m", "--no-config")
     before = hub_view(text.removeprefix("\ufeff"))
     if before == NONE and meant or before == ERROR:
@@ -158,6 +153,17 @@ def test_build_updates_only_what_the_hub_reads(name, tmp_path):
             elif key not in ("model-index", "tags"):
                 assert after[key] == value
     assert card.read_text(encoding="utf-8-sig").count("\n---") <= 2 + text.count("\n---")
+
+
+def afqmc_result(folder: Path) -> Path:
+    result = folder / "AFQMC.json"
+    result.write_text(
+        '{"task_name": "AFQMC", "dataset_revision": null, "mteb_version": "1.12.0", '
+        '"scores": {"validation": [{"hf_subset": "default", "languages": ["cmn-Hans"], '
+        '"main_score": 0.3, "cosine_spearman": 0.3}]}}',
+        encoding="utf-8",
+    )
+    return result
 
 
 def browser_copy(text: str, style: str) -> str:
@@ -210,3 +216,13 @@ def test_a_card_pasted_from_the_web_page_is_refused_and_its_results_recovered(st
     assert exported.returncode == 0, exported.stderr
     assert "copied from a rendered web page" in exported.stderr
     assert len(list((tmp_path / "exported").glob("*.json"))) == 36  # 35 tasks + model_meta
+
+
+def test_build_names_the_line_of_a_yaml_error_below_blank_lines(tmp_path):
+    card = tmp_path / "README.md"
+    text = "\n\n---\nlicense: mit\ntags: [a, b\n---\n# Card\n"
+    card.write_text(text, encoding="utf-8")
+    done = run_cli("build", afqmc_result(tmp_path), "-o", card, "--no-config")
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"error: {card}: line 6 column 1: front matter: not valid")
+    assert card.read_text(encoding="utf-8") == text

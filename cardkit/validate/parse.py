@@ -20,7 +20,7 @@ import yaml
 
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import cut_card, front_matter_problem, lines_with_ends
-from cardkit.userfile import TEXT_LIMIT, byte_position, too_large_message
+from cardkit.userfile import TEXT_LIMIT, decode, too_large_message
 from cardkit.validate.findings import Finding, data_path
 from cardkit.yamlio import parse_yaml
 
@@ -134,28 +134,6 @@ def yaml_document(text: str, file: str, kind: str) -> Document:
     return doc
 
 
-def decode(raw: bytes, doc: Document) -> str | None:
-    """The text of the file, after reporting a BOM or bytes that are not UTF-8."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        doc.add(1, 1, "the file is UTF-16: save it as UTF-8")
-        return None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        doc.add(
-            1,
-            1,
-            "the file starts with a byte order mark (BOM): the Hub reads past it, other tools "
-            "may not; save it as UTF-8 without BOM",
-            severity="warning",
-        )
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, col = byte_position(raw, exc.start)
-        doc.add(line, col, f"byte 0x{raw[exc.start]:02x} is not UTF-8: save the file as UTF-8")
-        return raw.decode("utf-8", errors="replace")
-
-
 def _check_line_endings(text: str, doc: Document) -> None:
     ends = [(n, line) for n, line in enumerate(lines_with_ends(text), start=1)]
     first = next(((n, _end(line)) for n, line in ends if _end(line)), None)
@@ -198,7 +176,9 @@ def parse_document(raw: bytes, file: str, kind: Kind) -> Document:
     if len(raw) > MAX_BYTES:
         doc.add(1, 1, too_large_message(MAX_BYTES, len(raw)))
         return doc
-    text = decode(raw, doc)
+    text, problems = decode(raw)
+    for problem in problems:
+        doc.add(problem.line, problem.col, problem.message, "", problem.severity)
     if text is None:
         return doc
     if kind == "eval-results":
