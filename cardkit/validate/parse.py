@@ -107,8 +107,8 @@ class Document:
 
     def error_at(self, keys: list[Any], message: str) -> CardkitError:
         """An error about the value at a data path, naming its line and column."""
-        self.add_at(keys, message)
-        return finding_error(self.findings.pop())
+        line, col = self.where(keys)
+        return finding_error(Finding(self.file, line, col, data_path(keys), message))
 
 
 def finding_error(finding: Finding) -> CardkitError:
