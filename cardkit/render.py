@@ -20,9 +20,9 @@ import jinja2.sandbox
 
 from cardkit import __version__
 from cardkit.catalog import Catalog
-from cardkit.config import resource_dir
 from cardkit.errors import CardkitError
 from cardkit.model import ModelResults
+from cardkit.resources import resource_dir
 from cardkit.summary import BenchmarkSummary
 from cardkit.tables import (
     entry_task,
@@ -38,6 +38,7 @@ from cardkit.tables import (
     task_table,
     type_label,
 )
+from cardkit.template_files import UserTemplateLoader
 
 DEFAULT_TEMPLATE = "card.md.j2"
 # Folder names that are not real model revisions (mteb and the results repository use them).
@@ -82,9 +83,7 @@ def _environment(template: Path | None) -> jinja2.Environment:
         env = jinja2.Environment(loader=default_loader, **options)
     else:
         # The user's folder first, then cardkit's parts, so a template can include ours.
-        loader = jinja2.ChoiceLoader(
-            [jinja2.FileSystemLoader(str(template.parent)), default_loader]
-        )
+        loader = jinja2.ChoiceLoader([UserTemplateLoader(template.parent), default_loader])
         env = jinja2.sandbox.ImmutableSandboxedEnvironment(loader=loader, **options)
     env.filters["pystr"] = python_string
     env.filters["score"] = score
@@ -113,7 +112,7 @@ def _undefined_message(message: str) -> str:
 
 def render_template(context: dict[str, Any], template: Path | None = None) -> str:
     """The rendered body; any template problem is a CardkitError naming file and line."""
-    if template is not None and not template.is_file():
+    if template is not None and not template.exists():
         raise CardkitError("no such template file", template)
     env = _environment(template)
     name = template.name if template is not None else DEFAULT_TEMPLATE

@@ -145,7 +145,7 @@ def _read_path(path: Path, catalog: Catalog) -> list[ModelResults]:
         raise CardkitError("no such file or folder", path)
     if is_eval_results_path(path):
         return [read_eval_results(path, catalog)]
-    if path.is_file():
+    if not path.is_dir():  # a file; a FIFO or device is refused when read
         if path.suffix.lower() in (".md", ".markdown"):
             return add_sibling_eval_results(read_card(path), path, catalog)
         task = load_task(path)
