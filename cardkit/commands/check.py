@@ -7,6 +7,7 @@ import sys
 
 from cardkit.build import plan_build
 from cardkit.commands.build import add_build_options, card_diff, request_from_args
+from cardkit.console import status
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             stale += 1
             print(f"Binary file {path} differs from what build would write")
         if not card.changed and not card.changed_assets:
-            print(f"{card.path} is up to date with the results ({card.tasks} tasks)")
+            status(f"{card.path} is up to date with the results ({card.tasks} tasks)")
     if stale:
         print("run `cardkit build` (same options) to update", file=sys.stderr)
     return 1 if stale else 0
