@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardkit.atomic import write_bytes_atomic, write_text_atomic
+from cardkit.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
 from cardkit.card import new_card_text, update_card_text
 from cardkit.catalog import Catalog, load_catalog
 from cardkit.config import ProjectConfig
@@ -21,6 +21,7 @@ from cardkit.frontmatter import CardText
 from cardkit.metrics import MetricsChoice
 from cardkit.model import ModelResults
 from cardkit.readers import read_results
+from cardkit.safenames import inside, model_folder, unique_names
 from cardkit.summary import BenchmarkSummary, relevant_summaries, summarize
 from cardkit.userfile import read_text
 from cardkit.writers.model_index import model_index
@@ -145,7 +146,8 @@ def _charts(
             continue
         chart = summary_chart(summary, name)
         links[summary.benchmark.name] = f"{ASSETS_DIR}/{chart.filename}"
-        files[output.parent / ASSETS_DIR / chart.filename] = chart.png
+        path = inside(output.parent / ASSETS_DIR / chart.filename, output.parent)
+        files[path] = chart.png
     return links, files
 
 
@@ -178,7 +180,7 @@ def render_model_card(
     request = request or BuildRequest(results=[], output=output, metrics=metrics)
     index = model_index(model, catalog, name, metrics)
     entries = len(index[0]["results"])
-    old_text = read_text(output, "card") if output.is_file() else None
+    old_text = read_text(output, "card") if output_kind(output) == "file" else None
     config = request.config or ProjectConfig()
     info = _card_info(model, name, request)
     body_wanted = request.body
@@ -222,7 +224,7 @@ def render_model_card(
         )
         if rendered is not None and not assets_linked(text, assets):
             assets = {}
-    changed_assets = [p for p, data in assets.items() if _read_bytes(p) != data]
+    changed_assets = [p for p, data in assets.items() if _old_bytes(p) != data]
     return BuiltCard(
         path=output,
         model_name=name,
@@ -242,7 +244,10 @@ def assets_linked(text: str, assets: dict[Path, bytes]) -> bool:
     return any(f"{ASSETS_DIR}/{p.name}" in text for p in assets)
 
 
-def _read_bytes(path: Path) -> bytes | None:
+def _old_bytes(path: Path) -> bytes | None:
+    """What an output file holds now (None when it is not there); a link is refused."""
+    if output_kind(path) != "file":
+        return None
     try:
         return path.read_bytes()
     except OSError:
@@ -250,10 +255,22 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def _output_for(models: list[ModelResults], output: Path) -> list[Path]:
+    """One card for one model; for several, ``DIR/<org>__<name>/README.md`` inside ``-o DIR/``.
+
+    Model names come from the results, so each folder name is made safe and kept inside.
+    """
+    folder_wanted = str(output).endswith(("/", "\\"))
     if len(models) == 1:
+        if folder_wanted or (not is_stdout(output) and output.is_dir()):
+            raise CardkitError(
+                f"is a folder: give the card's file name (for example {output / 'README.md'})",
+                output,
+            )
         return [output]
-    if output.is_dir() or str(output).endswith(("/", "\\")):
-        return [output / (m.model_name or "model").replace("/", "__") / "README.md" for m in models]
+    if output.is_dir() or folder_wanted:
+        names = [(str(m.model_name), model_folder(m.model_name)) for m in models]
+        unique_names(names, "models")
+        return [inside(output / folder / "README.md", output) for _, folder in names]
     names = ", ".join(sorted(str(m.model_name) for m in models))
     raise CardkitError(
         f"the results hold several models ({names}): build one at a time, or give -o a folder "

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
 
 from cardkit import __version__
+from cardkit.console import RedactingStream, set_quiet
 from cardkit.errors import CardkitError
+from cardkit.redact import add_environment_secrets
 
 # Each name is a module under cardkit.commands exposing `register(subparsers)`.
 COMMANDS: tuple[str, ...] = ("build", "check", "validate", "export", "run", "push")
@@ -22,6 +27,47 @@ class _Formatter(logging.Formatter):
         if record.levelno >= logging.WARNING:
             return f"{record.levelname.lower()}: {message}"
         return message
+
+
+class Terminated(BaseException):
+    """SIGTERM (or SIGHUP) as an exception, so that temporary files are removed on the way out.
+
+    A BaseException like KeyboardInterrupt: no ``except Exception`` may swallow it.
+    """
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP unwind it like Ctrl-C does."""
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {}
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        for name in names:
+            number = getattr(signal, name)
+            previous[number] = signal.signal(number, _terminate)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def _redacted_output() -> Iterator[None]:
+    """Every line the command prints passes through cardkit.redact."""
+    add_environment_secrets()
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        sys.stdout, sys.stderr = saved
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -41,39 +87,54 @@ def make_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description="Turn MTEB results into validated Hugging Face model cards.",
     )
     parser.add_argument("--version", action="version", version=f"cardkit {__version__}")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print warnings and errors only")
+    parser.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     words = list(sys.argv[1:] if argv is None else argv)
     wanted = next((w for w in words if not w.startswith("-")), None)
     names = [wanted] if wanted in COMMANDS and "-h" not in words[:1] else COMMANDS
     for name in names:
         importlib.import_module(f"cardkit.commands.{name}").register(subparsers)
+    for subparser in subparsers.choices.values():
+        # Also after the command (`cardkit build -q`); SUPPRESS keeps a -q given before it.
+        subparser.add_argument(
+            "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help=QUIET_HELP
+        )
     return parser
 
 
+QUIET_HELP = "print warnings and errors only"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser(argv)
-    args = parser.parse_args(argv)
-    _setup_logging(args.quiet)
-    try:
-        return int(args.handler(args) or 0)
-    except CardkitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 1
-    except Exception as exc:  # a bug in cardkit: one line, the traceback only on request
-        if os.environ.get("CARDKIT_DEBUG"):
-            raise
-        print(
-            f"error: internal error: {type(exc).__name__}: {exc} "
-            "(set CARDKIT_DEBUG=1 to see the traceback, and please report it)",
-            file=sys.stderr,
-        )
-        return 1
+    with _redacted_output():
+        parser = make_parser(argv)
+        args = parser.parse_args(argv)
+        _setup_logging(args.quiet)
+        set_quiet(args.quiet)
+        try:
+            with _signals_raise():
+                return int(args.handler(args) or 0)
+        except CardkitError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("error: interrupted", file=sys.stderr)
+            return 130
+        except Terminated as exc:
+            print(f"error: stopped by {exc}", file=sys.stderr)
+            return 143 if str(exc) == "SIGTERM" else 129
+        except BrokenPipeError:
+            return 1
+        except Exception as exc:  # a bug in cardkit: one line, the traceback only on request
+            if os.environ.get("CARDKIT_DEBUG"):
+                traceback.print_exc(file=sys.stderr)
+                return 1
+            print(
+                f"error: internal error: {type(exc).__name__}: {exc} "
+                "(set CARDKIT_DEBUG=1 to see the traceback, and please report it)",
+                file=sys.stderr,
+            )
+            return 1
 
 
 if __name__ == "__main__":

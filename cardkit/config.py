@@ -76,11 +76,20 @@ def _inside_project(doc: Document, key: str, base: Path) -> Path | None:
         return None
     path = base / Path(value).expanduser()
     root = project_root(base)
-    if not path.resolve().is_relative_to(root):
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
         raise doc.error_at(
             [key],
             f"{value!r} lies outside the project ({root}): a {key} named in {CONFIG_NAME} must "
             "be inside the folder of the config or of its repository",
+        )
+    if ".git" in resolved.relative_to(root).parts:
+        raise doc.error_at(
+            [key], f"{value!r} lies inside .git: a {key} named in {CONFIG_NAME} may not go there"
+        )
+    if key == "output" and resolved.suffix.lower() not in (".md", ".markdown"):
+        raise doc.error_at(
+            [key], f"{value!r} is not a Markdown file: the card a config names must end in .md"
         )
     return path
 

@@ -231,7 +231,7 @@ def update_body(
             out.append(to_newline(_with_final_newline(generated[region.name]), newline))
         else:
             log.warning(
-                "warning: %s: region '%s' is not produced by the template; kept as it is",
+                "%s: region '%s' is not produced by the template; kept as it is",
                 path or "card",
                 region.name,
             )

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.sandbox
 
 from cardkit import __version__
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
 from cardkit.model import ModelResults
 from cardkit.resources import resource_dir
+from cardkit.sandbox import BudgetSandbox, TemplateLimitError
 from cardkit.summary import BenchmarkSummary
 from cardkit.tables import (
     entry_task,
@@ -84,7 +84,7 @@ def _environment(template: Path | None) -> jinja2.Environment:
     else:
         # The user's folder first, then cardkit's parts, so a template can include ours.
         loader = jinja2.ChoiceLoader([UserTemplateLoader(template.parent), default_loader])
-        env = jinja2.sandbox.ImmutableSandboxedEnvironment(loader=loader, **options)
+        env = BudgetSandbox(loader=loader, **options)
     env.filters["pystr"] = python_string
     env.filters["score"] = score
     env.filters["type_label"] = type_label
@@ -123,6 +123,17 @@ def render_template(context: dict[str, Any], template: Path | None = None) -> st
         raise CardkitError(
             f"template syntax error: {exc.message}", exc.filename or name, where
         ) from None
+    except TemplateLimitError as exc:
+        filename, line = _template_frame(exc)
+        raise CardkitError(
+            f"template stopped: {exc}", filename or name, f"line {line}" if line else None
+        ) from None
+    except (RecursionError, MemoryError) as exc:
+        filename, line = _template_frame(exc)
+        what = "calls itself too deeply" if isinstance(exc, RecursionError) else "ran out of memory"
+        raise CardkitError(
+            f"template stopped: it {what}", filename or name, f"line {line}" if line else None
+        ) from None
     except jinja2.UndefinedError as exc:
         filename, line = _template_frame(exc)
         raise CardkitError(
@@ -135,7 +146,7 @@ def render_template(context: dict[str, Any], template: Path | None = None) -> st
         raise CardkitError(
             f"template error: {exc}", filename or name, f"line {line}" if line else None
         ) from None
-    except (TypeError, ValueError, AttributeError, KeyError, ZeroDivisionError) as exc:
+    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
         filename, line = _template_frame(exc)
         if filename is None:
             raise

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from cardkit.errors import CardkitError
 from cardkit.userfile import Problem
 
 SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -79,8 +80,18 @@ def load(text: str) -> Any:
 
 
 def dump(data: Any) -> str:
-    """The serializer of the reference cards: insertion order kept, unicode unescaped."""
-    return yaml.dump(data, Dumper=SafeDumper, sort_keys=False, allow_unicode=True)
+    """The serializer of the reference cards: insertion order kept, unicode unescaped.
+
+    Text that is not Unicode (a lone surrogate, which a ``\\ud800`` escape in JSON gives)
+    cannot be written: that is one CardkitError, not a crash of the emitter.
+    """
+    try:
+        return yaml.dump(data, Dumper=SafeDumper, sort_keys=False, allow_unicode=True)
+    except UnicodeEncodeError as exc:
+        bad = exc.object[max(exc.start - 20, 0) : exc.end + 20]
+        raise CardkitError(
+            f"cannot write {bad!r}: it holds a lone surrogate, which is not Unicode text"
+        ) from None
 
 
 @dataclass

@@ -16,6 +16,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -84,6 +85,8 @@ class HubStandIn:
         self.fail: dict[str, int] = {}
         self.hang: set[str] = set()
         self.hang_seconds = 30.0
+        # Added to the message of every error answer, as some servers echo the request.
+        self.error_detail: Callable[[Recorded], str] | None = None
         self.move_head_after_info = False
         self._counter = 0
         self._lock = threading.Lock()
@@ -225,6 +228,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             with hub._lock:
                 status, headers, payload = handler(recorded)
+        if status >= 400 and hub.error_detail is not None:
+            message = f"{headers.get('X-Error-Message', 'error')} ({hub.error_detail(recorded)})"
+            status, headers, payload = _error(status, message, headers.get("X-Error-Code"))
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)

@@ -33,6 +33,8 @@ class EmbeddingsServer:
     def __init__(self, key: str, fail_first: int = 0):
         self.key = key
         self.fail_first = fail_first
+        # path -> (status, Location): answer a request for that path with a redirect
+        self.redirects: dict[str, tuple[int, str]] = {}
         self.stats = {"requests": 0, "429": 0, "401": 0, "texts": 0}
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -72,6 +74,10 @@ class EmbeddingsServer:
                 payload = json.loads(self.rfile.read(length) or b"{}")
                 with server.lock:
                     server.stats["requests"] += 1
+                    if self.path in server.redirects:
+                        status, location = server.redirects[self.path]
+                        self._send(status, {}, {"Location": location})
+                        return
                     if self.path.rstrip("/") != "/v1/embeddings":
                         self._send(404, {"error": {"message": "not found"}})
                         return

@@ -7,8 +7,10 @@ import difflib
 import sys
 from pathlib import Path
 
+from cardkit.atomic import is_stdout, is_stream
 from cardkit.build import BuildRequest, BuiltCard, plan_build, write_cards
 from cardkit.config import ProjectConfig, find_config, pick
+from cardkit.console import status
 from cardkit.errors import CardkitError
 from cardkit.metrics import METRICS_CHOICES
 from cardkit.writers.eval_results import plan_for_cards, report, write_files
@@ -32,7 +34,7 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
         "--output",
         type=Path,
         default=None,
-        help="the card to write or update (default: README.md)",
+        help="the card to write or update (default: README.md; '-' for standard output)",
     )
     parser.add_argument(
         "--model-name", help="the model-index name and title (default: from the results)"
@@ -175,15 +177,33 @@ def run(args: argparse.Namespace) -> int:
             for path in card.changed_assets:
                 print(f"Binary file {path} would be written")
         return 0
+    # A card sent to standard output, a device or a pipe has no folder for the files that
+    # go beside it, and the lines saying what was done go to stderr, out of its way.
+    streamed = is_stream(request.output)
+    if streamed and (request.chart or getattr(args, "eval_results", False)):
+        raise CardkitError(
+            "is standard output, a device or a pipe: --chart and --eval-results need a card "
+            "file, their files are written beside it",
+            request.output,
+        )
     cards = plan_build(request)
     eval_results = plan_for_cards(cards) if getattr(args, "eval_results", False) else []
     write_cards(cards)
+    said = sys.stderr if streamed else sys.stdout
     for card in cards:
         for path in card.changed_assets:
-            print(f"wrote {path}")
+            status(f"wrote {path}", said)
         state = "wrote" if card.changed else "unchanged"
-        print(f"{state} {card.path}: {card.model_name}, {card.tasks} tasks, {card.entries} entries")
+        status(f"{state} {_shown(card.path)}: {_summary(card)}", said)
     write_files(eval_results)
     for line in report(eval_results):
-        print(line)
+        status(line, said)
     return 0
+
+
+def _shown(path: Path) -> str:
+    return "the card to standard output" if is_stdout(path) else str(path)
+
+
+def _summary(card: BuiltCard) -> str:
+    return f"{card.model_name}, {card.tasks} tasks, {card.entries} entries"

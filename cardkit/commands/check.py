@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cardkit.atomic import is_stream
 from cardkit.build import plan_build
 from cardkit.commands.build import add_build_options, card_diff, request_from_args
+from cardkit.console import status
+from cardkit.errors import CardkitError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,8 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    request = request_from_args(args)
+    if is_stream(request.output):
+        raise CardkitError(
+            "check compares the card file with the results: give -o a file", request.output
+        )
     stale = 0
-    for card in plan_build(request_from_args(args)):
+    for card in plan_build(request):
         if card.changed:
             stale += 1
             sys.stdout.write(card_diff(card))
@@ -30,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
             stale += 1
             print(f"Binary file {path} differs from what build would write")
         if not card.changed and not card.changed_assets:
-            print(f"{card.path} is up to date with the results ({card.tasks} tasks)")
+            status(f"{card.path} is up to date with the results ({card.tasks} tasks)")
     if stale:
         print("run `cardkit build` (same options) to update", file=sys.stderr)
     return 1 if stale else 0

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cardkit.atomic import is_stdout
 from cardkit.catalog import load_catalog
+from cardkit.console import status
+from cardkit.errors import CardkitError
+from cardkit.model import ModelResults
 from cardkit.readers.card import read_card
-from cardkit.writers.mteb_json import export_results
+from cardkit.safenames import inside, model_folder, unique_names
+from cardkit.writers.mteb_json import planned_files, write_planned
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,16 +31,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def model_folders(models: list[ModelResults], output: Path) -> list[Path]:
+    """``output`` for one model; ``output/<org>__<name>`` for each of several, kept inside."""
+    if is_stdout(output):
+        raise CardkitError("export writes one file per task: give -o a folder, not '-'")
+    if output.exists() and not output.is_dir():
+        raise CardkitError("is not a folder: export writes one file per task into a folder", output)
+    if len(models) == 1:
+        return [output]
+    folders = [(str(m.model_name), model_folder(m.model_name)) for m in models]
+    unique_names(folders, "models")
+    return [inside(output / folder, output) for _, folder in folders]
+
+
 def run(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     models = read_card(args.card)
-    for model in models:
-        folder = (
-            args.output
-            if len(models) == 1
-            else args.output / str(model.model_name).replace("/", "__")
-        )
-        written = export_results(model, catalog, folder)
-        count = len(written) - 1
-        print(f"wrote {count} result files and model_meta.json to {folder} ({model.model_name})")
+    folders = model_folders(models, args.output)
+    # Every file of every model is planned and checked before the first is written.
+    planned = [planned_files(m, catalog, f) for m, f in zip(models, folders)]
+    for model, folder, files in zip(models, folders, planned):
+        count = len(write_planned(files)) - 1
+        status(f"wrote {count} result files and model_meta.json to {folder} ({model.model_name})")
     return 0

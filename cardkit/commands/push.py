@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+from cardkit.console import status
 from cardkit.errors import CardkitError
 
 _REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
@@ -100,17 +101,17 @@ def run(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         raise
     if result.commit_oid == result.parent_commit:
-        print(
+        status(
             f"nothing to push: {target.repo_id}@{result.parent_commit[:7]} already has "
             f"these {len(result.files)} files"
         )
         return 0
-    print(
+    status(
         f"pushed {len(result.files)} files to {target.repo_id} "
         f"on top of {result.parent_commit[:7]}: {', '.join(result.files)}"
     )
     if result.pr_url:
-        print(f"pull request: {result.pr_url}")
+        status(f"pull request: {result.pr_url}")
     else:
-        print(f"commit: {result.commit_url}")
+        status(f"commit: {result.commit_url}")
     return 0

@@ -10,6 +10,7 @@ import argparse
 import importlib.util
 from pathlib import Path
 
+from cardkit.console import status
 from cardkit.errors import CardkitError
 
 _NEEDED = ("mteb", "torch", "sentence_transformers")
@@ -108,7 +109,7 @@ def handle(args: argparse.Namespace) -> int:
     report = run(settings)
     done = sum(1 for o in report.outcomes if not o.skipped)
     skipped = len(report.outcomes) - done
-    print(
+    status(
         f"{report.model_name} ({report.revision}): {done} evaluated, {skipped} skipped -> "
         f"{report.folder}"
     )
@@ -131,7 +132,7 @@ def handle(args: argparse.Namespace) -> int:
         )
         for card in cards:
             state = "wrote" if card.changed else "unchanged"
-            print(
+            status(
                 f"{state} {card.path}: {card.model_name}, {card.tasks} tasks, "
                 f"{card.entries} entries"
             )

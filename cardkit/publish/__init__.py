@@ -40,8 +40,8 @@ class DryRun:
 
 def checked_files(folder: Path) -> list[UploadFile]:
     """The files a push of ``folder`` uploads, after checking every one of them."""
-    files = collect_files(folder)
-    findings = push_findings(files)
+    files, refused = collect_files(folder)
+    findings = refused + push_findings(files)
     if findings:
         raise InvalidFiles(findings)
     return files

@@ -1,27 +1,77 @@
 """The gate before a push: every file that would be uploaded must be valid, or nothing is.
 
 It runs the same validator as `cardkit validate` on the bytes that would be uploaded, so a
-push refuses exactly what validation reports as an error. Findings are one line each,
+push refuses exactly what validation reports as an error, and more: a card without front
+matter or without a `model-index` (a push would replace the metadata on the Hub with none),
+and an image whose bytes are not the image its name says. Findings are one line each,
 ``FILE:LINE:COL: PATH: message``.
 """
 
 from __future__ import annotations
 
-from cardkit.publish.files import CARD, EVAL_RESULTS, UploadFile
+import re
+
+from cardkit.publish.files import ASSETS, CARD, EVAL_RESULTS, UploadFile
 from cardkit.validate import validate_bytes
+from cardkit.validate.parse import parse_document
 from cardkit.validate.reporter import format_finding
+
+# The first bytes of each image format the Hub shows in a card.
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+}
+# An SVG file: an optional XML declaration, comments and doctype, then the <svg> element.
+_SVG = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--.*?-->|<!DOCTYPE[^>]*>)\s*)*<svg[\s>]",
+    re.S,
+)
+
+
+def is_image(name: str, data: bytes) -> bool:
+    """Whether ``data`` starts the way a file of that name's image format does."""
+    suffix = name[name.rfind(".") :].lower()
+    if suffix == ".webp":
+        return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    if suffix == ".svg":
+        return bool(_SVG.match(data[:4096]))
+    return any(data.startswith(sig) for sig in _SIGNATURES.get(suffix, ()))
+
+
+def _metadata_findings(item: UploadFile) -> list[str]:
+    """A valid card may still carry no metadata; pushing it would erase the Hub's."""
+    doc = parse_document(item.data, str(item.local), "card")
+    if not doc.parsed:
+        missing = "front matter"
+    elif not isinstance(doc.data, dict) or not doc.data.get("model-index"):
+        missing = "model-index"
+    else:
+        return []
+    return [
+        f"{item.local}:1:1: the card has no {missing}: a push would replace the metadata on "
+        "the Hub with none; build the card first (cardkit build)"
+    ]
 
 
 def push_findings(files: list[UploadFile]) -> list[str]:
     """Every error that must stop the push (empty when it may go ahead); warnings do not."""
     found: list[str] = []
     for item in files:
-        if item.path_in_repo == CARD:
-            kind = "card"
-        elif item.path_in_repo.startswith(f"{EVAL_RESULTS}/"):
-            kind = "eval-results"
-        else:
+        if item.path_in_repo.startswith(f"{ASSETS}/"):
+            if not is_image(item.path_in_repo, item.data):
+                found.append(
+                    f"{item.local}: is not the image its name says (its first bytes are not "
+                    "those of that format)"
+                )
+            continue
+        kind = "card" if item.path_in_repo == CARD else "eval-results"
+        if kind == "eval-results" and not item.path_in_repo.startswith(f"{EVAL_RESULTS}/"):
             continue
         findings = validate_bytes(item.data, str(item.local), kind)
-        found.extend(format_finding(f) for f in findings if f.is_error)
+        errors = [format_finding(f) for f in findings if f.is_error]
+        found.extend(errors)
+        if kind == "card" and not errors:
+            found.extend(_metadata_findings(item))
     return found

@@ -1,12 +1,16 @@
 """Talk to the Hub through huggingface_hub: read the head, commit once, download the card.
 
 huggingface_hub is imported inside these functions only, so that `cardkit build` and
-`cardkit validate` never load it. Every failure it can raise becomes a `CardkitError`
-with one line that says what happened; the token never appears in one.
+`cardkit validate` never load it. Only its public API is used (``HfApi``, ``constants``,
+``errors``, ``get_session`` / ``configure_http_backend``), so that every version the
+dependency pin allows works: the requests-based 0.x and the httpx-based 1.x and later.
+Every failure it can raise becomes a `CardkitError` with one line that says what happened;
+the token never appears in one, even when the Hub's answer echoes the request.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +18,7 @@ from typing import Any
 
 from cardkit.errors import CardkitError
 from cardkit.publish.files import UploadFile
+from cardkit.redact import add_secret, redact
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -54,33 +59,71 @@ def resolve_token() -> str:
         raise CardkitError(f"cannot read the Hugging Face token: {type(exc).__name__}") from None
     if not token:
         raise CardkitError("no Hugging Face token: set HF_TOKEN or log in with `hf auth login`")
+    add_secret(token)
     return token
 
 
 def _use_timeout(timeout: float) -> None:
-    """huggingface_hub's shared HTTP client waits forever by default; give it a limit."""
-    from huggingface_hub.utils import _http
+    """huggingface_hub's HTTP client waits forever by default; give every request a limit.
 
-    def factory():
-        client = _http.default_client_factory()
-        client.timeout = timeout
-        return client
+    httpx-based versions (1.x and later) share one client, from the public ``get_session``;
+    requests-based ones (0.x) take a session factory through ``configure_http_backend``.
+    """
+    import huggingface_hub
 
-    _http.set_client_factory(factory)
+    if hasattr(huggingface_hub, "set_client_factory"):
+        huggingface_hub.get_session().timeout = timeout
+        return
+    import requests  # the HTTP library of huggingface_hub 0.x
+
+    class TimeoutSession(requests.Session):
+        def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("timeout") is None:
+                kwargs["timeout"] = timeout
+            return super().request(method, url, *args, **kwargs)
+
+    huggingface_hub.configure_http_backend(backend_factory=TimeoutSession)
 
 
 def _api(token: str, timeout: float) -> Any:
-    from huggingface_hub import HfApi
+    from huggingface_hub import HfApi, constants
 
+    if constants.HF_HUB_OFFLINE:
+        raise CardkitError("HF_HUB_OFFLINE is set: unset it to push")
     _use_timeout(timeout)
     return HfApi(token=token)
 
 
-def describe_hub_error(exc: BaseException, target: HubTarget) -> str | None:
-    """One line for an error raised by huggingface_hub or its HTTP client, else None."""
-    import httpx2
+def _transport_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(timeouts, connection failures) of the HTTP library under huggingface_hub.
+
+    Found through ``errors.HTTPError``, huggingface_hub's public name for that library's
+    base error: requests for 0.x, httpx for 1.x, httpx2 for 2.x.
+    """
     from huggingface_hub import errors
 
+    library = sys.modules[errors.HTTPError.__module__.split(".")[0]]
+    if hasattr(library, "TimeoutException"):  # httpx, httpx2
+        return (library.TimeoutException, TimeoutError), (library.TransportError, ConnectionError)
+    return (library.exceptions.Timeout, TimeoutError), (
+        library.exceptions.ConnectionError,
+        ConnectionError,
+    )
+
+
+def describe_hub_error(exc: BaseException, target: HubTarget) -> str | None:
+    """One line for an error raised by huggingface_hub or its HTTP client, else None.
+
+    Anything shaped like a token is masked: the Hub's message may echo the request.
+    """
+    message = _describe(exc, target)
+    return redact(message) if message is not None else None
+
+
+def _describe(exc: BaseException, target: HubTarget) -> str | None:
+    from huggingface_hub import errors
+
+    timeouts, connection_errors = _transport_errors()
     repo, host = target.repo_id, endpoint()
     if isinstance(exc, errors.OfflineModeIsEnabled):
         return "HF_HUB_OFFLINE is set: unset it to push"
@@ -115,9 +158,9 @@ def describe_hub_error(exc: BaseException, target: HubTarget) -> str | None:
         if status is not None and status >= 500:
             return f"the Hub failed with {status} ({server or 'server error'}); try again later"
         return f"the Hub refused the request ({status}: {server or 'no message'})"
-    if isinstance(exc, httpx2.TimeoutException):
+    if isinstance(exc, timeouts):
         return f"no answer from {host} within {target.timeout:g} s (use --timeout to wait longer)"
-    if isinstance(exc, (httpx2.NetworkError, httpx2.ProtocolError, ConnectionError)):
+    if isinstance(exc, connection_errors):
         reason = " ".join(str(exc).split()) or type(exc).__name__
         return f"cannot connect to {host}: {reason}"
     if isinstance(exc, errors.LocalEntryNotFoundError):
@@ -182,7 +225,7 @@ def remote_card(target: HubTarget, filename: str = "README.md") -> tuple[str, st
     token = resolve_token()
     try:
         from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import RemoteEntryNotFoundError
+        from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
         api = _api(token, target.timeout)
         head = remote_head(api, target)
@@ -196,7 +239,9 @@ def remote_card(target: HubTarget, filename: str = "README.md") -> tuple[str, st
                     token=token,
                     etag_timeout=target.timeout,
                 )
-            except RemoteEntryNotFoundError:
+            except EntryNotFoundError as exc:
+                if isinstance(exc, LocalEntryNotFoundError):  # not reached: not "no card"
+                    raise
                 return head, None
             data = Path(path).read_bytes()
     except CardkitError:

@@ -11,17 +11,18 @@ are not rounded (mteb rounds to 5 decimals), so a card and its files agree exact
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cardkit.atomic import write_text_atomic
+from cardkit.atomic import output_kind, write_text_atomic
 from cardkit.catalog import Catalog, TaskInfo
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import dump_yaml
 from cardkit.model import ModelResults, TaskResult
+from cardkit.safenames import file_name as safe_file_name
+from cardkit.safenames import inside, unique_names
 from cardkit.userfile import read_bytes
 from cardkit.writers.model_index import main_value
 
@@ -39,8 +40,8 @@ def task_id(task_name: str, subset: str, split: str) -> str:
 
 
 def file_name(task_name: str) -> str:
-    """``<Task>.yaml`` as mteb names it, with characters unsafe in a path replaced."""
-    return re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", task_name) + ".yaml"
+    """``<Task>.yaml`` as mteb names it, made a safe file name (cardkit.safenames)."""
+    return safe_file_name(task_name, ".yaml", "task")
 
 
 def _common(task: TaskResult) -> dict[str, Any]:
@@ -108,10 +109,14 @@ def eval_results_documents(
 ) -> dict[str, list[dict[str, Any]]]:
     """File name -> entries, tasks in ASCII order; tasks with no main score give no file."""
     documents: dict[str, list[dict[str, Any]]] = {}
+    names = []
     for task in model.sorted_tasks():
         entries = task_entries(task, catalog)
         if entries:
-            documents[file_name(task.task_name)] = entries
+            name = file_name(task.task_name)
+            names.append((task.task_name, name))
+            documents[name] = entries
+    unique_names(names, "tasks")
     return documents
 
 
@@ -141,15 +146,16 @@ def plan_files(model: ModelResults, catalog: Catalog, folder: Path) -> list[Plan
             "no task has a main score to write as .eval_results", model.source or folder
         )
     planned = []
+    card_folder = folder.parent
     for name, text in texts.items():
-        path = folder / name
+        path = inside(folder / name, card_folder)
         planned.append(PlannedFile(path, text, _old_text(path)))
     return planned
 
 
 def _old_text(path: Path) -> str | None:
     """The file there now, to compare with; bytes that are not UTF-8 never equal a new text."""
-    if not path.is_file():
+    if output_kind(path) != "file":
         return None
     return read_bytes(path, ".eval_results file").decode("utf-8", errors="replace")
 

@@ -9,8 +9,12 @@ from typing import Any
 
 from cardkit.atomic import write_text_atomic
 from cardkit.catalog import Catalog
+from cardkit.errors import CardkitError
 from cardkit.metrics import find_metric
 from cardkit.model import ModelResults, TaskResult
+from cardkit.safenames import file_name, inside, unique_names
+
+MODEL_META = "model_meta.json"
 
 
 def task_result_json(task: TaskResult, catalog: Catalog) -> dict[str, Any]:
@@ -42,16 +46,39 @@ def model_meta_json(model: ModelResults, name: str | None = None) -> dict[str, A
     return meta
 
 
-def export_results(model: ModelResults, catalog: Catalog, folder: Path) -> list[Path]:
-    """One ``<Task>.json`` per task plus ``model_meta.json``; returns the files written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for task in model.sorted_tasks():
-        path = folder / f"{task.task_name}.json"
+def planned_files(model: ModelResults, catalog: Catalog, folder: Path) -> dict[Path, str]:
+    """Path -> text of every file ``export_results`` writes, each checked to lie in ``folder``.
+
+    Task names come from the card, so each becomes a safe file name; two tasks that would
+    share a file, or a task that would overwrite ``model_meta.json``, are refused.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise CardkitError("is not a folder: export writes one file per task into a folder", folder)
+    tasks = model.sorted_tasks()
+    names = [(t.task_name, file_name(t.task_name, ".json", "task")) for t in tasks]
+    unique_names(names, "tasks")
+    for task_name, name in names:
+        if name.casefold() == MODEL_META.casefold():
+            raise CardkitError(f"a task named {task_name!r} would overwrite {MODEL_META}", folder)
+    files: dict[Path, str] = {}
+    for task, (_, name) in zip(tasks, names):
         text = json.dumps(task_result_json(task, catalog), indent=2, ensure_ascii=False) + "\n"
+        files[inside(folder / name, folder)] = text
+    meta = json.dumps(model_meta_json(model), indent=2) + "\n"
+    files[inside(folder / MODEL_META, folder)] = meta
+    return files
+
+
+def export_results(model: ModelResults, catalog: Catalog, folder: Path) -> list[Path]:
+    """One ``<Task>.json`` per task plus ``model_meta.json``; returns the files written.
+
+    Every file is planned and checked before the first one is written.
+    """
+    return write_planned(planned_files(model, catalog, folder))
+
+
+def write_planned(files: dict[Path, str]) -> list[Path]:
+    """Write files planned by ``planned_files``, each atomically; returns their paths."""
+    for path, text in files.items():
         write_text_atomic(path, text)
-        written.append(path)
-    meta_path = folder / "model_meta.json"
-    write_text_atomic(meta_path, json.dumps(model_meta_json(model), indent=2) + "\n")
-    written.append(meta_path)
-    return written
+    return list(files)

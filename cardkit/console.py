@@ -1,0 +1,47 @@
+"""What the command line prints: status lines that ``-q`` silences, and no secret in any line.
+
+Findings, diffs and errors are the answer to the command and always printed; lines that only
+say what was done (``wrote README.md: ...``) go through ``status``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+from cardkit.redact import redact
+
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    global _quiet
+    _quiet = quiet
+
+
+def status(line: str, stream: TextIO | None = None) -> None:
+    """A line that says what was done; left out with ``-q``."""
+    if not _quiet:
+        print(line, file=stream or sys.stdout)
+
+
+class RedactingStream:
+    """A text stream that masks secrets in everything written to it (see cardkit.redact).
+
+    The binary ``buffer`` underneath is left alone: a card written with ``-o -`` is the
+    user's own data, byte for byte.
+    """
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(redact(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
