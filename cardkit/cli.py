@@ -13,7 +13,16 @@ from cardkit import __version__
 from cardkit.errors import CardkitError
 
 # Each name is a module under cardkit.commands exposing `register(subparsers)`.
-COMMANDS: tuple[str, ...] = ("build", "check", "validate", "export", "run", "push")
+COMMANDS: tuple[str, ...] = (
+    "build",
+    "check",
+    "validate",
+    "export",
+    "run",
+    "push",
+    "diff",
+    "compare",
+)
 
 
 class _Formatter(logging.Formatter):

@@ -313,8 +313,8 @@ def comparison_row(
 def _sort_key(row: ComparisonRow, order: str) -> tuple:
     if order == BORDA:
         return (row.borda_rank is None, row.borda_rank or 0, row.name)
-    value = row.mean(order)
-    return (row.borda_rank is None, value is None, -(value or 0.0), row.name)
+    value = row.mean(order)  # rows without the mean last, in Borda order among them
+    return (row.borda_rank is None, value is None, -(value or 0.0), row.borda_rank or 0, row.name)
 
 
 def rank_rows(rows: Sequence[ComparisonRow]) -> BenchmarkComparison:
