@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from cardkit.catalog import Benchmark, Catalog
 from cardkit.metrics import find_metric, is_diagnostic
 from cardkit.model import ModelResults, SubsetScores, TaskResult
+from cardkit.readers.revisions import PLACEHOLDER_REVISIONS, revisions_used
 from cardkit.summary import (
     PARTIAL,
     BenchmarkSummary,
@@ -36,7 +37,7 @@ MEAN_LABELS = {
     "mean_task_type": "Mean (TaskType)",
     "mean_subset": "Mean (Subset)",
 }
-_PLACEHOLDERS = {None, "", "None", "none", "null"}
+_PLACEHOLDERS = {None, "", "None", "none", "null", *PLACEHOLDER_REVISIONS}
 _LEGACY = "cos_sim_"  # mteb 1.12 renamed cos_sim_* to cosine_*
 
 
@@ -225,14 +226,17 @@ def _short(value: str) -> str:
     return value[:7] if len(value) == 40 and all(c in "0123456789abcdef" for c in value) else value
 
 
-def _reasons(old: TaskResult, new: TaskResult) -> tuple[str, ...]:
-    """What else changed between the two results of a task, where both sides say."""
-    out = []
-    for label, a, b in (
+def _reasons(old: TaskResult, new: TaskResult, by_model_revision: bool) -> tuple[str, ...]:
+    """What else changed between the two results of a task, where both sides say. The model
+    revision only where a side's tasks come from several (else the header says it once)."""
+    pairs = [
         ("dataset revision", old.dataset_revision, new.dataset_revision),
         ("mteb", old.mteb_version, new.mteb_version),
-        ("model revision", old.model_revision, new.model_revision),
-    ):
+    ]
+    if by_model_revision:
+        pairs.append(("model revision", old.model_revision, new.model_revision))
+    out = []
+    for label, a, b in pairs:
         a, b = _known(a), _known(b)
         if a is not None and b is not None and a != b:
             out.append(f"{label} {_short(a)} -> {_short(b)}")
@@ -258,7 +262,12 @@ def _one_side(
 
 
 def _task_changes(
-    name: str, kind: str | None, main: str | None, old: TaskResult, new: TaskResult
+    name: str,
+    kind: str | None,
+    main: str | None,
+    old: TaskResult,
+    new: TaskResult,
+    by_model_revision: bool,
 ) -> list[ScoreChange]:
     before = {(e.split, e.subset): e for e in old.scores}
     after = {(e.split, e.subset): e for e in new.scores}
@@ -279,7 +288,7 @@ def _task_changes(
         else:
             others = _other_metric_changes(previous, entry)
         if status == CHANGED or others:
-            reasons = _reasons(old, new) if reasons is None else reasons
+            reasons = _reasons(old, new, by_model_revision) if reasons is None else reasons
         rows.append(
             ScoreChange(
                 name,
@@ -345,6 +354,7 @@ def diff_results(
     old_catalog = catalog.with_recorded_tasks(old.extra_tasks)
     new_catalog = catalog.with_recorded_tasks(new.extra_tasks)
     before, after = _by_canonical(old, old_catalog), _by_canonical(new, new_catalog)
+    mixed = len(revisions_used(old)) > 1 or len(revisions_used(new)) > 1
     scores: list[ScoreChange] = []
     for name in sorted(before.keys() | after.keys()):
         info = new_catalog.get(name) or old_catalog.get(name)
@@ -355,7 +365,7 @@ def diff_results(
         elif name not in after:
             scores.extend(_one_side(name, kind, main, before[name], REMOVED))
         else:
-            scores.extend(_task_changes(name, kind, main, before[name], after[name]))
+            scores.extend(_task_changes(name, kind, main, before[name], after[name], mixed))
     scores.sort(key=_sort_key)
     if benchmarks is None:
         names = set(relevant_benchmarks(old, old_catalog)) | set(

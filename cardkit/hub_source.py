@@ -184,4 +184,5 @@ def read_hub_model(text: str, catalog: Catalog) -> ModelResults:
     results_model.meta = {**results_model.meta, "reference": reference}
     for task in results_model.tasks.values():
         task.source = None
+        task.model_revision = download.commit
     return results_model

@@ -3,10 +3,14 @@ ranked as mteb's leaderboard ranks them (checked against mteb's own code on the 
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
+import json
 import sys
 
 import pytest
+from markdown_it import MarkdownIt
 
 from cardkit.catalog import load_catalog
 from cardkit.compare import (
@@ -19,7 +23,7 @@ from cardkit.compare import (
 from cardkit.readers import read_results
 from cardkit.summary import MISSING, PARTIAL, summarize
 
-from .conftest import REPO, RESULTS
+from .conftest import REPO, RESULTS, run_cli
 
 CHINESE = (
     "BAAI__bge-base-zh",
@@ -190,3 +194,134 @@ def test_partial_tasks_count_in_the_borda_count_as_on_the_leaderboard(chinese, c
     [partial] = piccolo.partial
     assert partial.status == PARTIAL and partial.scored_cells  # its validation split
     assert [row.rank for row in table.rows] == sorted(row.rank for row in table.rows)
+
+
+# ------------------------------------------------------------------------------ the CLI
+
+
+def _cli_json(*args):
+    result = run_cli("-q", "compare", *args, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.shared
+def test_a_results_store_root_compares_every_model_in_it(catalog):
+    """The root of the real results folders: every model, each row its own summary."""
+    [table] = _cli_json(RESULTS, "--benchmark", "MTEB(cmn, v1)")
+    models = {m.model_name: m for m in read_results([RESULTS], catalog)}
+    assert {row["model"] for row in table["rows"]} == set(models)
+    for row in table["rows"]:
+        alone = summarize(models[row["model"]], catalog, "MTEB(cmn, v1)")
+        assert row["means"] == {
+            "Mean (Task)": alone.mean_task,
+            "Mean (TaskType)": alone.mean_task_type,
+        }
+        assert row["types"] == {t: s.leaderboard_mean for t, s in alone.by_type.items()}
+        assert (row["complete_tasks"], row["tasks"]) == (alone.present, alone.expected)
+        assert [p["task"] for p in row["partial"]] == [t.task for t in alone.partial]
+        assert row["missing"] == alone.missing
+    assert table["ranked_by"] == "Borda count" and table["rank_column"] == "Rank (Borda)"
+    ranked = [row["rank"] for row in table["rows"] if row["rank"] is not None]
+    assert ranked == sorted(ranked) and ranked[0] == 1
+
+
+@pytest.mark.shared
+def test_text_and_markdown_show_the_summary_rounded_as_the_leaderboard(chinese, catalog):
+    folders = [RESULTS / f for f in CHINESE]
+    text = run_cli("-q", "compare", *folders, "--benchmark", "MTEB(cmn, v1)")
+    assert text.returncode == 0, text.stderr
+    qwen = next(m for m in chinese if m.model_name == "Qwen/Qwen3-Embedding-0.6B")
+    alone = summarize(qwen, catalog, "MTEB(cmn, v1)")
+    line = next(line for line in text.stdout.splitlines() if "Qwen/Qwen3-Embedding-0.6B" in line)
+    assert (
+        f"{alone.mean_task:.2f}" in line.split() and f"{alone.mean_task_type:.2f}" in line.split()
+    )
+    partial = "partial, not averaged: MultilingualSentiment (lacks split test)."
+    assert f"sensenova/piccolo-base-zh: {partial}" in text.stdout
+    markdown = run_cli(
+        "-q", "compare", *folders, "--benchmark", "MTEB(cmn, v1)", "--format", "markdown"
+    )
+    tokens = MarkdownIt().enable("table").parse(markdown.stdout)
+    header = [t.content for t in tokens if t.type == "inline"][1:14]
+    assert header[:5] == ["Rank (Borda)", "Model", "Embedding Dimensions", "Max Tokens", "Tasks"]
+    assert (
+        "[Qwen/Qwen3-Embedding-0.6B](https://huggingface.co/Qwen/Qwen3-Embedding-0.6B)"
+        in markdown.stdout
+    )
+
+
+@pytest.mark.shared
+def test_csv_has_a_row_per_benchmark_and_model_and_every_digit(chinese, catalog):
+    folders = [RESULTS / f for f in CHINESE[:3]]
+    result = run_cli(
+        "-q",
+        "compare",
+        *folders,
+        "--benchmark",
+        "C-MTEB",
+        "--benchmark",
+        "MTEB(cmn, v1)",
+        "--format",
+        "csv",
+        "--tasks",
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # bge-base-zh and piccolo-base-zh tie on MTEB(cmn, v1): 22 Borda points each.
+    assert [(r["Benchmark"], r["Rank"]) for r in rows] == [
+        ("C-MTEB", "1"),
+        ("C-MTEB", "2"),
+        ("C-MTEB", "3"),
+        ("MTEB(cmn, v1)", "1"),
+        ("MTEB(cmn, v1)", "2"),
+        ("MTEB(cmn, v1)", "2"),
+    ]
+    models = {m.model_name: m for m in chinese}
+    for row in rows:
+        alone = summarize(models[row["Model"]], catalog, row["Benchmark"])
+        expected = "" if alone.mean_task is None else repr(alone.mean_task)
+        assert row["Mean (Task)"] == expected
+        afqmc = next(t for t in alone.tasks if t.task == "AFQMC")
+        assert row["AFQMC"] == repr(afqmc.value)
+    bge = next(r for r in rows if r["Model"] == "BAAI/bge-base-zh" and r["Benchmark"] == "C-MTEB")
+    assert float(bge["Mean (Task)"]) == pytest.approx(62.80, abs=0.005)
+
+
+@pytest.mark.shared
+def test_tasks_columns_show_partial_and_missing_tasks():
+    folders = [RESULTS / "sensenova__piccolo-base-zh", RESULTS / "intfloat__multilingual-e5-small"]
+    result = run_cli(
+        "-q", "compare", *folders, "--benchmark", "MTEB(cmn, v1)", "--tasks", "--format", "markdown"
+    )
+    assert result.returncode == 0, result.stderr
+    tokens = MarkdownIt().enable("table").parse(result.stdout)
+    rows, row = [], []
+    for token in tokens:
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "inline" and row is not None:
+            row.append(token.content)
+        elif token.type == "tr_close":
+            rows.append(row)
+    header, *body = rows
+    tasks = load_catalog().benchmark("MTEB(cmn, v1)").tasks
+    assert set(tasks) <= set(header)
+    piccolo, e5 = (dict(zip(header, r)) for r in body)
+    assert piccolo["MultilingualSentiment"] == "partial"
+    assert e5["Cmnli"] == "–"  # no result
+
+
+@pytest.mark.shared
+def test_bad_input_is_one_line(tmp_path):
+    english, chinese = RESULTS / "BAAI__bge-small-en-v1.5", RESULTS / "BAAI__bge-base-zh"
+    for args, message in (
+        ([tmp_path / "nope"], "nope: no such file or folder"),
+        ([chinese, "--benchmark", "MTEB(xx)"], "unknown benchmark 'MTEB(xx)'"),
+        ([english, chinese], "no benchmark has a complete task in every model's results"),
+    ):
+        result = run_cli("-q", "compare", *args)
+        assert result.returncode == 1, result.stdout
+        [line] = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+        assert message in line
+        assert "Traceback" not in result.stderr and result.stdout == ""
