@@ -21,7 +21,7 @@ from cardkit.summary import (
     PARTIAL,
     BenchmarkSummary,
     TaskSummary,
-    relevant_benchmarks,
+    relevant_summaries,
     summarize,
 )
 
@@ -367,14 +367,17 @@ def diff_results(
         else:
             scores.extend(_task_changes(name, kind, main, before[name], after[name], mixed))
     scores.sort(key=_sort_key)
-    if benchmarks is None:
-        names = set(relevant_benchmarks(old, old_catalog)) | set(
-            relevant_benchmarks(new, new_catalog)
-        )
+    old_summaries: dict[str, BenchmarkSummary] = {}
+    new_summaries: dict[str, BenchmarkSummary] = {}
+    if benchmarks is None:  # the benchmarks either side's card would summarise
+        old_summaries = {s.benchmark.name: s for s in relevant_summaries(old, old_catalog)}
+        new_summaries = {s.benchmark.name: s for s in relevant_summaries(new, new_catalog)}
+        names = old_summaries.keys() | new_summaries.keys()
         benchmarks = [b for b in catalog.benchmark_names() if b in names]
     changes = [
         _benchmark_change(
-            summarize(old, old_catalog, name, before), summarize(new, new_catalog, name, after)
+            old_summaries.get(name) or summarize(old, old_catalog, name, before),
+            new_summaries.get(name) or summarize(new, new_catalog, name, after),
         )
         for name in benchmarks
     ]

@@ -29,7 +29,7 @@ def paint(text: str, style: str | None, colour: bool) -> str:
 
 
 def visible_width(text: str) -> int:
-    return len(_ANSI.sub("", text))
+    return len(_ANSI.sub("", text)) if "\x1b" in text else len(text)
 
 
 def text_table(
