@@ -61,13 +61,23 @@ def headers(table: BenchmarkComparison, with_tasks: bool = False) -> list[str]:
     return out
 
 
+def shown(table: BenchmarkComparison) -> list[ComparisonRow]:
+    """The rows a table shows: models with a result on the benchmark (the others are named
+    under it)."""
+    return [row for row in table.rows if row.borda_rank is not None]
+
+
+def without_results(table: BenchmarkComparison) -> list[str]:
+    return [row.name for row in table.rows if row.borda_rank is None]
+
+
 def rows(
     table: BenchmarkComparison, with_tasks: bool = False, links: bool = False
 ) -> list[list[str]]:
     """The table's cells, two decimals; ``links``: the model as a Markdown link."""
     dims, tokens = _has_sizes(table)
     out = []
-    for row in table.rows:
+    for row in shown(table):
         name = f"[{row.name}]({row.link})" if links and row.link else row.name
         cells = [_rank(row.rank), name]
         if dims:
@@ -108,11 +118,13 @@ def caption(table: BenchmarkComparison) -> list[str]:
     else:
         first += f". Ranked {table.order_label}, as mteb's leaderboard ranks it"
     lines = [first + "."]
-    if any(row.present < row.expected for row in table.rows):
+    if without_results(table):
+        lines.append(f"No result on this benchmark: {_short_list(without_results(table))}.")
+    if any(row.present < row.expected for row in shown(table)):
         lines.append(
             "As on the leaderboard, a mean is shown only when every task it covers is complete."
         )
-    for row in table.rows:
+    for row in shown(table):
         if row.partial:
             parts = [f"{t.task} (lacks {t.missing_text()})" for t in row.partial]
             lines.append(f"{row.name}: partial, not averaged: {_short_list(parts)}.")
@@ -146,7 +158,9 @@ def render_markdown(tables: Sequence[BenchmarkComparison], with_tasks: bool = Fa
             _numeric(table, with_tasks),
         )
         notes = "".join(f"\n{line}\n" for line in lines[1:])
-        parts.append(f"**{lines[0]}**\n\n{body}{notes}")
+        title = table.benchmark.title
+        first = f"**{title}**{lines[0][len(title) :]}"
+        parts.append(f"{first}\n\n{body}{notes}")
     return "\n".join(parts)
 
 
@@ -201,7 +215,7 @@ def render_csv(tables: Sequence[BenchmarkComparison], with_tasks: bool = False) 
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for table in tables:
-        for row in table.rows:
+        for row in shown(table):
             means = {MEAN_LABELS[a]: row.mean(a) for a in table.mean_columns}
             values: dict[str, Any] = {
                 "Benchmark": table.benchmark.name,

@@ -44,34 +44,46 @@ def read_one_model(text: str, catalog: Catalog, revision: str | None = None) -> 
     return models[0]
 
 
-class _NaNMetrics(logging.Filter):
-    """Counts the readers' per-file warnings about metrics left out for NaN (real files often
-    hold NaN in ``ap`` or ``nauc_*``) instead of printing one line per file."""
+# Per-file messages of the readers that say the same thing for many files: counted, then
+# said once (format string of the reader's message -> the one line said instead).
+_GROUPED = {
+    "left out metrics holding NaN": (
+        "note: %d result files hold NaN, infinity or null in metrics other than the main "
+        "score; those metrics are left out (cardkit build names them)"
+    ),
+    "is an aggregate score": (
+        "note: skipped %d whole-task scores of .eval_results files (their per-split scores "
+        "are read)"
+    ),
+}
+
+
+class _Grouped(logging.Filter):
+    """Counts the readers' per-file messages of ``_GROUPED`` instead of letting them through."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.files = 0
+        self.counts = dict.fromkeys(_GROUPED, 0)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and "left out metrics holding NaN" in record.msg:
-            self.files += 1
-            return False
+        if isinstance(record.msg, str):
+            for key in _GROUPED:
+                if key in record.msg:
+                    self.counts[key] += 1
+                    return False
         return True
 
 
 @contextmanager
-def grouped_nan_warnings() -> Iterator[None]:
-    """While reading many files to compare them, one note for every file whose non-main
-    metrics held NaN, infinity or null, instead of one warning per file."""
-    counter = _NaNMetrics()
+def grouped_notes() -> Iterator[None]:
+    """While reading many files to compare them, one line for each kind of per-file note
+    (NaN in non-main metrics, aggregate .eval_results entries) instead of one per file."""
+    counter = _Grouped()
     log.addFilter(counter)
     try:
         yield
     finally:
         log.removeFilter(counter)
-        if counter.files:
-            log.info(
-                "note: %d result files hold NaN, infinity or null in metrics other than the "
-                "main score; those metrics are left out (cardkit build names them)",
-                counter.files,
-            )
+        for key, count in counter.counts.items():
+            if count:
+                log.info(_GROUPED[key], count)

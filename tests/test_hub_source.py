@@ -30,6 +30,10 @@ EVAL_YAML = b"""- dataset:
   source:
     url: https://github.com/embeddings-benchmark/mteb/
     name: MTEB
+- dataset:
+    id: C-MTEB/AFQMC
+    task_id: AFQMC
+  value: 71.12862586297193
 """
 
 
@@ -110,7 +114,6 @@ def test_eval_results_files_are_read_with_the_card_or_alone(hub, tmp_path):
     env = hub_env(hub.url, tmp_path)
     hub.create_repo("cardkit-test/only-eval", {".eval_results/AFQMC.yaml": EVAL_YAML})
     result = run_cli(
-        "-q",
         "diff",
         "hf://cardkit-test/only-eval",
         f"hf://{REPO_ID}@v1.0",
@@ -119,6 +122,11 @@ def test_eval_results_files_are_read_with_the_card_or_alone(hub, tmp_path):
         env=env,
     )
     assert result.returncode == 0, result.stderr
+    # The whole-task entry is skipped with one note that names no temporary folder.
+    assert result.stderr == (
+        "note: skipped 1 whole-task scores of .eval_results files (their per-split scores "
+        "are read)\n"
+    )
     data = json.loads(result.stdout)
     assert data["compared"] == 1 and not [s for s in data["scores"] if s["status"] == "changed"]
     assert len(data["tasks_added"]) == 34

@@ -10,7 +10,7 @@ from cardkit.catalog import load_catalog
 from cardkit.compare import compare_models
 from cardkit.compare_report import render_csv, render_json, render_markdown, render_text
 from cardkit.model import ModelResults
-from cardkit.sources import grouped_nan_warnings, read_source
+from cardkit.sources import grouped_notes, read_source
 
 FORMATS = ("text", "markdown", "csv", "json")
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     for name in args.benchmarks or ():
         catalog.benchmark(name)  # an unknown name fails before anything is read
     found: list[tuple[str, ModelResults]] = []
-    with grouped_nan_warnings():
+    with grouped_notes():
         for source in args.sources:
             found.extend((source, m) for m in read_source(source, catalog, args.revision))
     models = [model for _, model in found]

@@ -9,7 +9,7 @@ from cardkit.catalog import load_catalog
 from cardkit.diff import diff_results
 from cardkit.diff_report import Gate, render_json, render_markdown, render_text
 from cardkit.errors import CardkitError
-from cardkit.sources import grouped_nan_warnings, read_one_model
+from cardkit.sources import grouped_notes, read_one_model
 from cardkit.terminal import wants_colour
 
 FORMATS = ("text", "markdown", "json")
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if args.benchmarks:
         for name in args.benchmarks:
             catalog.benchmark(name)  # an unknown name fails before anything is read
-    with grouped_nan_warnings():
+    with grouped_notes():
         old_model = read_one_model(args.old, catalog, old_revision)
         new_model = read_one_model(new, catalog, new_revision)
     diff = diff_results(old_model, new_model, catalog, args.benchmarks)
