@@ -127,7 +127,7 @@ def main() -> int:
         )
 
     cells = len(result.compared)
-    print(f"folder: {args.folder}")
+    print(f"folder: {args.folder.parent.name}/{args.folder.name}")
     print(
         f"{len(a.tasks)} tasks each side, {cells} scores compared, "
         f"{len(result.changes)} changed, {len(result.benchmarks)} benchmarks, "
