@@ -281,11 +281,11 @@ def _task_changes(
             continue
         old_metric, old_value = _main_score(previous, main)
         status, others = SAME, ()
-        if old_value is None or value is None:
+        if old_value is None or value is None:  # no main score known: the metrics speak
             status = SAME if old_value == value else CHANGED
         elif not same_score(old_value, value):
             status = CHANGED
-        else:
+        if status == SAME:
             others = _other_metric_changes(previous, entry)
         if status == CHANGED or others:
             reasons = _reasons(old, new, by_model_revision) if reasons is None else reasons

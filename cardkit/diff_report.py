@@ -73,14 +73,18 @@ def model_text(model: ModelResults) -> str:
     return f"{model.model_name or 'unnamed model'}{where}, {len(model.tasks)} tasks"
 
 
+def _direction(change: ScoreChange) -> str:
+    delta = change.delta
+    if change.status == SAME or delta is None:
+        return "the same" if change.status == SAME else "changed"
+    return "lower" if delta < 0 else "higher"
+
+
 def _counts(diff: ResultsDiff) -> str:
-    statuses = Counter(
-        "lower" if (s.delta or 0) < 0 else "higher" if s.status == CHANGED else "the same"
-        for s in diff.compared
-    )
+    directions = Counter(_direction(s) for s in diff.compared)
     parts = [
-        f"{len(diff.compared)} scores compared: {statuses['lower']} lower, "
-        f"{statuses['higher']} higher, {statuses['the same']} the same",
+        f"{len(diff.compared)} scores compared: {directions['lower']} lower, "
+        f"{directions['higher']} higher, {directions['the same']} the same",
         f"{len(diff.tasks_added)} tasks added, {len(diff.tasks_removed)} removed",
     ]
     return "; ".join(parts) + "."
