@@ -18,7 +18,16 @@ from cardkit.errors import CardkitError
 from cardkit.redact import add_environment_secrets
 
 # Each name is a module under cardkit.commands exposing `register(subparsers)`.
-COMMANDS: tuple[str, ...] = ("build", "check", "validate", "export", "run", "push")
+COMMANDS: tuple[str, ...] = (
+    "build",
+    "check",
+    "validate",
+    "export",
+    "run",
+    "push",
+    "diff",
+    "compare",
+)
 
 
 class _Formatter(logging.Formatter):

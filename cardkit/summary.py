@@ -52,6 +52,9 @@ class TaskSummary:
     legacy_metric: bool = False
     # The metric differs from mteb's main score by the benchmark's convention (C-MTEB).
     convention_metric: bool = False
+    # Every (split, subset) asked for that has a score, with it (0 to 100), partial tasks too:
+    # mteb's leaderboard ranks a partial task by the mean of these in its Borda count.
+    scored_cells: tuple[tuple[Cell, float], ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -383,6 +386,7 @@ def _task_summary(
         revision=task.model_revision,
         legacy_metric=legacy and complete,
         convention_metric=convention and metric not in alias_names(info.main_score or ""),
+        scored_cells=tuple(scored.items()),
     )
 
 
