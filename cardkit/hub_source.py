@@ -19,7 +19,7 @@ from cardkit.errors import CardkitError
 from cardkit.frontmatter import load_front_matter, split_card
 from cardkit.model import ModelResults
 from cardkit.readers import read_results
-from cardkit.yamlio import read_user_text
+from cardkit.userfile import read_text
 
 SCHEME = "hf://"
 CARD = "README.md"
@@ -138,10 +138,10 @@ def download_card(model: HubModel, folder: Path) -> Download:
 
 
 def _has_model_index(card: Path) -> bool:
-    parsed = split_card(read_user_text(card), card)
+    parsed = split_card(read_text(card, "card"), card)
     if not parsed.has_front_matter:
         return False
-    data = load_front_matter(parsed.yaml_text, card)
+    data = load_front_matter(parsed, card)
     return isinstance(data, dict) and bool(data.get("model-index"))
 
 
