@@ -7,10 +7,10 @@ from typing import Any
 
 import yaml
 
+from cardkit import yamlwrite
 from cardkit.errors import CardkitError
 
 SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SafeDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def compose_and_load(text: str) -> tuple[yaml.Node | None, Any]:
@@ -29,8 +29,9 @@ def load(text: str) -> Any:
 
 
 def dump(data: Any) -> str:
-    """The serializer of the reference cards: insertion order kept, unicode unescaped."""
-    return yaml.dump(data, Dumper=SafeDumper, sort_keys=False, allow_unicode=True)
+    """The serializer of the reference cards, ``yaml.safe_dump(data, sort_keys=False,
+    allow_unicode=True)``, written by cardkit's own writer (byte-identical, much faster)."""
+    return yamlwrite.dump(data)
 
 
 def read_user_text(path: Path, what: str = "file") -> str:
