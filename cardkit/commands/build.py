@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cardkit.build import BuildRequest, BuiltCard, plan_build, write_cards
-from cardkit.config import ProjectConfig, find_config, pick
 from cardkit.errors import CardkitError
 from cardkit.metrics import METRICS_CHOICES
-from cardkit.writers.eval_results import plan_for_cards, report, write_files
+
+# The library is imported when the command runs, not when its options are listed.
+if TYPE_CHECKING:
+    from cardkit.build import BuildRequest, BuiltCard
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:
@@ -126,6 +127,9 @@ def _replace_sections(values: list[str] | None) -> dict[str, str] | None:
 
 def request_from_args(args: argparse.Namespace) -> BuildRequest:
     """The build request: command-line options win over cardkit.yaml, which wins over defaults."""
+    from cardkit.build import BuildRequest
+    from cardkit.config import ProjectConfig, find_config, pick
+
     config = find_config(getattr(args, "config", None), not getattr(args, "no_config", False))
     conf = config or ProjectConfig()
     replace = _replace_sections(getattr(args, "replace_section", None))
@@ -152,6 +156,8 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
 
 def card_diff(card: BuiltCard) -> str:
     """A unified diff of the card file, old to new."""
+    import difflib
+
     old = (card.old_text or "").splitlines(keepends=True)
     new = card.text.splitlines(keepends=True)
     source = f"a/{card.path}" if card.old_text is not None else "/dev/null"
@@ -162,6 +168,8 @@ def card_diff(card: BuiltCard) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cardkit.build import plan_build, write_cards
+
     request = request_from_args(args)
     if getattr(args, "diff", False):
         for card in plan_build(request):
@@ -170,14 +178,21 @@ def run(args: argparse.Namespace) -> int:
                 print(f"Binary file {path} would be written")
         return 0
     cards = plan_build(request)
-    eval_results = plan_for_cards(cards) if getattr(args, "eval_results", False) else []
+    eval_results = []
+    if getattr(args, "eval_results", False):
+        from cardkit.writers.eval_results import plan_for_cards
+
+        eval_results = plan_for_cards(cards)
     write_cards(cards)
     for card in cards:
         for path in card.changed_assets:
             print(f"wrote {path}")
         state = "wrote" if card.changed else "unchanged"
         print(f"{state} {card.path}: {card.model_name}, {card.tasks} tasks, {card.entries} entries")
-    write_files(eval_results)
-    for line in report(eval_results):
-        print(line)
+    if eval_results:
+        from cardkit.writers.eval_results import report, write_files
+
+        write_files(eval_results)
+        for line in report(eval_results):
+            print(line)
     return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cardkit.build import plan_build
 from cardkit.commands.build import add_build_options, card_diff, request_from_args
 
 
@@ -21,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cardkit.build import plan_build
+
     stale = 0
     for card in plan_build(request_from_args(args)):
         if card.changed:

@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cardkit.catalog import load_catalog
-from cardkit.readers.card import read_card
-from cardkit.writers.mteb_json import export_results
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -27,6 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cardkit.catalog import load_catalog
+    from cardkit.readers.card import read_card
+    from cardkit.writers.mteb_json import export_results
+
     catalog = load_catalog()
     models = read_card(args.card)
     for model in models:

@@ -3,7 +3,6 @@ pointing at the YAML node (key or value) in the original file."""
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import cache
 from typing import Any
@@ -76,6 +75,8 @@ def _unknown_keys(error) -> list[str]:
 
 def _message(error, key: str | None = None) -> str:
     if error.validator == "additionalProperties" and key is not None:
+        import difflib  # only to suggest a key in place of a wrong one
+
         allowed = sorted(error.schema.get("properties", {}))
         hint = difflib.get_close_matches(key, allowed, n=1)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
