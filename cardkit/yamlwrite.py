@@ -16,6 +16,7 @@ PyYAML writes as an anchor and an alias) is dumped whole by PyYAML.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -36,6 +37,9 @@ _BREAKS = ("\n", "\x85", "\u2028", "\u2029")
 _CACHE_LIMIT = 50_000
 
 _PLAIN, _SINGLE, _DOUBLE = "", "'", '"'
+# Words of printable ASCII without any indicator, joined by single spaces: the emitter's
+# analyze_scalar (a slow walk over each character) allows them plain and single-quoted.
+_UNREMARKABLE = re.compile(r"[A-Za-z0-9_()/+][A-Za-z0-9_()/+.-]*(?: [A-Za-z0-9_()/+.-]+)*\Z")
 
 
 class _Unsupported(Exception):
@@ -59,8 +63,10 @@ _keys: dict[str, str] = {}
 
 def _style(value: str) -> str:
     """The emitter's choose_scalar_style for a string in block context (not a complex key)."""
-    analysis = _analyzer.analyze_scalar(value)
     plain_reads_back = _resolver.resolve(ScalarNode, value, (True, False)) == _STR_TAG
+    if _UNREMARKABLE.match(value):
+        return _PLAIN if plain_reads_back else _SINGLE
+    analysis = _analyzer.analyze_scalar(value)
     if plain_reads_back and analysis.allow_block_plain:
         return _PLAIN
     if analysis.allow_single_quoted:
@@ -194,22 +200,42 @@ class _Writer:
     def mapping(self, value: dict) -> None:
         saved = self.indent
         indent = self.indent = 0 if saved is None else saved + _INDENT
+        out = self.out
+        new_line = "\n" + " " * indent
         for key, item in value.items():
             if type(key) is not str:
                 raise _Unsupported
-            head = _key_text(key)
-            self.write_indent(indent)
-            self.out.append(head)
-            self.column += len(head)
-            self.whitespace = False
-            self.indention = False
+            head = _keys.get(key) or _key_text(key)
+            # write_indent, then the key: written after an indent, it needs no space.
+            if (
+                not self.indention
+                or self.column > indent
+                or (self.column == indent and not self.whitespace)
+            ):
+                out.append(new_line + head)
+            elif self.column < indent:
+                out.append(" " * (indent - self.column) + head)
+            else:
+                out.append(head)
+            column = indent + len(head)
+            self.whitespace = self.indention = False
+            # The values of a model-index, inlined: a string that cannot fold, a float.
             kind = type(item)
             if kind is str:
-                self.string(item)
+                text, spaced = _values.get(item) or _value_entry(item)
+                if text is not None and (not spaced or column + 1 + len(text) <= _WIDTH):
+                    out.append(" " + text)
+                    self.column = column + 1 + len(text)
+                    continue
             elif kind is float:
-                self.plain(_float_text(item))
-            else:
-                self.node(item, mapping_context=True)
+                text = repr(item)
+                if "e" in text or "n" in text:
+                    text = _float_text(item)
+                out.append(" " + text)
+                self.column = column + 1 + len(text)
+                continue
+            self.column = column
+            self.node(item, mapping_context=True)
         self.indent = saved
 
     def sequence(self, value: list, indentless: bool) -> None:
@@ -219,11 +245,23 @@ class _Writer:
         elif not indentless:
             self.indent = saved + _INDENT
         indent = self.indent
+        out = self.out
+        new_line = "\n" + " " * indent + "-"
         for item in value:
-            self.write_indent(indent)
-            self.out.append("-")
-            self.column += 1
+            # write_indent, then '-' (no space before it: write_indent leaves whitespace).
+            if (
+                not self.indention
+                or self.column > indent
+                or (self.column == indent and not self.whitespace)
+            ):
+                out.append(new_line)
+            elif self.column < indent:
+                out.append(" " * (indent - self.column) + "-")
+            else:
+                out.append("-")
+            self.column = indent + 1
             self.whitespace = False
+            self.indention = True
             self.node(item)
         self.indent = saved
 

@@ -13,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cardkit import yamlwrite
 from cardkit.card import new_front_matter
 from cardkit.catalog import load_catalog
 from cardkit.frontmatter import load_front_matter, split_card
@@ -182,7 +183,7 @@ FRONT_MATTER = st.fixed_dictionaries(
     )
 )
 
-PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
@@ -207,6 +208,13 @@ def test_strings_at_every_depth_and_column(strings, depth):
     for level in range(depth):
         data = [{f"level{level}": data}] if level % 2 else {f"key {level}": data}
     assert dump(data) == reference(data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.from_regex(yamlwrite._UNREMARKABLE, fullmatch=True), min_size=1, max_size=4))
+def test_strings_styled_without_the_emitters_analysis_are_styled_as_it_would(strings):
+    data = {"values": strings, "mapping": {s[:100]: s for s in strings}}
+    assert fast_dump(data) == reference(data)
 
 
 def test_long_text_folds_where_pyyaml_folds_it():
