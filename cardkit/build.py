@@ -149,13 +149,13 @@ def _charts(
 
 def _needs_body(old_text: str | None, body: bool | None, output: Path) -> bool:
     """Render the body for a new card, when asked, or when the old card has regions."""
-    from cardkit.frontmatter import split_card
-    from cardkit.regions import find_regions
-
     if old_text is None or body is True:
         return True
     if body is False:
         return False
+    from cardkit.frontmatter import split_card
+    from cardkit.regions import find_regions
+
     card = split_card(old_text, output)
     offset = (card.head + card.yaml_text + card.tail_fence).count("\n")
     return bool(find_regions(card.body, output, offset))
