@@ -268,6 +268,13 @@ def test_what_pyyaml_refuses_the_writer_refuses(data):
         dump(data)
 
 
+def test_keys_up_to_the_longest_simple_key_are_written_by_the_writer():
+    simple, complex_key = {"k" * 122: "v"}, {"k" * 123: "v"}
+    assert fast_dump(simple) == reference(simple) == "k" * 122 + ": v\n"
+    assert fast_dump(complex_key) is None
+    assert dump(complex_key) == reference(complex_key) and reference(complex_key).startswith("? ")
+
+
 def test_empty_collections_are_flow_style():
     data = {"a": [], "b": {}, "c": [[], {}, [[]]], "d": [{"e": []}]}
     assert fast_dump(data) == reference(data)
