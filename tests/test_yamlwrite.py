@@ -5,6 +5,7 @@ results folder and card, and (through PyYAML itself) on anything it does not wri
 from __future__ import annotations
 
 import datetime
+import string
 from collections import OrderedDict
 from pathlib import Path
 
@@ -160,11 +161,11 @@ RESULT = st.fixed_dictionaries(
                 "revision": STRINGS,
             }
         ),
-        "metrics": st.lists(metric(), max_size=6),
+        "metrics": st.lists(metric(), max_size=5),
     }
 )
 MODEL_INDEX = st.lists(
-    st.fixed_dictionaries({"name": STRINGS, "results": st.lists(RESULT, max_size=4)}),
+    st.fixed_dictionaries({"name": STRINGS, "results": st.lists(RESULT, max_size=3)}),
     min_size=1,
     max_size=2,
 )
@@ -183,7 +184,7 @@ FRONT_MATTER = st.fixed_dictionaries(
     )
 )
 
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
@@ -210,8 +211,19 @@ def test_strings_at_every_depth_and_column(strings, depth):
     assert dump(data) == reference(data)
 
 
+# Strings the writer styles without PyYAML's analysis: words YAML reads as numbers, booleans,
+# null or dates among them.
+TOKEN = st.one_of(
+    st.sampled_from(["yes", "No", "null", "true", "1", "1.0", "1e5", "0x1F", "1_000", "2001-1-1"]),
+    st.text(st.sampled_from(string.ascii_letters + string.digits + "_()/+.-"), max_size=8),
+)
+UNREMARKABLE = (
+    st.lists(TOKEN, min_size=1, max_size=12).map(" ".join).filter(yamlwrite._UNREMARKABLE.match)
+)
+
+
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.from_regex(yamlwrite._UNREMARKABLE, fullmatch=True), min_size=1, max_size=4))
+@given(st.lists(UNREMARKABLE, min_size=1, max_size=4))
 def test_strings_styled_without_the_emitters_analysis_are_styled_as_it_would(strings):
     data = {"values": strings, "mapping": {s[:100]: s for s in strings}}
     assert fast_dump(data) == reference(data)
