@@ -38,6 +38,9 @@ _KEYS = {
     "revision": "the dataset revision shown in the card (default: a hash of the data files)",
     "min_score": "STS only: the lowest possible gold score (default 0)",
     "max_score": "STS only: the highest possible gold score (default 5)",
+    "format": "Retrieval only: beir (corpus.jsonl, queries.jsonl, qrels/) or flagembedding "
+    "(one <split>.jsonl of query, pos, neg)",
+    "cutoffs": "Retrieval only: the k of Recall@k, MRR@k and nDCG@k, e.g. [1, 10, 100]",
 }
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _LANGUAGE = re.compile(r"[a-z]{3}-[A-Z][a-z]{3}")
@@ -58,7 +61,9 @@ class LocalTask:
     revision: str
     min_score: float = 0.0
     max_score: float = 5.0
-    # Retrieval
+    # Retrieval: the data layout and the cutoffs of the metrics (empty: mteb's own)
+    format: str = "beir"
+    cutoffs: list[int] = field(default_factory=list)
     corpus: list[dict[str, str]] = field(default_factory=list)
     queries: list[dict[str, str]] = field(default_factory=list)
     qrels: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -347,5 +352,11 @@ def load_task_folder(folder: Path | str) -> LocalTask:
         )
     if task.min_score >= task.max_score:
         raise _error("min_score must be below max_score", spec_path, "min_score")
-    _LOADERS[task_type](task)
+    from cardkit.run.flag_format import check_retrieval_keys, load_flag_retrieval
+
+    task.format, task.cutoffs = check_retrieval_keys(data, task, spec_path)
+    if task.format == "flagembedding":
+        load_flag_retrieval(task)
+    else:
+        _LOADERS[task_type](task)
     return task
