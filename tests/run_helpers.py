@@ -48,3 +48,13 @@ def scores(path: Path) -> dict:
     data = json.loads(path.read_text(encoding="utf-8"))
     (entries,) = data["scores"].values()
     return entries[0]
+
+
+def save_cross_encoder(model: Path, folder: Path) -> Path:
+    """A sentence-transformers CrossEncoder made of the packaged MiniLM weights (a new head)."""
+    import torch
+    from sentence_transformers import CrossEncoder
+
+    torch.manual_seed(0)  # the new scoring head
+    CrossEncoder(str(model), device="cpu").save(str(folder))
+    return folder

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tests.conftest import run_cli
-from tests.run_helpers import FLAG, NAME, minilm, offline_env, scores
+from tests.run_helpers import FLAG, NAME, minilm, offline_env, save_cross_encoder, scores
 
 MODEL = minilm()
 TASK = "KitchenQuestionsRetrieval"
@@ -33,14 +33,7 @@ def env(tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def cross_encoder(tmp_path_factory) -> Path:
-    """A sentence-transformers CrossEncoder made of the packaged MiniLM weights."""
-    import torch
-    from sentence_transformers import CrossEncoder
-
-    torch.manual_seed(0)  # the new scoring head
-    folder = tmp_path_factory.mktemp("rerankers") / "minilm-cross-encoder"
-    CrossEncoder(str(MODEL), device="cpu").save(str(folder))
-    return folder
+    return save_cross_encoder(MODEL, tmp_path_factory.mktemp("rerankers") / "minilm-cross-encoder")
 
 
 @pytest.fixture(scope="module")
