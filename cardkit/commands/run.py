@@ -82,6 +82,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(a sentence-transformers CrossEncoder folder or Hub id)",
     )
     add(
+        "--reranker-name",
+        help="the name the reranker goes by in task names (default: its folder's name, or the "
+        "Hub id)",
+    )
+    add(
         "--reranker-type",
         choices=RERANKER_TYPES,
         help="how --reranker scores a query and a document (default: cross-encoder)",

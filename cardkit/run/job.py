@@ -43,6 +43,8 @@ class Job:
     predictions: bytes | None = None
     # The first stage's model (name, revision): recorded in the stage-two file.
     first_stage: dict[str, str] = field(default_factory=dict)
+    # Why stage one runs again although its result exists (printed with the job).
+    note: str = ""
     # A test hook: the worker process exits while holding this job.
     exit_in_worker: bool = False
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from typing import Any
 
 from cardkit.errors import CardkitError
@@ -84,14 +85,22 @@ def _connect(settings: RunSettings) -> Any:
     options: dict[str, Any] = {"log_to_driver": False}
     if settings.ray_address:
         options["address"] = settings.ray_address
-    else:
-        options["include_dashboard"] = False
+    else:  # a new instance, even where another one (or a stale record of one) is found
+        options.update(address="local", include_dashboard=False)
     try:
         ray.init(**options)
     except Exception as exc:  # Ray's many ways to say "no cluster there"
         where = settings.ray_address or "this machine"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CardkitError(f"cannot start or reach a Ray cluster at {where}: {reason}") from None
+        hint = ""
+        if settings.ray_address and not os.environ.get("RAY_AUTH_MODE"):
+            hint = (
+                " (a cluster that asks for Ray's token authentication is reached by address "
+                "only with RAY_AUTH_MODE=token and its token)"
+            )
+        raise CardkitError(
+            f"cannot start or reach a Ray cluster at {where}: {reason}{hint}"
+        ) from None
     return ray
 
 
@@ -118,7 +127,7 @@ def run_on_ray(runs: list[Any], settings: RunSettings, reranker_id: Any) -> None
             for job in run.jobs:
                 ref = remote.remote(job, single, (run.name, run.revision), reranker_id)
                 pending[ref] = (run, job)
-                print(f"{job.task}{run.label}: submitted to Ray", flush=True)
+                print(f"{job.task}{run.label}: submitted to Ray{job.note}", flush=True)
         lost: list[str] = []
         failed: list[str] = []
         while pending:

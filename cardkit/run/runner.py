@@ -417,13 +417,15 @@ def _plan_model(
             job.stage2 = not stage2_done
             if job.stage2 and done and job.predictions_path.is_file():
                 job.predictions = job.predictions_path.read_bytes()
+            if done and not stage2_done and job.predictions is None:
+                job.note = " (again: the reranker needs its ranked documents, which were not saved)"
             done = done and (stage2_done or job.predictions is not None)
-            if stage2_done:
-                skipped = _skipped(job.reranked_task + run.label, job.reranked_path)
-                run.report.outcomes.append(skipped)
         job.stage1 = not done
         if done:
             run.report.outcomes.append(_skipped(info.name + run.label, result_path))
+        if reranked and not job.stage2:
+            assert job.reranked_task is not None and job.reranked_path is not None
+            run.report.outcomes.append(_skipped(job.reranked_task + run.label, job.reranked_path))
         if job.stage1 or job.stage2:
             run.jobs.append(job)
 
@@ -484,9 +486,12 @@ def _run_locally(runs: list[ModelRun], settings: RunSettings, reranker_id: Any) 
                     _device(settings),
                     *reranker_id,
                 )
-            for stage, name in ((job.stage1, job.task), (job.stage2, job.reranked_task)):
+            for stage, name, note in (
+                (job.stage1, job.task, job.note),
+                (job.stage2, job.reranked_task, ""),
+            ):
                 if stage:
-                    print(f"{name}{run.label}: evaluating", flush=True)
+                    print(f"{name}{run.label}: evaluating{note}", flush=True)
             write_output(run, job, run_job(job, run.settings, encoder, reranker))
 
 

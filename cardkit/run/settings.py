@@ -207,6 +207,8 @@ def merge_settings(cli: dict[str, Any], section: dict[str, Any], base: Path) -> 
         reranker = reranker_from_config(section["reranker"], base=base)
     if reranker is not None and cli.get("reranker_type"):
         reranker.type = cli["reranker_type"]
+    if reranker is not None and cli.get("reranker_name"):
+        reranker.name = cli["reranker_name"]
     defaults = RunSettings()
     return RunSettings(
         model=models[0] if len(models) == 1 else None,
