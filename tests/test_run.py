@@ -85,7 +85,7 @@ def full_run(tmp_path_factory, offline_env):
         "--build",
         "--card",
         card,
-        env=offline_env,
+        env={**offline_env, "PYTHONPROFILEIMPORTTIME": "1"},  # lists every module imported
         cwd=root,
     )
     return (
@@ -115,6 +115,13 @@ def test_run_writes_mteb_result_files(full_run):
         assert f"{task}: {metric} = {entry['main_score']:.4f} (test)" in result.stdout
     retrieval = json.loads((folder / "AnimalFactsRetrieval.json").read_text())
     assert retrieval["scores"]["test"][0]["ndcg_at_10"] > 0.8
+
+
+def test_a_run_without_the_ray_executor_imports_nothing_of_ray(full_run):
+    result, _, _ = full_run
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
+    assert "mteb" in imported  # the import list is there
+    assert not [name for name in imported if name == "ray" or name.startswith("ray.")]
 
 
 def test_results_are_mtebs_own_format(full_run):

@@ -13,8 +13,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -176,17 +174,3 @@ def test_ray_run_equals_local_run_and_a_dead_worker_loses_only_its_task(
     for name in MODELS:
         meta = json.loads((_folder(by_ray, name) / "model_meta.json").read_text())
         assert meta["name"] == name
-
-
-def test_without_the_ray_option_ray_is_never_imported(tmp_path, env):
-    script = (
-        "import sys\n"
-        "from cardkit.cli import main\n"
-        f"rc = main(['run', '--model', {str(MODEL)!r}, '--device', 'cpu', '--custom-task', "
-        f"{str(STS)!r}, '-o', {str(tmp_path / 'r')!r}])\n"
-        "print(rc, 'ray' in sys.modules)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, **env}
-    )
-    assert out.stdout.splitlines()[-1] == "0 False", out.stdout + out.stderr

@@ -27,7 +27,6 @@ _QUERY_DOCUMENT_TYPES = {"Retrieval", "Reranking", "InstructionRetrieval", "Inst
 class Job:
     """What is left to do for one task of one model (decided by the driver from the files)."""
 
-    model_index: int
     task: str
     task_type: str
     main_score: str

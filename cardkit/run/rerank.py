@@ -14,6 +14,7 @@ plain task. Only this module's loaders import mteb or sentence-transformers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,8 @@ def reranker_from_config(
 
 def reranked_task_name(task: str, reranker_name: str, top_k: int) -> str:
     """The name a stage-two result is filed under: the task, the cut and the reranker."""
-    return f"{task}-top{top_k}-reranked-by-{reranker_name.replace('/', '__').replace(' ', '_')}"
+    safe = re.sub(r"[^A-Za-z0-9_.\-]", "_", reranker_name.replace("/", "__"))
+    return f"{task}-top{top_k}-reranked-by-{safe}"
 
 
 def predictions_path(folder: Path, task: str) -> Path:

@@ -366,7 +366,6 @@ def _builtin_info(task: Any) -> _TaskInfo:
 
 
 def _plan_model(
-    index: int,
     run: ModelRun,
     tasks: list[_TaskInfo],
     settings: RunSettings,
@@ -382,7 +381,6 @@ def _plan_model(
             run.recorded[info.name] = info.catalog_entry
         result_path = run.folder / f"{info.name}.json"
         job = Job(
-            model_index=index,
             task=info.name,
             task_type=info.type,
             main_score=info.main_score,
@@ -515,8 +513,10 @@ def run(settings: RunSettings) -> list[RunReport]:
     exit_on = os.environ.get(WORKER_EXIT_ENV) if settings.executor == "ray" else None
     with _quiet_libraries():
         tasks = _resolve_tasks(settings, local)
-        for index, run_ in enumerate(runs):
-            _plan_model(index, run_, tasks, settings, reranker_id, exit_on)
+        if reranker_id and not any(t.type == "Retrieval" for t in tasks):
+            log.warning("--reranker: none of the tasks is a retrieval task, nothing is reranked")
+        for run_ in runs:
+            _plan_model(run_, tasks, settings, reranker_id, exit_on)
         todo = [job for run_ in runs for job in run_.jobs]
         if todo:
             from cardkit.run.offline import check_task_data
