@@ -140,7 +140,7 @@ def _fresh_task(job: Job) -> Any:
     return task
 
 
-def _evaluate(model: Any, task: Any, settings: RunSettings, batch_size: int, **kwargs: Any) -> Any:
+def _evaluate(model: Any, task: Any, batch_size: int, **kwargs: Any) -> Any:
     import mteb
 
     name = task.metadata.name
@@ -182,7 +182,7 @@ def _stage1(job: Job, settings: RunSettings, encoder: Any, out: JobOutput) -> No
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cardkit-predictions-") as tmp:
         folder = Path(tmp) if job.stage2 else None
-        result = _evaluate(encoder, task, settings, settings.batch_size, prediction_folder=folder)
+        result = _evaluate(encoder, task, settings.batch_size, prediction_folder=folder)
         if folder is not None:
             out.predictions = (folder / task.prediction_file_name).read_bytes()
     seconds = time.perf_counter() - start
@@ -212,8 +212,13 @@ def _stage2(job: Job, settings: RunSettings, reranker: Any, out: JobOutput) -> N
     task.metadata = task.metadata.model_copy(update={"name": job.reranked_task})
     reranker_settings = settings.reranker
     assert reranker_settings is not None
+    if reranker_settings.type == "bi-encoder" and not reranker_settings.prompt:
+        # an embedding model reranks with the run's prompts, as it retrieved with them
+        builtin = dict(getattr(reranker, "_cardkit_builtin_prompts", None) or {})
+        extra = prompts_for(settings, job.task, job.task_type)
+        reranker.model_prompts = {**builtin, **extra} or None
     batch_size = reranker_settings.batch_size or settings.batch_size
-    result = _evaluate(reranker, task, settings, batch_size)
+    result = _evaluate(reranker, task, batch_size)
     seconds = time.perf_counter() - start
     meta = reranker.mteb_model_meta
     marker = {

@@ -127,6 +127,7 @@ def load_reranker(reranker: RerankerSettings, device: str | None, name: str, rev
             model_kwargs=dict(reranker.model_kwargs),
         )
         encoder = load_encoder(settings, name, revision)
+        encoder._cardkit_builtin_prompts = dict(encoder.model_prompts or {})
         if reranker.prompt:
             encoder.model_prompts = {"query": reranker.prompt}
         return encoder

@@ -1,10 +1,12 @@
-"""The `cardkit run` loop: plan, skip what is done, evaluate one task at a time with mteb.
+"""The `cardkit run` loop: plan every (model, task) pair, skip what is done, evaluate the rest.
 
 Results land in mteb's layout ``OUTPUT/<org>__<model>/<revision>/<Task>.json`` plus
-``model_meta.json``, under the name and revision the user gives. Each file is written
-atomically after its task finishes, so an interrupted run leaves only complete files, and a
-re-run skips them. Everything cheap (task files, model path, result files) is checked before
-mteb, torch or the model load.
+``model_meta.json``, under the name and revision the user gives each model; a reranked task's
+result sits beside its first stage (see :mod:`cardkit.run.rerank`). Each file is written by
+this process, atomically, after its task finishes, whether the task ran here (one model at a
+time, each loaded once) or on Ray (:mod:`cardkit.run.ray_executor`): an interrupted run leaves
+only complete files, and a re-run skips them, stage by stage. Everything cheap (task files,
+model paths, result files) is checked before mteb, torch or a model load.
 """
 
 from __future__ import annotations
@@ -72,12 +74,15 @@ class ModelRun:
     revision: str
     folder: Path
     jobs: list[Job] = field(default_factory=list)
-    report: RunReport | None = None
+    report: RunReport = field(init=False)
     meta_written: bool = False
     # Catalog entries of the local and reranked tasks, recorded beside the results.
     recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
     # " (model name)" after task names in the printed lines, when the run has several models.
     label: str = ""
+
+    def __post_init__(self) -> None:
+        self.report = RunReport(self.folder, self.name, self.revision)
 
 
 def name_as_path(name: str) -> str:
@@ -319,7 +324,6 @@ def model_runs(settings: RunSettings) -> list[ModelRun]:
             )
         seen[folder] = str(single.model or single.api_model)
         runs.append(ModelRun(single, name, revision, folder))
-        runs[-1].report = RunReport(folder, name, revision)
     if len(runs) > 1:
         for run in runs:
             run.label = f" ({run.name})"
@@ -373,7 +377,6 @@ def _plan_model(
     exit_on: str | None,
 ) -> None:
     """The jobs of one model: what is missing of each stage, given the files already there."""
-    assert run.report is not None
     limit = settings.limit
     first_stage = {"name": run.name, "revision": run.revision}
     for info in tasks:
@@ -438,7 +441,6 @@ def _skipped(name: str, path: Path) -> TaskOutcome:
 
 def write_output(run: ModelRun, job: Job, out: JobOutput) -> None:
     """Write what a job produced: stage one's predictions first, then each result file."""
-    assert run.report is not None
     if out.model_meta is not None:
         _write_model_meta(run, out.model_meta)
     _update_tasks_file(run.folder, run.recorded)
@@ -455,7 +457,6 @@ def write_output(run: ModelRun, job: Job, out: JobOutput) -> None:
 
 
 def report_stage(run: ModelRun, stage: StageOutcome) -> None:
-    assert run.report is not None
     run.report.outcomes.append(
         TaskOutcome(stage.task, stage.path, False, stage.score, stage.metric, stage.seconds)
     )
@@ -542,7 +543,6 @@ def run(settings: RunSettings) -> list[RunReport]:
             else:
                 _run_locally(runs, settings, reranker_id)
     for run_ in runs:
-        assert run_.report is not None
         if run_.folder.is_dir():
             run_.report.extra_tasks = _update_tasks_file(run_.folder, run_.recorded)
-    return [run_.report for run_ in runs if run_.report is not None]
+    return [run_.report for run_ in runs]
