@@ -66,8 +66,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--prompt", help="prompt for queries of retrieval tasks and for every text of other tasks")
     add("--limit", type=int, help="evaluate only the first N examples of each split (smoke test)")
     add("--overwrite", action="store_true", help="recompute tasks that already have results")
-    add("--build", action="store_true", help="run `cardkit build` on the results afterwards")
-    add("--card", type=Path, help="the card --build writes or updates (default: README.md)")
+    add(
+        "--build",
+        action="store_true",
+        help="then build the card as `cardkit build` does (same cardkit.yaml), from the results",
+    )
+    add(
+        "--card",
+        type=Path,
+        help="the card --build writes or updates (default: output of cardkit.yaml, else README.md)",
+    )
     add(
         "--api-base",
         help="base URL of an OpenAI-compatible embeddings API (e.g. http://localhost:8000/v1)",
