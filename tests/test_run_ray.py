@@ -133,8 +133,11 @@ def test_ray_run_equals_local_run_and_a_dead_worker_loses_only_its_task(
     tmp_path, env, cls_model, ray_address
 ):
     local = tmp_path / "local"
-    result = _run(local, cls_model, env)
+    result = _run(local, cls_model, env, "--build", "--card", f"{tmp_path / 'cards'}/")
     assert result.returncode == 0, result.stderr
+    for name in MODELS:  # one card per model
+        card = (tmp_path / "cards" / name.replace("/", "__") / "README.md").read_text()
+        assert f"- name: {name}\n" in card
     by_ray = tmp_path / "ray"
     hooked = {**env, "CARDKIT_TEST_WORKER_EXIT": "EverydaySTS"}
     first = _run(by_ray, cls_model, hooked, "--executor", "ray", "--ray-address", ray_address)

@@ -73,7 +73,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add(
         "--card",
-        type=Path,
         help="the card --build writes or updates (default: output of cardkit.yaml, else README.md)",
     )
     add(
@@ -219,6 +218,8 @@ def _build(config: Path | None, card: Path | str | None, folders: list[Path]) ->
     request = request_from_args(options)
     if not request.results:
         request.results = list(folders)
+    if len(folders) > 1 and _is_folder(card):
+        request.output.mkdir(parents=True, exist_ok=True)  # one card per model goes in it
     for card_built in build(request):
         state = "wrote" if card_built.changed else "unchanged"
         print(

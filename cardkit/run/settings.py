@@ -193,7 +193,7 @@ def merge_settings(cli: dict[str, Any], section: dict[str, Any], base: Path) -> 
     if not custom:
         custom = [config_path(p) for p in _as_list(section.get("custom_tasks"))]  # type: ignore[misc]
     output = cli.get("output") or config_path(section.get("output"))
-    card = cli.get("card") or config_path(section.get("card")) or Path("README.md")
+    card = Path(cli["card"]) if cli.get("card") else config_path(section.get("card"))
     models = _listed(cli.get("model"))
     if not models:
         models = [config_model(m) for m in _listed(section.get("model"))]
@@ -229,7 +229,7 @@ def merge_settings(cli: dict[str, Any], section: dict[str, Any], base: Path) -> 
         limit=pick("limit"),
         overwrite=bool(cli.get("overwrite")),
         build=bool(cli.get("build")),
-        card=card,
+        card=card or Path("README.md"),
         api_base=pick("api_base"),
         api_model=pick("api_model"),
         dimensions=pick("dimensions"),
