@@ -127,7 +127,9 @@ def run_on_ray(runs: list[Any], settings: RunSettings, reranker_id: Any) -> None
             for job in run.jobs:
                 ref = remote.remote(job, single, (run.name, run.revision), reranker_id)
                 pending[ref] = (run, job)
-                print(f"{job.task}{run.label}: submitted to Ray{job.note}", flush=True)
+                names = [job.task] if job.stage1 else []
+                names += [job.reranked_task] if job.stage2 and job.reranked_task else []
+                print(f"{' + '.join(names)}{run.label}: submitted to Ray{job.note}", flush=True)
         lost: list[str] = []
         failed: list[str] = []
         while pending:
