@@ -22,8 +22,8 @@ from cardkit.metrics import MetricsChoice
 from cardkit.model import ModelResults
 from cardkit.readers import read_results
 from cardkit.summary import BenchmarkSummary, relevant_summaries, summarize
+from cardkit.userfile import read_text
 from cardkit.writers.model_index import model_index
-from cardkit.yamlio import read_user_text
 
 log = logging.getLogger("cardkit")
 
@@ -124,6 +124,8 @@ def default_build_command(request: BuildRequest) -> str:
     command = f"cardkit build results -o {request.output.name}"
     if request.model_name:
         command += f' --model-name "{request.model_name}"'
+    if request.revision:
+        command += f" --revision {request.revision}"
     if request.metrics != "default":
         command += f" --metrics {request.metrics}"
     if request.chart:
@@ -176,7 +178,7 @@ def render_model_card(
     request = request or BuildRequest(results=[], output=output, metrics=metrics)
     index = model_index(model, catalog, name, metrics)
     entries = len(index[0]["results"])
-    old_text = read_user_text(output) if output.is_file() else None
+    old_text = read_text(output, "card") if output.is_file() else None
     config = request.config or ProjectConfig()
     info = _card_info(model, name, request)
     body_wanted = request.body

@@ -81,7 +81,7 @@ def update_card_text(
             data.setdefault(key, value)
         yaml_text = dump_yaml(data).replace("\n", card.newline)
         return "---" + card.newline + yaml_text + "---" + card.newline + new_body
-    existing = load_front_matter(card.yaml_text, path)  # refuse to edit what does not parse
+    existing = load_front_matter(card, path)  # refuse to edit what does not parse
     added = {k: v for k, v in (missing_keys or {}).items() if k not in existing}
     card.yaml_text = update_keys(
         card.yaml_text,

@@ -30,6 +30,10 @@ class TaskInfo:
     benchmarks: tuple[str, ...] = ()
 
 
+# The MTEB leaderboard's columns unless a benchmark says otherwise.
+DEFAULT_AGGREGATIONS = ("mean_task", "mean_task_type", "task_types")
+
+
 @dataclass(frozen=True)
 class Benchmark:
     name: str
@@ -40,6 +44,14 @@ class Benchmark:
     convention: str
     subsets: dict[str, list[str]] = field(default_factory=dict)
     splits: dict[str, list[str]] = field(default_factory=dict)
+    # How many subsets a task has where the list is too long to ship (FloresBitextMining).
+    subset_counts: dict[str, int] = field(default_factory=dict)
+    # The leaderboard's mean columns, and the tasks its means cover where not all (RTEB).
+    aggregations: tuple[str, ...] = DEFAULT_AGGREGATIONS
+    summary_tasks: tuple[str, ...] | None = None
+    # Decimals each task's score (percent) is rounded to before averaging (the first MTEB
+    # leaderboard, which C-MTEB tables quote, rounded to 2); None: no rounding.
+    task_decimals: int | None = None
 
 
 def _task_info(name: str, raw: dict[str, Any]) -> TaskInfo:
@@ -122,6 +134,10 @@ class Catalog:
             convention=raw.get("convention", ""),
             subsets=dict(raw.get("subsets") or {}),
             splits=dict(raw.get("splits") or {}),
+            subset_counts=dict(raw.get("subset_counts") or {}),
+            aggregations=tuple(raw.get("aggregations") or DEFAULT_AGGREGATIONS),
+            summary_tasks=tuple(raw["summary_tasks"]) if "summary_tasks" in raw else None,
+            task_decimals=raw.get("task_decimals"),
         )
 
     def benchmark_names(self) -> list[str]:

@@ -1,35 +1,21 @@
 """The project config ``cardkit.yaml``: load it, check it against its schema, merge with the CLI.
 
-Every error names the file, the line and the key, so a typo is found without reading a
-traceback. Relative paths in the file are relative to the folder that holds it.
+Every error names the file, the line, the column and the key, so a typo is found without
+reading a traceback. Relative paths in the file are relative to the folder that holds it. The
+card it names (``output``) and its template must lie inside the project (the config's folder,
+or the repository holding it): `cardkit check`, run on other people's pull requests, prints a
+diff of that card and renders that template, and must not print any other file.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from cardkit.errors import CardkitError
-from cardkit.yamlio import load_user_yaml
+from cardkit.validate import Document, read_yaml_file
 
 CONFIG_NAME = "cardkit.yaml"
-
-
-def resource_dir(name: str) -> Path:
-    """``templates`` or ``schemas``: inside the installed package, else at the repository top."""
-    try:
-        from cardkit.resources import resource_dir as shared_resource_dir
-    except ImportError:
-        shared_resource_dir = None
-    if shared_resource_dir is not None:
-        return Path(shared_resource_dir(name))
-    package = Path(__file__).resolve().parent
-    installed = package / name
-    return installed if installed.is_dir() else package.parent / name
 
 
 @dataclass
@@ -70,72 +56,6 @@ class ProjectConfig:
         return data
 
 
-def _schema() -> dict[str, Any]:
-    path = resource_dir("schemas") / "cardkit-config.schema.json"
-    with path.open(encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def _node_at(root: yaml.Node | None, keys: list[Any]) -> yaml.Node | None:
-    """The YAML node at a jsonschema error path (for its line number)."""
-    node = root
-    for key in keys:
-        if isinstance(node, yaml.MappingNode):
-            # The last one wins in YAML when a key is repeated, so report that one.
-            node = next((v for k, v in reversed(node.value) if k.value == key), None)
-            if node is None:
-                return None
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            return None
-    return node
-
-
-def _key_path(keys: list[Any]) -> str:
-    out = ""
-    for key in keys:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
-    return out
-
-
-def _error_message(error: Any) -> str:
-    """jsonschema's message, shortened where it would dump a whole value."""
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        known = ", ".join(sorted(error.schema.get("properties", {})))
-        return f"unknown key {', '.join(map(repr, extra))} (known keys: {known})"
-    if error.validator == "oneOf":
-        return f"{error.instance!r} is neither a string nor a list of strings"
-    if error.validator == "enum":
-        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
-    return error.message
-
-
-def validate_config(data: Any, path: Path, root: yaml.Node | None = None) -> None:
-    """Check the data against the schema; the first error (in file order) is raised."""
-    import jsonschema  # only projects with a config pay for it
-
-    validator = jsonschema.Draft202012Validator(_schema())
-    errors = list(validator.iter_errors(data))
-    if not errors:
-        return
-
-    def line_of(error: Any) -> int:
-        node = _node_at(root, list(error.absolute_path))
-        if error.validator == "additionalProperties" and isinstance(node, yaml.MappingNode):
-            known = error.schema.get("properties", {})
-            extra = [k for k, _ in node.value if k.value not in known]
-            node = extra[0] if extra else node  # the unknown key's own line
-        return node.start_mark.line + 1 if node is not None else 0
-
-    error = min(errors, key=lambda e: (line_of(e), len(e.absolute_path)))
-    keys = list(error.absolute_path)
-    line = line_of(error)
-    where = ", ".join(p for p in (f"line {line}" if line else "", _key_path(keys)) if p)
-    raise CardkitError(_error_message(error), path, where or None)
-
-
 def _paths(value: str | list[str] | None, base: Path) -> list[Path]:
     if value is None:
         return []
@@ -143,18 +63,34 @@ def _paths(value: str | list[str] | None, base: Path) -> list[Path]:
     return [base / Path(v).expanduser() for v in values]
 
 
+def project_root(folder: Path) -> Path:
+    """The repository holding ``folder`` (its nearest parent with ``.git``), else ``folder``."""
+    folder = folder.resolve()
+    return next((p for p in (folder, *folder.parents) if (p / ".git").exists()), folder)
+
+
+def _inside_project(doc: Document, key: str, base: Path) -> Path | None:
+    """The path a config key names, refused when it (or a link on the way) leads outside."""
+    value = doc.data.get(key)
+    if value is None:
+        return None
+    path = base / Path(value).expanduser()
+    root = project_root(base)
+    if not path.resolve().is_relative_to(root):
+        raise doc.error_at(
+            [key],
+            f"{value!r} lies outside the project ({root}): a {key} named in {CONFIG_NAME} must "
+            "be inside the folder of the config or of its repository",
+        )
+    return path
+
+
 def load_config(path: Path) -> ProjectConfig:
     """Read and check cardkit.yaml; any problem is one CardkitError naming file, line and key."""
     path = Path(path)
-    root, data = load_user_yaml(path, "config file")
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise CardkitError("the config must be a mapping of keys to values", path, "line 1")
-    validate_config(data, path, root)
+    doc = read_yaml_file(path, "cardkit-config", "config file")
+    data = doc.data or {}
     base = path.parent
-    output = data.get("output")
-    template = data.get("template")
     return ProjectConfig(
         path=path,
         model_id=data.get("model_id"),
@@ -167,12 +103,12 @@ def load_config(path: Path) -> ProjectConfig:
         prompts=dict(data.get("prompts") or {}),
         citation=data.get("citation"),
         results=_paths(data.get("results"), base),
-        output=base / output if output else None,
+        output=_inside_project(doc, "output", base),
         revision=data.get("revision"),
         metrics=data.get("metrics"),
         benchmarks=data.get("benchmarks"),
         front_matter=dict(data.get("front_matter") or {}),
-        template=base / template if template else None,
+        template=_inside_project(doc, "template", base),
         chart=data.get("chart"),
         body=data.get("body"),
         replace_sections=dict(data.get("replace_sections") or {}),
@@ -189,7 +125,9 @@ def find_config(
     if not use_default:
         return None
     default = (cwd or Path.cwd()) / CONFIG_NAME
-    return load_config(Path(CONFIG_NAME) if cwd is None else default) if default.is_file() else None
+    if not (default.exists() or default.is_symlink()):
+        return None
+    return load_config(Path(CONFIG_NAME) if cwd is None else default)  # refused unless a file
 
 
 def pick(cli_value: Any, config_value: Any, default: Any = None) -> Any:

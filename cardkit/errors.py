@@ -20,4 +20,6 @@ class CardkitError(Exception):
             prefix = f"{self.path}: " if not self.where else f"{self.path}: {self.where}: "
         elif self.where:
             prefix = f"{self.where}: "
-        return prefix + self.message
+        # A name read from a folder may hold bytes that are not UTF-8 (kept as lone
+        # surrogates): escaped, the line can always be printed.
+        return (prefix + self.message).encode("utf-8", "backslashreplace").decode("utf-8")

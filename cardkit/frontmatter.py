@@ -1,5 +1,10 @@
 """Split a model card into its YAML front matter and body, and splice keys back in as text.
 
+The one place a card is cut, with the Hub's own rule, so that validate, build, check, push
+and the card reader see the metadata the Hub sees. Where the Hub would see none although the
+author clearly wrote some (a space after the opening fence, no closing fence, CR-only lines,
+a copy of the rendered page), :func:`front_matter_problem` says why and how to fix it.
+
 Only the keys cardkit manages are rewritten; every other byte of the card (other keys with
 their formatting and comments, the body, CRLF line endings) is kept as it was.
 """
@@ -16,19 +21,33 @@ import yaml
 from cardkit import yamlio
 from cardkit.errors import CardkitError
 
-# The opening fence must be the very first line; the closing fence is the first line that
-# is exactly '---' (trailing spaces allowed). Accepts LF and CRLF, like huggingface_hub.
-_FENCE_OPEN = re.compile(r"\A---[ \t]*(\r?\n)")
-_FENCE_CLOSE = re.compile(r"^---[ \t]*(?:\r?\n|\Z)", re.M)
+# huggingface_hub.repocard.REGEX_YAML_BLOCK, "exact same regex as in the Hub server": where
+# the Hub finds a card's metadata. A copy, because importing huggingface_hub.repocard costs
+# 0.17 s (as much as all of `cardkit validate`); tests/test_frontmatter_rule.py proves it is
+# the same pattern with the same flags. Blank lines (any whitespace) may stand before the
+# opening fence, nothing may follow it on its line; the block ends at the first line that is
+# '---' (spaces and tabs after it allowed) followed by LF, CRLF or the end of the file.
+REGEX_YAML_BLOCK = re.compile(
+    r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))"
+)
+# Lines the YAML parser counts (its marks' line numbers index them): CRLF, CR, LF, NEL, LS, PS.
+_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
+_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+# A fence as it looks after a copy from a rendered page: '--- |', '| --- |', '|---'.
+_PASTED_FENCE = re.compile(r"[ \t]*(?:\|[ \t]*---[ \t|]*|---[ \t]*\|[ \t|]*)")
+_FENCE_LIKE = re.compile(r"[ \t]*\|?[ \t]*---[ \t|]*")
+_KEY_LINE = re.compile(r"[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|$)")
+_LEADING_PIPE = re.compile(r"^[ \t]*\|")
+_TRAILING_PIPE = re.compile(r"[ \t]*\|[ \t]*$")
 
 
 @dataclass
 class CardText:
-    """A card cut at its fences: ``head + yaml_text + tail_fence + body`` is the original."""
+    """A card cut where the Hub cuts it: ``head + yaml_text + tail_fence + body`` is the card."""
 
-    head: str  # '---\n' (or '' when the card has no front matter)
-    yaml_text: str  # the YAML between the fences, with its final newline
-    tail_fence: str  # '---\n' (or '')
+    head: str  # up to the end of the opening fence's line ('' when the card has no front matter)
+    yaml_text: str  # the metadata block and the line break that ends it
+    tail_fence: str  # '---' and its line break (or '')
     body: str
     newline: str = "\n"
 
@@ -36,82 +55,226 @@ class CardText:
     def has_front_matter(self) -> bool:
         return bool(self.head)
 
+    @property
+    def yaml_source(self) -> str:
+        """The metadata block exactly as the Hub parses it (without the break that ends it).
+
+        The Hub's block is the shortest, so the break that ends it is the longest one there.
+        """
+        for end in ("\r\n", "\n", "\r"):
+            if self.yaml_text.endswith(end):
+                return self.yaml_text[: -len(end)]
+        return self.yaml_text
+
+    @property
+    def line_offset(self) -> int:
+        """How many lines of the file stand above the metadata block."""
+        return count_lines(self.head)
+
     def render(self) -> str:
         return self.head + self.yaml_text + self.tail_fence + self.body
 
 
-def split_card(text: str, path: Path | str | None = None) -> CardText:
-    """Cut the card at its front-matter fences without changing a byte."""
-    opening = _FENCE_OPEN.match(text)
-    if not opening:
+@dataclass(frozen=True)
+class FrontMatterProblem:
+    """Why the Hub sees no metadata in a card whose author clearly meant some."""
+
+    line: int
+    message: str
+
+
+def count_lines(text: str) -> int:
+    """Line breaks in ``text``, as the YAML parser counts them."""
+    return len(_BREAK.findall(text))
+
+
+def lines_with_ends(text: str) -> list[str]:
+    return [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
+
+
+def cut_card(text: str) -> CardText:
+    """The card cut at the fences the Hub finds; no front matter when the Hub finds none."""
+    match = REGEX_YAML_BLOCK.search(text)
+    if match is None:
         newline = "\r\n" if "\r\n" in text else "\n"
         return CardText("", "", "", text, newline)
-    newline = opening.group(1)
-    closing = _FENCE_CLOSE.search(text, opening.end())
-    if not closing:
-        raise CardkitError(
-            "front matter opened with '---' on line 1 is never closed", path, "line 1"
-        )
+    closing = match.group(3)
+    ending = len(closing) - len(closing.lstrip("\r\n"))
     return CardText(
-        head=text[: opening.end()],
-        yaml_text=text[opening.end() : closing.start()],
-        tail_fence=closing.group(0),
-        body=text[closing.end() :],
-        newline=newline,
+        head=match.group(1),
+        yaml_text=match.group(2) + closing[:ending],
+        tail_fence=closing[ending:],
+        body=text[match.end() :],
+        newline=_BREAK.search(match.group(1)[-2:]).group(0),  # type: ignore[union-attr]
     )
 
 
-def parse_front_matter(
-    yaml_text: str, path: Path | str | None = None
-) -> tuple[yaml.MappingNode | None, dict[str, Any]]:
-    """The front matter's node tree (with line numbers) and its data, parsed once."""
-    try:
-        node, data = yamlio.compose_and_load(yaml_text)
-    except yaml.YAMLError as exc:
-        where = _yaml_where(exc)
-        raise CardkitError(
-            f"front matter is not valid YAML: {_yaml_problem(exc)}", path, where
-        ) from None
-    if node is None:
-        return None, {}
-    if not isinstance(node, yaml.MappingNode):
-        raise CardkitError("front matter must be a mapping of keys to values", path, "line 2")
-    return node, data
+def split_card(text: str, path: Path | str | None = None) -> CardText:
+    """Cut the card where the Hub cuts it; a card whose metadata the Hub would miss although
+    its author clearly wrote some (a stray space after the fence, no closing fence, CR-only
+    lines, a copy of a web page) is an error, so that nothing is built on top of it."""
+    card = cut_card(text)
+    if not card.has_front_matter:
+        problem = front_matter_problem(text)
+        if problem is not None:
+            raise CardkitError(problem.message, path, f"line {problem.line}")
+    return card
 
 
-def compose_mapping(yaml_text: str, path: Path | str | None = None) -> yaml.MappingNode | None:
-    return parse_front_matter(yaml_text, path)[0]
+def _first_filled(lines: list[str]) -> int | None:
+    return next((i for i, line in enumerate(lines) if line.strip()), None)
 
 
-def load_front_matter(yaml_text: str, path: Path | str | None = None) -> dict[str, Any]:
-    """Parse front matter to plain data, with a message naming the line on failure."""
-    return parse_front_matter(yaml_text, path)[1]
+def front_matter_problem(text: str) -> FrontMatterProblem | None:
+    """Why a card in which the Hub finds no metadata looks as if it meant to have some, or None.
 
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return str(problem)
-
-
-def _yaml_where(exc: yaml.YAMLError) -> str | None:
-    mark = getattr(exc, "problem_mark", None)
-    if mark is None:
+    Only for text ``cut_card`` found no front matter in.
+    """
+    lines = [line.rstrip("\r\n\x85\u2028\u2029") for line in lines_with_ends(text)]
+    pasted = web_paste(text)
+    if pasted is not None:
+        return FrontMatterProblem(
+            pasted[0],
+            "this card was copied from a rendered web page: its metadata lines are wrapped in "
+            "'|' and its fences read '--- |', so the Hub sees no metadata. Copy the raw "
+            "README.md instead; `cardkit build THIS_CARD -o README.md` recovers its model-index",
+        )
+    first = _first_filled(lines)
+    if first is None:
         return None
-    # +1: the fence line sits above the YAML text; +1 again for 1-based numbering.
-    return f"line {mark.line + 2} column {mark.column + 1}"
+    number = first + 1
+    line = lines[first].lstrip(" \t")
+    if line == "---":
+        return _unclosed(text, lines, first)
+    if _FENCE_LIKE.fullmatch(line):
+        return FrontMatterProblem(
+            number,
+            f"the opening fence {line!r} is not exactly '---': the Hub then sees no metadata; "
+            "remove what follows the dashes",
+        )
+    for index in range(first + 1, min(len(lines), 200)):
+        if _FENCE_LIKE.fullmatch(lines[index]) and index + 1 < len(lines):
+            if _KEY_LINE.match(lines[index + 1]):
+                return FrontMatterProblem(
+                    index + 1,
+                    f"the front matter must start at the top of the card, not on line "
+                    f"{index + 1}: the Hub reads metadata only there",
+                )
+            break
+    return None
+
+
+def _unclosed(text: str, lines: list[str], first: int) -> FrontMatterProblem:
+    number = first + 1
+    if "\r" in text and "\n" not in text:
+        return FrontMatterProblem(
+            number,
+            "the card's lines end with CR only (old Mac line endings): the Hub then sees no "
+            "metadata; save it with LF (or CRLF) line endings",
+        )
+    if first + 1 < len(lines) and lines[first + 1].strip() == "---":
+        return FrontMatterProblem(
+            number + 1,
+            "the front matter is empty and its two fences touch: the Hub sees no metadata "
+            "block; put the metadata between them, or remove both lines",
+        )
+    for index in range(first + 1, len(lines)):
+        if _FENCE_LIKE.fullmatch(lines[index]) and lines[index].rstrip(" \t") != "---":
+            return FrontMatterProblem(
+                index + 1,
+                f"{lines[index].strip()!r} does not close the front matter opened on line "
+                f"{number}: the closing fence must be exactly '---' at the start of the line",
+            )
+    return FrontMatterProblem(
+        number,
+        f"the front matter opened on line {number} is never closed: add a line '---' after "
+        "the metadata",
+    )
+
+
+def web_paste(text: str) -> tuple[int, str] | None:
+    """For a card copied from a rendered web page (front-matter lines wrapped in '|', fences
+    '--- |'): the line of its opening fence and the card with those lines restored."""
+    lines = lines_with_ends(text)
+    first = _first_filled(lines)
+    if first is None or not _PASTED_FENCE.fullmatch(lines[first].rstrip("\r\n")):
+        return None
+    closing = next(
+        (i for i in range(first + 1, len(lines)) if _FENCE_LIKE.fullmatch(lines[i].rstrip("\r\n"))),
+        None,
+    )
+    if closing is None:
+        return None
+    inner = [line.rstrip("\r\n") for line in lines[first + 1 : closing]]
+    filled = [line for line in inner if line.strip()]
+    wrapped = [line for line in filled if _LEADING_PIPE.match(line) or _TRAILING_PIPE.search(line)]
+    if not filled or 2 * len(wrapped) < len(filled):
+        return None
+    newline = lines[first][len(lines[first].rstrip("\r\n")) :] or "\n"
+    unwrapped = _unwrap(inner)
+    restored = (
+        "".join(lines[:first])
+        + "---"
+        + newline
+        + "".join(line + newline for line in unwrapped)
+        + "---"
+        + newline
+        + "".join(lines[closing + 1 :])
+    )
+    return first + 1, restored
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """The lines without the '|' a rendered table put around each of them.
+
+    A trailing '|' goes with the spaces before it. A leading '|' goes with the padding after
+    it: the fewest spaces after any leading '|' (top-level keys have no indentation of their
+    own), so that the indentation YAML depends on is kept.
+    """
+    stripped = [_TRAILING_PIPE.sub("", line) for line in lines]
+    led = [_LEADING_PIPE.match(line) for line in stripped]
+    padding = min(
+        (
+            len(rest) - len(rest.lstrip(" "))
+            for line, m in zip(stripped, led, strict=True)
+            if m and (rest := line[m.end() :]).strip()
+        ),
+        default=0,
+    )
+    return [line[m.end() + padding :] if m else line for line, m in zip(stripped, led, strict=True)]
+
+
+def parse_front_matter(
+    card: CardText | str, path: Path | str | None = None
+) -> tuple[yaml.MappingNode | None, dict[str, Any]]:
+    """The front matter's node tree (with positions) and its data, parsed once.
+
+    YAML that cannot be read is an error naming the line and column in the card (a bare YAML
+    text is taken to start on line 2, under its fence).
+    """
+    text, offset = (card.yaml_source, card.line_offset) if isinstance(card, CardText) else (card, 1)
+    parsed = yamlio.parse_yaml(text, offset)
+    if not parsed.parsed:
+        first = min(parsed.problems, key=lambda p: (p.line, p.col))
+        where = f"line {first.line} column {first.col}"
+        raise CardkitError(f"front matter: {first.message}", path, where)
+    if parsed.root is None:
+        return None, {}
+    if not isinstance(parsed.root, yaml.MappingNode):
+        raise CardkitError(
+            "front matter must be a mapping of keys to values", path, f"line {offset + 1}"
+        )
+    return parsed.root, parsed.data
+
+
+def load_front_matter(card: CardText | str, path: Path | str | None = None) -> dict[str, Any]:
+    """Parse front matter to plain data, with a message naming the line on failure."""
+    return parse_front_matter(card, path)[1]
 
 
 def dump_yaml(data: dict[str, Any]) -> str:
     """The serializer of the reference cards: insertion order, unicode kept."""
     return yamlio.dump(data)
-
-
-# The line breaks pyyaml counts (its marks' line numbers must index this list).
-_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
-
-
-def _lines_with_ends(text: str) -> list[str]:
-    return [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
 
 
 def _key_span(key_node: yaml.Node, value_node: yaml.Node) -> tuple[int, int]:
@@ -167,8 +330,8 @@ def update_keys(
     Keys that are missing are appended at the end, in the order given; ``add_items`` adds each
     item a list lacks.
     """
-    root = compose_mapping(yaml_text, path)
-    lines = _lines_with_ends(yaml_text)
+    root = parse_front_matter(yaml_text, path)[0]
+    lines = lines_with_ends(yaml_text)
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += newline
     nodes = {str(k.value): (k, v) for k, v in root.value} if root is not None else {}
@@ -190,13 +353,3 @@ def update_keys(
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         lines[start:end] = [text]
     return "".join(lines) + "".join(appended)
-
-
-def set_key(yaml_text: str, key: str, value: Any, newline: str = "\n") -> str:
-    """Replace (or append) one top-level key, leaving every other line untouched."""
-    return update_keys(yaml_text, set_values={key: value}, newline=newline)
-
-
-def add_to_list_key(yaml_text: str, key: str, item: str, newline: str = "\n") -> str:
-    """Append an item to a top-level list (``tags: [..., mteb]``) in the list's own style."""
-    return update_keys(yaml_text, add_items={key: [item]}, newline=newline)

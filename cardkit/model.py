@@ -33,6 +33,8 @@ class TaskResult:
     source: Path | None = None
     # Names of metrics dropped because their value was NaN or infinite (reported as a warning).
     dropped_metrics: list[str] = field(default_factory=list)
+    # The model revision (folder) the result came from, once one was chosen per task.
+    model_revision: str | None = None
 
 
 @dataclass

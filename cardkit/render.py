@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import traceback
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,9 @@ import jinja2.sandbox
 
 from cardkit import __version__
 from cardkit.catalog import Catalog
-from cardkit.config import resource_dir
 from cardkit.errors import CardkitError
 from cardkit.model import ModelResults
+from cardkit.resources import resource_dir
 from cardkit.summary import BenchmarkSummary
 from cardkit.tables import (
     entry_task,
@@ -37,6 +38,7 @@ from cardkit.tables import (
     task_table,
     type_label,
 )
+from cardkit.template_files import UserTemplateLoader
 
 DEFAULT_TEMPLATE = "card.md.j2"
 # Folder names that are not real model revisions (mteb and the results repository use them).
@@ -81,9 +83,7 @@ def _environment(template: Path | None) -> jinja2.Environment:
         env = jinja2.Environment(loader=default_loader, **options)
     else:
         # The user's folder first, then cardkit's parts, so a template can include ours.
-        loader = jinja2.ChoiceLoader(
-            [jinja2.FileSystemLoader(str(template.parent)), default_loader]
-        )
+        loader = jinja2.ChoiceLoader([UserTemplateLoader(template.parent), default_loader])
         env = jinja2.sandbox.ImmutableSandboxedEnvironment(loader=loader, **options)
     env.filters["pystr"] = python_string
     env.filters["score"] = score
@@ -112,7 +112,7 @@ def _undefined_message(message: str) -> str:
 
 def render_template(context: dict[str, Any], template: Path | None = None) -> str:
     """The rendered body; any template problem is a CardkitError naming file and line."""
-    if template is not None and not template.is_file():
+    if template is not None and not template.exists():
         raise CardkitError("no such template file", template)
     env = _environment(template)
     name = template.name if template is not None else DEFAULT_TEMPLATE
@@ -159,7 +159,14 @@ def _benchmark_context(
         "present": summary.present,
         "expected": summary.expected,
         "average": summary.average,
+        "average_task_type": summary.average_task_type,
+        "mean_task": summary.mean_task,
+        "mean_task_type": summary.mean_task_type,
+        "mean_subset": summary.mean_subset,
         "missing": list(summary.missing),
+        "partial": [{"task": t.task, "lacks": t.missing_text()} for t in summary.partial],
+        "not_averaged": summary.not_averaged,
+        "conventions": summary.conventions,
         "types": [
             {
                 "type": t.type,
@@ -179,6 +186,7 @@ def _benchmark_context(
                 "subsets": list(s.subsets),
                 "metric": s.metric,
                 "score": s.value,
+                "revision": s.revision,
             }
             for s in summary.scores
         ],
@@ -199,6 +207,8 @@ def _is_revision(revision: str | None) -> bool:
 def _reproduce_context(model: ModelResults, catalog: Catalog, info: CardInfo) -> dict[str, Any]:
     tasks = model.sorted_tasks()
     versions = sorted({t.mteb_version for t in tasks if t.mteb_version}, key=_version_key)
+    used = Counter(t.model_revision or model.revision for t in tasks)
+    merged = len(used) > 1
     revisions = []
     for task in tasks:
         known = catalog.get(task.task_name)
@@ -210,6 +220,7 @@ def _reproduce_context(model: ModelResults, catalog: Catalog, info: CardInfo) ->
                 else task.task_name,
                 "revision": task.dataset_revision or "unknown",
                 "mteb_version": task.mteb_version or "unknown",
+                "model_revision": task.model_revision or model.revision,
             }
         )
     pins = [f'"cardkit=={__version__}"']
@@ -221,15 +232,24 @@ def _reproduce_context(model: ModelResults, catalog: Catalog, info: CardInfo) ->
         run += f" --model-revision {model.revision}"
     names = sorted({catalog.canonical_name(t.task_name) for t in tasks})
     run += " -t " + " ".join(names) + " --output-folder results"
+    headers = ["Task", "Dataset", "Revision", "mteb version"]
+    rows = [[r["task"], r["dataset"], r["revision"], r["mteb_version"]] for r in revisions]
+    if merged:
+        headers.append("Model revision")
+        for row, r in zip(rows, revisions):
+            row.append(r["model_revision"] or "unknown")
     return {
         "cardkit_version": __version__,
         "mteb_versions": versions,
         "model_revision": model.revision if _is_revision(model.revision) else None,
+        # Several revisions merged task by task: each with its number of tasks.
+        "model_revisions": [
+            {"revision": rev or "unknown", "tasks": count} for rev, count in used.items()
+        ]
+        if merged
+        else [],
         "dataset_revisions": revisions,
-        "revisions_table": markdown_table(
-            ["Task", "Dataset", "Revision", "mteb version"],
-            [[r["task"], r["dataset"], r["revision"], r["mteb_version"]] for r in revisions],
-        ),
+        "revisions_table": markdown_table(headers, rows),
         "commands": [f"pip install {' '.join(pins)}", run, info.build_command],
     }
 
@@ -249,8 +269,7 @@ def card_context(
     """Every variable a template receives (documented in docs/readme/card.md)."""
     charts = charts or {}
     entries = index[0]["results"] if index else []
-    covered = {s.task for summary in summaries for s in summary.scores}
-    covered |= {t for summary in summaries for t in summary.missing}
+    covered = {t.task for summary in summaries for t in summary.tasks}
     other_entries = [e for e in entries if catalog.canonical_name(entry_task(e)) not in covered]
     main_metrics = {}
     for entry in entries:

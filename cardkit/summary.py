@@ -1,34 +1,109 @@
-"""Leaderboard-style summaries: the mean score per task type and overall, for one benchmark.
+"""Leaderboard summaries of one model on one benchmark, computed as the MTEB leaderboard does.
 
-Which metric counts for a task is the benchmark's convention, kept as data in the catalog:
-C-MTEB uses the original leaderboard's metrics, mteb's benchmarks each task's main score.
+Per task, the score is the mean over every (split, subset) the benchmark asks for (its
+evaluation splits and subsets, narrowed by the benchmark where it narrows them). A task counts
+only when all of them are there: one with some of them is *partial* (listed with what it
+lacks, never averaged), one without a result is *missing*. Mean (Task) is the mean over the
+tasks, Mean (TaskType) the mean of the per-type means; like the leaderboard, both exist only
+when every task is complete. For a card of an incomplete run the means over the complete tasks
+are kept apart (``average``), always shown with their counts.
+
+Which metric counts is the benchmark's convention, kept as data in the catalog: mteb's
+benchmarks use each result's main score, C-MTEB the original leaderboard's metrics. Where a
+score follows a convention the leaderboard does not (C-MTEB's average precision for Cmnli and
+Ocnli, ``map`` read from old files that name no main score), the summary says so by task.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from cardkit.catalog import Benchmark, Catalog
-from cardkit.metrics import find_metric
+from cardkit.catalog import Benchmark, Catalog, TaskInfo
+from cardkit.metrics import alias_names, find_metric, legacy_name
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 
+COMPLETE = "complete"
+PARTIAL = "partial"
+MISSING = "missing"
 
-@dataclass
-class TaskScore:
+Cell = tuple[str, str]  # (split, subset)
+UNNAMED = "…"  # a subset asked for that is known only by count (too many to list)
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    """One task of a benchmark for one model: its status and, when complete, its score."""
+
     task: str  # the catalog's name
     type: str
-    split: str
-    subsets: list[str]
-    metric: str
-    value: float  # 0 to 100
+    status: str  # COMPLETE, PARTIAL or MISSING
+    value: float | None = None  # 0 to 100, complete tasks only
+    metric: str | None = None
+    main_metric: str | None = None  # mteb's main score of the task
+    splits: tuple[str, ...] = ()  # the splits the benchmark asks for
+    subsets: tuple[str, ...] = ()  # the subsets scored
+    missing_cells: tuple[Cell, ...] = ()  # (split, subset) asked for and not in the results
+    subset_means: tuple[float, ...] = ()  # per subset, the mean over the splits (0 to 100)
+    expected_cells: int = 0
+    revision: str | None = None  # the model revision the result came from
+    # Scored by ``map`` from an old file without a main score (mteb's leaderboard drops it).
+    legacy_metric: bool = False
+    # The metric differs from mteb's main score by the benchmark's convention (C-MTEB).
+    convention_metric: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return self.status == COMPLETE
+
+    @property
+    def split(self) -> str:
+        """The splits averaged, for a table cell."""
+        return ", ".join(self.splits)
+
+    def missing_text(self, limit: int = 3) -> str:
+        """What a partial task lacks, short: ``split test``, ``zh``, ``zh of test``,
+        ``375 of 376 subsets``."""
+        by_split: dict[str, list[str]] = {}
+        for split, subset in self.missing_cells:
+            by_split.setdefault(split, []).append(subset)
+        asked = self.expected_cells // max(len(self.splits), 1)
+        same_everywhere = len(by_split) == len(self.splits) > 1 and all(
+            subsets == next(iter(by_split.values())) for subsets in by_split.values()
+        )
+        if same_everywhere:  # the same subsets lack in every split: name them once
+            return self._subsets_text(next(iter(by_split.values())), asked, limit)
+        parts = []
+        for split, subsets in by_split.items():
+            if len(subsets) >= asked and (asked > 1 or subsets == ["default"]):
+                parts.append(f"split {split}")
+            else:
+                parts.append(f"{self._subsets_text(subsets, asked, limit)} of {split}")
+        return "; ".join(parts)
+
+    @staticmethod
+    def _subsets_text(subsets: list[str], asked: int, limit: int) -> str:
+        if len(subsets) <= limit and UNNAMED not in subsets:
+            return ", ".join(subsets)
+        return f"{len(subsets)} of {asked} subsets"
 
 
 @dataclass
 class TypeSummary:
+    """The tasks of one task type in a benchmark."""
+
     type: str
-    expected: int
-    scores: list[TaskScore] = field(default_factory=list)
+    tasks: list[TaskSummary] = field(default_factory=list)
+
+    @property
+    def expected(self) -> int:
+        return len(self.tasks)
+
+    @property
+    def scores(self) -> list[TaskSummary]:
+        """The complete tasks: the ones that enter a mean."""
+        return [t for t in self.tasks if t.complete]
 
     @property
     def present(self) -> int:
@@ -40,18 +115,57 @@ class TypeSummary:
 
     @property
     def mean(self) -> float | None:
-        return fmean(s.value for s in self.scores) if self.scores else None
+        """Mean over the complete tasks of this type (the leaderboard's when ``complete``)."""
+        return _mean(t.value for t in self.scores)
+
+    @property
+    def leaderboard_mean(self) -> float | None:
+        """The leaderboard's per-type mean: none unless every task of the type is complete."""
+        return self.mean if self.complete else None
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    numbers = [v for v in values if v is not None]
+    return fmean(numbers) if numbers else None
+
+
+def _mean_of_type_means(tasks: Iterable[TaskSummary]) -> float | None:
+    by_type: dict[str, list[float]] = {}
+    for t in tasks:
+        if t.value is not None:
+            by_type.setdefault(t.type, []).append(t.value)
+    return _mean(fmean(values) for values in by_type.values())
 
 
 @dataclass
 class BenchmarkSummary:
+    """One model on one benchmark; everything a table, a chart or a comparison needs.
+
+    The ``mean_*`` properties are the leaderboard's numbers (None where it shows none);
+    ``average`` and ``average_task_type`` are the same means over the complete tasks present,
+    for showing an incomplete run next to its task counts.
+    """
+
     benchmark: Benchmark
     by_type: dict[str, TypeSummary]
-    missing: list[str]
 
     @property
-    def scores(self) -> list[TaskScore]:
-        return [s for t in self.by_type.values() for s in t.scores]
+    def tasks(self) -> list[TaskSummary]:
+        return [t for summary in self.by_type.values() for t in summary.tasks]
+
+    @property
+    def scores(self) -> list[TaskSummary]:
+        """The complete tasks."""
+        return [t for t in self.tasks if t.complete]
+
+    @property
+    def partial(self) -> list[TaskSummary]:
+        return [t for t in self.tasks if t.status == PARTIAL]
+
+    @property
+    def missing(self) -> list[str]:
+        """Tasks with no result at all."""
+        return [t.task for t in self.tasks if t.status == MISSING]
 
     @property
     def expected(self) -> int:
@@ -63,103 +177,248 @@ class BenchmarkSummary:
 
     @property
     def complete(self) -> bool:
-        return not self.missing
+        return self.present == self.expected
+
+    @property
+    def averaged(self) -> list[TaskSummary]:
+        """The tasks the leaderboard's means cover: all, or its public ones (RTEB)."""
+        only = self.benchmark.summary_tasks
+        tasks = self.tasks
+        return tasks if only is None else [t for t in tasks if t.task in only]
+
+    @property
+    def not_averaged(self) -> list[str]:
+        """Tasks of the benchmark the leaderboard leaves out of its means (RTEB's private)."""
+        only = self.benchmark.summary_tasks
+        return [] if only is None else [t.task for t in self.tasks if t.task not in only]
+
+    @property
+    def leaderboard_complete(self) -> bool:
+        """Whether every task the leaderboard averages is complete."""
+        averaged = self.averaged
+        return bool(averaged) and all(t.complete for t in averaged)
 
     @property
     def average(self) -> float | None:
-        """Mean over the tasks present; callers show `complete` beside it, never hide it."""
-        values = [s.value for s in self.scores]
-        return fmean(values) if values else None
+        """Mean over the complete averaged tasks present (Mean (Task) when complete)."""
+        return _mean(t.value for t in self.averaged if t.complete)
 
+    @property
+    def average_task_type(self) -> float | None:
+        """Mean of the per-type means of the complete averaged tasks present."""
+        return _mean_of_type_means(t for t in self.averaged if t.complete)
 
-def _find_task(model: ModelResults, catalog: Catalog, name: str) -> TaskResult | None:
-    for task_name, task in model.tasks.items():
-        if catalog.canonical_name(task_name) == name:
-            return task
-    return None
+    @property
+    def mean_task(self) -> float | None:
+        """The leaderboard's Mean (Task): none unless every averaged task is complete."""
+        return self.average if self.leaderboard_complete else None
 
+    @property
+    def mean_task_type(self) -> float | None:
+        """The leaderboard's Mean (TaskType), the mean of the per-type means: none unless
+        every averaged task is complete."""
+        return self.average_task_type if self.leaderboard_complete else None
 
-def _task_score(
-    task: TaskResult, name: str, catalog: Catalog, benchmark: Benchmark
-) -> TaskScore | None:
-    info = catalog.task(name)
-    splits = benchmark.splits.get(name) or list(info.eval_splits)
-    found_splits = list(dict.fromkeys(s.split for s in task.scores))
-    split = next((s for s in splits if s in found_splits), None)
-    if split is None and not splits and found_splits:
-        split = found_splits[0]
-    if split is None:
-        return None
-    wanted_subsets = benchmark.subsets.get(name)
-    entries = [
-        s
-        for s in task.scores
-        if s.split == split and (not wanted_subsets or s.subset in wanted_subsets)
-    ]
-    if not entries:
-        return None
-    if benchmark.metric_by_type is not None:
-        candidates = benchmark.metric_by_type.get(info.type) or (
-            [info.main_score] if info.main_score else []
-        )
-    else:
-        candidates = [info.main_score] if info.main_score else []
-    values: list[float] = []
-    metric_used = candidates[0] if candidates else "main_score"
-    for entry in entries:
-        value = _entry_value(entry, candidates, use_main=benchmark.metric_by_type is None)
-        if value is None:
+    @property
+    def mean_subset(self) -> float | None:
+        """The leaderboard's Mean (Subset) (HUME): every (task, subset) weighs the same. Like
+        the leaderboard, it covers the tasks with a result and is none if one is partial."""
+        with_result = [t for t in self.averaged if t.status != MISSING]
+        if not with_result or any(t.status == PARTIAL for t in with_result):
             return None
-        metric_used, number = value
-        values.append(number)
-    return TaskScore(
+        return _mean(v for t in with_result for v in t.subset_means)
+
+    def leaderboard_mean(self, aggregation: str) -> float | None:
+        """The leaderboard's value of one mean column (``mean_task``, ``mean_task_type``,
+        ``mean_subset``)."""
+        return {
+            "mean_task": self.mean_task,
+            "mean_task_type": self.mean_task_type,
+            "mean_subset": self.mean_subset,
+        }.get(aggregation)
+
+    @property
+    def revisions(self) -> dict[str, str | None]:
+        """Task -> the model revision its result came from, for tasks with a result."""
+        return {t.task: t.revision for t in self.tasks if t.status != MISSING}
+
+    @property
+    def conventions(self) -> list[str]:
+        """One sentence per way these numbers differ from mteb's leaderboard, naming the tasks."""
+        notes = []
+        legacy = [t.task for t in self.scores if t.legacy_metric]
+        if legacy:
+            notes.append(
+                f"{', '.join(legacy)}: scored by `map` from files of mteb before 1.11 that name "
+                "no main score (mteb's leaderboard leaves these tasks out)"
+            )
+        by_metric: dict[tuple[str, str], list[str]] = {}
+        for t in self.scores:
+            if t.convention_metric and t.metric:
+                main = t.main_metric or "the main score"
+                by_metric.setdefault((t.metric, main), []).append(t.task)
+        for (metric, main), tasks in by_metric.items():
+            notes.append(f"{', '.join(tasks)}: scored by {metric} (mteb's leaderboard: {main})")
+        return notes
+
+
+def _task_index(model: ModelResults, catalog: Catalog) -> dict[str, TaskResult]:
+    """The model's results by the catalog's task name (old names resolved)."""
+    index: dict[str, TaskResult] = {}
+    for name, task in model.tasks.items():
+        index.setdefault(catalog.canonical_name(name), task)
+    return index
+
+
+def _asked_cells(
+    name: str, info: TaskInfo, benchmark: Benchmark, task: TaskResult
+) -> tuple[tuple[str, ...], list[Cell] | None, int | None]:
+    """(splits, cells, subsets per split) the benchmark asks for. ``cells`` is None where
+    the subset list is too long to ship: then only how many subsets there are is known."""
+    splits = tuple(benchmark.splits.get(name) or info.eval_splits)
+    if not splits:  # a project's own task without declared splits: whatever was evaluated
+        splits = tuple(dict.fromkeys(s.split for s in task.scores))
+    subsets = benchmark.subsets.get(name) or list(info.subsets)
+    if subsets:
+        return splits, [(split, subset) for split in splits for subset in subsets], len(subsets)
+    count = benchmark.subset_counts.get(name)
+    return splits, None, count
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """How to read one number from a score entry under a benchmark's convention."""
+
+    candidates: tuple[str, ...]
+    main: str | None
+    by_main_score: bool  # mteb's benchmarks: the entry's own main score
+
+    def value(self, entry: SubsetScores) -> tuple[str, float, bool] | None:
+        """(metric name, value, read under a legacy name mteb does not read), or None."""
+        if self.by_main_score and entry.main_score is not None:
+            return self.main or "main_score", entry.main_score, False
+        found = find_metric(entry.metrics, list(self.candidates))
+        if found is None:
+            return None
+        name, number = found
+        legacy = self.by_main_score and name not in _mteb_names(self.main)
+        return name, number, legacy
+
+
+def _mteb_names(main: str | None) -> set[str]:
+    """The names under which mteb finds a main score in a file that does not name one (it
+    renames the nested ``cos_sim`` family of old files, nothing else)."""
+    if main is None:
+        return set()
+    old = legacy_name(main)
+    return {main} if old is None else {main, old}
+
+
+def _rule(info: TaskInfo, benchmark: Benchmark) -> _Rule:
+    main = info.main_score
+    if benchmark.metric_by_type is None:
+        return _Rule((main,) if main else (), main, True)
+    candidates = benchmark.metric_by_type.get(info.type) or ([main] if main else [])
+    return _Rule(tuple(candidates), main, False)
+
+
+def _rounded(value: float, decimals: int | None) -> float:
+    return value if decimals is None else round(value, decimals)
+
+
+def _task_summary(
+    name: str,
+    info: TaskInfo,
+    benchmark: Benchmark,
+    task: TaskResult | None,
+) -> TaskSummary:
+    if task is None:
+        splits = tuple(benchmark.splits.get(name) or info.eval_splits)
+        return TaskSummary(
+            task=name, type=info.type, status=MISSING, main_metric=info.main_score, splits=splits
+        )
+    splits, cells, per_split = _asked_cells(name, info, benchmark, task)
+    entries: dict[Cell, SubsetScores] = {}
+    for entry in task.scores:
+        entries.setdefault((entry.split, entry.subset), entry)
+    unnamed: list[Cell] = []  # asked for, but known only by count
+    if cells is None:
+        cells = [key for key in entries if key[0] in splits]
+        for split in splits:
+            have = sum(1 for key in cells if key[0] == split)
+            # Without a count, a split with any subset passes; one with none is missing.
+            wanted = per_split if per_split is not None else min(have, 1) or 1
+            unnamed.extend([(split, UNNAMED)] * max(wanted - have, 0))
+    rule = _rule(info, benchmark)
+    scored: dict[Cell, float] = {}
+    missing: list[Cell] = []
+    metric, legacy = None, False
+    for cell in cells:
+        entry = entries.get(cell)
+        found = rule.value(entry) if entry is not None else None
+        if found is None:
+            missing.append(cell)
+            continue
+        metric, number, was_legacy = found
+        legacy = legacy or was_legacy
+        scored[cell] = number * 100
+    missing.extend(unnamed)
+    complete = bool(scored) and not missing
+    by_subset: dict[str, list[float]] = {}
+    for (_, subset), value in scored.items():
+        by_subset.setdefault(subset, []).append(value)
+    convention = complete and not rule.by_main_score
+    return TaskSummary(
         task=name,
         type=info.type,
-        split=split,
-        subsets=[e.subset for e in entries],
-        metric=metric_used,
-        value=fmean(values) * 100,
+        status=COMPLETE if complete else PARTIAL,
+        value=_rounded(fmean(scored.values()), benchmark.task_decimals) if complete else None,
+        metric=metric if metric is not None else (rule.candidates or (None,))[0],
+        main_metric=info.main_score,
+        splits=splits,
+        subsets=tuple(by_subset),
+        missing_cells=tuple(missing),
+        expected_cells=len(scored) + len(missing),
+        subset_means=tuple(fmean(v) for v in by_subset.values()) if complete else (),
+        revision=task.model_revision,
+        legacy_metric=legacy and complete,
+        convention_metric=convention and metric not in alias_names(info.main_score or ""),
     )
 
 
-def _entry_value(
-    entry: SubsetScores, candidates: list[str], use_main: bool
-) -> tuple[str, float] | None:
-    found = find_metric(entry.metrics, candidates)
-    if found is not None:
-        return found
-    if use_main and entry.main_score is not None:
-        return (candidates[0] if candidates else "main_score"), entry.main_score
-    return None
+def summarize(
+    model: ModelResults,
+    catalog: Catalog,
+    benchmark: str | Benchmark,
+    index: dict[str, TaskResult] | None = None,
+) -> BenchmarkSummary:
+    """The benchmark's table for this model.
 
-
-def summarize(model: ModelResults, catalog: Catalog, benchmark_name: str) -> BenchmarkSummary:
-    """The benchmark's table for this model; tasks without a usable score count as missing."""
-    benchmark = catalog.benchmark(benchmark_name)
+    ``benchmark``: a catalog benchmark's name, or a `Benchmark` of one's own (a narrowed or
+    re-scored copy for a comparison). ``index``: the model's results by catalog task name, to
+    skip rebuilding it when summarising many benchmarks of one model.
+    """
+    if isinstance(benchmark, str):
+        benchmark = catalog.benchmark(benchmark)
+    index = _task_index(model, catalog) if index is None else index
     by_type: dict[str, TypeSummary] = {}
-    missing: list[str] = []
     for name in benchmark.tasks:
         info = catalog.task(name)
-        summary = by_type.setdefault(info.type, TypeSummary(type=info.type, expected=0))
-        summary.expected += 1
-        task = _find_task(model, catalog, name)
-        score = _task_score(task, name, catalog, benchmark) if task else None
-        if score is None:
-            missing.append(name)
-        else:
-            summary.scores.append(score)
+        summary = _task_summary(name, info, benchmark, index.get(name))
+        by_type.setdefault(info.type, TypeSummary(type=info.type)).tasks.append(summary)
     ordered = dict(sorted(by_type.items()))
-    return BenchmarkSummary(benchmark=benchmark, by_type=ordered, missing=missing)
+    return BenchmarkSummary(benchmark=benchmark, by_type=ordered)
 
 
 def relevant_summaries(model: ModelResults, catalog: Catalog) -> list[BenchmarkSummary]:
-    """The summary of every benchmark for which the results score at least one task (on the
-    benchmark's subsets), in catalog order."""
-    present = {catalog.canonical_name(name) for name in model.tasks}
+    """The summary of every benchmark for which the results score at least one task
+    completely, in catalog order."""
+    index = _task_index(model, catalog)
+    present = set(index)
     candidates = [
         name for name in catalog.benchmark_names() if present & set(catalog.benchmark(name).tasks)
     ]
-    summaries = [summarize(model, catalog, name) for name in candidates]
+    summaries = [summarize(model, catalog, name, index) for name in candidates]
     return [summary for summary in summaries if summary.present > 0]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cardkit.metrics import alias_names
-from cardkit.summary import BenchmarkSummary, TaskScore
+from cardkit.summary import BenchmarkSummary, TaskSummary
 
 MISSING = "–"
 
@@ -51,21 +51,56 @@ def count_label(present: int, expected: int, incomplete_word: bool = False) -> s
     return f"{present}/{expected}, incomplete" if incomplete_word else f"{present}/{expected}"
 
 
+# The leaderboard's mean columns, by the aggregation that shows them.
+MEAN_COLUMNS = {
+    "mean_task": "Mean (Task)",
+    "mean_task_type": "Mean (TaskType)",
+    "mean_subset": "Mean (Subset)",
+}
+
+
+def _mean_columns(summary: BenchmarkSummary) -> list[str]:
+    return [a for a in summary.benchmark.aggregations if a in MEAN_COLUMNS]
+
+
+def _shows_types(summary: BenchmarkSummary) -> bool:
+    return "task_types" in summary.benchmark.aggregations
+
+
+def tasks_label(summary: BenchmarkSummary) -> str:
+    """``35``, or ``27/31, incomplete``: the tasks complete out of the benchmark's."""
+    return count_label(summary.present, summary.expected, incomplete_word=True)
+
+
 def summary_headers(summary: BenchmarkSummary) -> list[str]:
-    headers = ["Model", f"Average ({count_label(summary.present, summary.expected, True)})"]
-    headers += [
-        f"{type_label(t.type)} ({count_label(t.present, t.expected)})"
-        for t in summary.by_type.values()
-    ]
+    """Model, task count, the leaderboard's mean columns, one column per type (with counts)."""
+    headers = ["Model", "Tasks"] + [MEAN_COLUMNS[a] for a in _mean_columns(summary)]
+    if _shows_types(summary):
+        headers += [
+            f"{type_label(t.type)} ({count_label(t.present, t.expected)})"
+            for t in summary.by_type.values()
+        ]
     return headers
 
 
+def _shown_mean(summary: BenchmarkSummary, aggregation: str) -> float | None:
+    """The leaderboard's value; for an incomplete run the same mean over the complete tasks,
+    which the task count beside it marks as such."""
+    if summary.leaderboard_complete or aggregation == "mean_subset":
+        return summary.leaderboard_mean(aggregation)
+    return summary.average if aggregation == "mean_task" else summary.average_task_type
+
+
 def summary_row(summary: BenchmarkSummary, model_name: str) -> list[str]:
-    return [model_name, score(summary.average)] + [score(t.mean) for t in summary.by_type.values()]
+    row = [model_name, tasks_label(summary)]
+    row += [score(_shown_mean(summary, a)) for a in _mean_columns(summary)]
+    if _shows_types(summary):
+        row += [score(t.mean) for t in summary.by_type.values()]
+    return row
 
 
 def summary_table(summary: BenchmarkSummary, model_name: str) -> str:
-    """The leaderboard row: the mean over all tasks and per task type, task counts in the header."""
+    """The leaderboard row: the means over tasks and task types, task counts beside them."""
     headers = summary_headers(summary)
     return markdown_table(
         headers, [summary_row(summary, model_name)], [False] + [True] * (len(headers) - 1)
@@ -73,18 +108,37 @@ def summary_table(summary: BenchmarkSummary, model_name: str) -> str:
 
 
 def summary_caption(summary: BenchmarkSummary) -> str:
-    """Which tasks and which metric convention the table uses, and what is missing."""
+    """Which tasks and which metric convention the table uses, where it differs from mteb's
+    leaderboard, and what is missing or partial (one line each)."""
     bench = summary.benchmark
-    text = f"**{bench.title}**: {summary.expected} tasks"
+    lines = [f"**{bench.title}**: {summary.expected} tasks"]
     if bench.convention:
-        text += f"; {bench.convention.rstrip('.')}"
-    text += "."
-    if summary.missing:
-        text += (
-            f" Incomplete: {len(summary.missing)} of {summary.expected} tasks have no "
-            f"result ({_short_list(summary.missing)}); the averages cover the tasks present."
+        lines[0] += f"; {bench.convention.rstrip('.')}"
+    lines[0] += "."
+    if summary.not_averaged:
+        lines.append(
+            "As on mteb's leaderboard, the means cover the public tasks only; the private "
+            f"ones ({_short_list(summary.not_averaged)}) are shown but not averaged."
         )
-    return text
+    for note in summary.conventions:
+        lines.append(f"Differs from mteb's leaderboard: {note}.")
+    if not summary.complete:
+        lacking = len(summary.missing) + len(summary.partial)
+        lines.append(
+            f"Incomplete: {lacking} of {summary.expected} tasks are missing or partial. The "
+            "leaderboard shows no mean for an incomplete run; the means here cover the "
+            f"{_tasks(sum(t.complete for t in summary.averaged))} complete."
+        )
+    if summary.missing:
+        lines.append(f"No result: {_short_list(summary.missing)}.")
+    if summary.partial:
+        parts = [f"{t.task} (lacks {t.missing_text()})" for t in summary.partial]
+        lines.append(f"Partial, not averaged: {_short_list(parts)}.")
+    return "\n\n".join(lines)
+
+
+def _tasks(count: int) -> str:
+    return f"{count} task that is" if count == 1 else f"{count} tasks that are"
 
 
 def _short_list(items: Sequence[str], limit: int = 8) -> str:
@@ -103,7 +157,7 @@ TASK_HEADERS = ["Task", "Type", "Split", "Subset", "Main metric", "Score"]
 TASK_NUMERIC = [False, False, False, False, False, True]
 
 
-def task_rows(scores: Sequence[TaskScore]) -> list[list[str]]:
+def task_rows(scores: Sequence[TaskSummary]) -> list[list[str]]:
     return [
         [s.task, type_label(s.type), s.split, subsets_label(s.subsets), s.metric, score(s.value)]
         for s in sorted(scores, key=lambda s: (s.type, s.task))

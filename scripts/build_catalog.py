@@ -37,6 +37,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 OVERLAY_PATH = REPO / "scripts" / "catalog_legacy.yaml"
 CATALOG_PATH = REPO / "cardkit" / "data" / "catalog.json"
+MODEL_REVISIONS_PATH = REPO / "cardkit" / "data" / "model_revisions.json"
 REFERENCE = Path(os.environ.get("CARDKIT_SHARED", REPO.parent / "shared"))
 
 # Subset lists longer than this are left out: FloresBitextMining alone has 41k language pairs,
@@ -62,6 +63,10 @@ BENCHMARK_FIELDS = (
     "convention",
     "subsets",
     "splits",
+    "subset_counts",
+    "aggregations",
+    "summary_tasks",
+    "task_decimals",
 )
 CARD_NAME = re.compile(r"^MTEB (?P<task>\S+)(?: \((?P<subset>[^()]+)\))?$")
 FRONT_MATTER = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
@@ -144,36 +149,112 @@ def mteb_placeholder_tasks() -> list[str]:
 
 
 def mteb_benchmarks(mteb: Any) -> dict[str, dict[str, Any]]:
-    """Every mteb benchmark, with the subsets and splits it narrows its tasks to."""
+    """Every mteb benchmark: its tasks, the subsets and splits it narrows them to, and how its
+    leaderboard summarises them."""
     benchmarks: dict[str, dict[str, Any]] = {}
     for bench in mteb.get_benchmarks():
-        names: list[str] = []
-        subsets: dict[str, list[str]] = {}
-        splits: dict[str, list[str]] = {}
-        for task in bench.tasks:
-            meta = task.metadata
-            names.append(meta.name)
-            chosen = list(task.hf_subsets or [])
-            if chosen and chosen != list(meta.hf_subsets):
-                merged = _unique([*subsets.get(meta.name, []), *chosen])
-                if len(merged) <= MAX_SUBSETS:
-                    subsets[meta.name] = merged
-            chosen_splits = list(task.eval_splits)
-            if chosen_splits != list(meta.eval_splits):
-                splits[meta.name] = _unique([*splits.get(meta.name, []), *chosen_splits])
         entry: dict[str, Any] = {
             "title": bench.name,
             "description": " ".join((bench.description or "").split()),
-            "tasks": sorted(set(names)),
+            "tasks": sorted({task.metadata.name for task in bench.tasks}),
             "metric_by_type": None,
             "convention": MAIN_SCORE_CONVENTION,
         }
-        if subsets:
-            entry["subsets"] = dict(sorted(subsets.items()))
-        if splits:
-            entry["splits"] = dict(sorted(splits.items()))
+        entry.update(benchmark_cells(bench))
+        entry.update(leaderboard_rules(bench))
         benchmarks[bench.name] = entry
     return benchmarks
+
+
+def benchmark_cells(bench: Any) -> dict[str, Any]:
+    """The (split, subset) cells a benchmark asks of each task, where they differ from the
+    task's own (mteb's leaderboard validates a result against the benchmark's task objects).
+
+    ``subsets``/``splits``: the narrowed lists; ``subset_counts``: how many subsets a task is
+    asked for where the list is too long to ship (cardkit then checks the count).
+    """
+    subsets: dict[str, list[str]] = {}
+    splits: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    for task in bench.tasks:
+        meta = task.metadata
+        # mteb keeps one task object per name (the last); so does the catalog.
+        chosen = ["default"] if task.is_aggregate else list(task.hf_subsets or [])
+        if len(chosen) > MAX_SUBSETS:
+            counts[meta.name] = len(chosen)
+            subsets.pop(meta.name, None)
+        elif chosen and chosen != list(meta.hf_subsets):
+            subsets[meta.name] = chosen
+            counts.pop(meta.name, None)
+        else:
+            subsets.pop(meta.name, None)
+            counts.pop(meta.name, None)
+        chosen_splits = list(task.eval_splits)
+        if chosen_splits != list(meta.eval_splits):
+            splits[meta.name] = chosen_splits
+        else:
+            splits.pop(meta.name, None)
+    cells: dict[str, Any] = {}
+    for key, value in (("subsets", subsets), ("splits", splits), ("subset_counts", counts)):
+        if value:
+            cells[key] = dict(sorted(value.items()))
+    return cells
+
+
+# Leaderboard columns of a benchmark unless it says otherwise (mteb's Benchmark default).
+DEFAULT_AGGREGATIONS = ["mean_task", "mean_task_type", "task_types"]
+
+
+def leaderboard_rules(bench: Any) -> dict[str, Any]:
+    """How the leaderboard summarises a benchmark, where it departs from the default.
+
+    ``aggregations``: the mean columns it shows (``mean_task``, ``mean_task_type``,
+    ``task_types``, ``mean_subset``, ``public_private``; custom groupings are not carried).
+    ``summary_tasks``: the tasks its means cover, where not all (RTEB hides private tasks).
+    """
+    from mteb.benchmarks.benchmark import Benchmark, BenchmarkAggregation
+
+    rules: dict[str, Any] = {}
+    aggregations = [str(a.value) for a in bench.aggregations if isinstance(a, BenchmarkAggregation)]
+    if aggregations != DEFAULT_AGGREGATIONS:
+        rules["aggregations"] = aggregations
+    if type(bench)._create_summary_table is not Benchmark._create_summary_table:
+        if type(bench).__name__ != "RtebBenchmark":
+            raise CatalogError(
+                f"benchmark {bench.name}: {type(bench).__name__} summarises its own way; "
+                "describe its rule in leaderboard_rules()"
+            )
+        rules["summary_tasks"] = sorted(
+            task.metadata.name for task in bench.tasks if task.metadata.is_public
+        )
+    return rules
+
+
+def mteb_model_revisions(mteb: Any) -> dict[str, str]:
+    """Model name -> the revision mteb's model registry names (the leaderboard prefers it
+    among a model's revision folders)."""
+    from mteb.models.get_model_meta import get_model_metas
+
+    return {
+        meta.name: str(meta.revision)
+        for meta in sorted(get_model_metas(), key=lambda m: m.name or "")
+        if meta.name and meta.revision
+    }
+
+
+def build_model_revisions(output: Path = MODEL_REVISIONS_PATH) -> None:
+    """Write the registry's model revisions beside the catalog."""
+    mteb = _quiet_mteb()
+    write_model_revisions(mteb_model_revisions(mteb), mteb.__version__, output)
+
+
+def write_model_revisions(revisions: dict[str, str], mteb_version: str, output: Path) -> None:
+    """One line per model, read only when a model has several revision folders."""
+    lines = ["{", f' "mteb_version": {_compact(mteb_version)},', ' "models": {']
+    lines.append(",\n".join(f"  {_compact(k)}: {_compact(v)}" for k, v in revisions.items()))
+    lines.extend([" }", "}"])
+    output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {_display(output)} ({len(revisions)} models)")
 
 
 # --------------------------------------------------------------------------- merging
@@ -271,11 +352,11 @@ def _finish_benchmark(name: str, entry: dict[str, Any], tasks: dict[str, Any]) -
     for task_name in entry["tasks"]:
         if task_name not in tasks:
             raise CatalogError(f"benchmark {name}: {task_name} is not a catalog task")
-    for section in ("subsets", "splits"):
+    for section in ("subsets", "splits", "subset_counts", "summary_tasks"):
         extra = set(entry.get(section) or {}) - listed
         if extra:
             raise CatalogError(f"benchmark {name}: {section} for tasks it lacks: {sorted(extra)}")
-        if not entry.get(section):
+        if not entry.get(section) and section != "summary_tasks":  # none averaged is a rule
             entry.pop(section, None)
     return _ordered(entry, BENCHMARK_FIELDS)
 
@@ -491,6 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.check_only:
         try:
             _, overlay_only = build(args.output, args.overlay)
+            build_model_revisions(args.output.parent / MODEL_REVISIONS_PATH.name)
         except CatalogError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1

@@ -118,9 +118,9 @@ def test_readme_whose_front_matter_does_not_parse(folder: Path, tmp_path: Path):
     build_fails([folder], tmp_path, str(card), "not valid YAML", "line")
 
 
-def test_several_revisions_are_listed(folder: Path, tmp_path: Path):
+def test_an_unknown_revision_lists_the_revisions_there(folder: Path, tmp_path: Path):
     shutil.copytree(folder, folder.parent / "rev2")
-    build_fails([folder.parent], tmp_path, "rev1", "rev2", "--revision")
+    build_fails([folder.parent, "--revision", "rev3"], tmp_path, "'rev3'", "rev1, rev2")
 
 
 def test_two_files_with_different_scores_are_both_named(folder: Path, tmp_path: Path):

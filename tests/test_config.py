@@ -67,13 +67,19 @@ def test_every_documented_key_loads_with_paths_relative_to_the_config(tmp_path: 
 @pytest.mark.parametrize(
     ("text", "where", "message"),
     [
-        ("model_id: org/m\nlicence: mit\n", "line 2", "unknown key 'licence'"),
-        ("model_id: org/m\nchart: yes please\n", "line 2, chart", "is not of type 'boolean'"),
-        ("model_id: org/m\nmetrics: every\n", "line 2, metrics", "'every' is not one of"),
-        ("tags:\n  - ok\n  - 3\n", "line 3, tags[1]", "3 is not of type 'string'"),
-        ("prompts:\n  query: q\n  document: d\n", "line 3, prompts", "unknown key 'document'"),
+        ("model_id: org/m\nlicence: mit\n", "line 2 column 1, licence", "did you mean 'license'?"),
+        ("model_id: org/m\nchart: yes please\n", "line 2 column 8, chart", "not of type boolean"),
+        ("model_id: org/m\nmetrics: every\n", "line 2 column 10, metrics", "'every' is not one of"),
+        ("tags:\n  - ok\n  - 3\n", "line 3 column 5, tags[1]", "3 is not of type string"),
+        ("prompts:\n  query: q\n  document: d\n", "line 3 column 3, prompts.document", "unknown"),
         ("model_id: [org/m\n", "line 2 column 1", "not valid YAML"),
-        ("- just\n- a list\n", "line 1", "must be a mapping"),
+        ("- just\n- a list\n", "line 1 column 1", "must be a mapping"),
+        # The run: section is checked by the same schema, at the same place in the file.
+        ("run:\n  model: m\n  batch_sise: 8\n", "line 3 column 3, run.batch_sise", "unknown key"),
+        ("run:\n  batch_size: 0\n", "line 2 column 15, run.batch_size", "not a positive integer"),
+        ("run:\n  device: tpu\n", "line 2 column 11, run.device", "'tpu' is not one of auto"),
+        ("run:\n  prompts: {A: 3}\n", "line 2 column 16, run.prompts.A", "3 is not a prompt"),
+        ("run: [a]\n", "line 1 column 6, run", "is not of type object"),
     ],
 )
 def test_bad_config_errors_name_file_line_and_key(text, where, message, tmp_path: Path):
@@ -90,7 +96,7 @@ def test_bad_config_through_the_cli_is_one_line(tmp_path: Path):
     (tmp_path / "cardkit.yaml").write_text("model_id: org/m\nchart: 3\n", encoding="utf-8")
     done = run_cli("build", cwd=tmp_path)
     assert done.returncode == 1
-    assert done.stderr == "error: cardkit.yaml: line 2, chart: 3 is not of type 'boolean'\n"
+    assert done.stderr == "error: cardkit.yaml: line 2 column 8, chart: 3 is not of type boolean\n"
 
 
 def test_cli_options_win_over_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -105,23 +105,25 @@ def test_malformed_yaml_names_the_line(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text,key,fragment",
+    "text,where,fragment",
     [
-        ("type: STS\n", "name", "missing key 'name'"),
-        ("name: X\ntype: Clustering\n", "type", "unsupported task type 'Clustering'"),
-        ("name: X\ntype: STS\nlanguages: [en]\n", "languages", "not an mteb language code"),
-        ("name: X\ntype: STS\nmain_scor: x\n", "main_scor", "unknown key 'main_scor'"),
-        ("name: X\ntype: STS\nmax_score: high\n", "max_score", "must be a number"),
-        ("name: 'a b'\ntype: STS\n", "name", "may hold only"),
-        ("- name\n", None, "must be a mapping"),
+        ("type: STS\n", "line 1 column 1", "'name' is required: the task name"),
+        ("name: X\ntype: Clustering\n", "line 2 column 7, type", "'Clustering' is not one of"),
+        ("name: X\ntype: STS\nlanguages: [en]\n", "line 3 column 12, languages", "mteb language"),
+        ("name: X\ntype: STS\nmain_scor: x\n", "line 3 column 1, main_scor", "unknown key"),
+        ("name: X\ntype: STS\nmax_score: high\n", "line 3 column 12, max_score", "not a number"),
+        ("name: 'a b'\ntype: STS\n", "line 1 column 7, name", "is not a task name"),
+        ("name: " + "A" * 101 + "\ntype: STS\n", "line 1 column 7, name", "is not a task name"),
+        ("name: X\ntype: STS\nmin_score: 5\n", "line 3 column 12, min_score", "must be below"),
+        ("- name\n", "line 1 column 1", "must be a mapping"),
     ],
 )
-def test_bad_task_yaml_names_the_key(tmp_path, text, key, fragment):
+def test_bad_task_yaml_names_the_line_column_and_key(tmp_path, text, where, fragment):
     folder = _copy(STS, tmp_path)
     (folder / "task.yaml").write_text(text)
     error = _error(folder)
     assert fragment in error.message
-    assert error.where == key
+    assert error.where == where
     assert error.path.endswith("task.yaml")
 
 
@@ -140,7 +142,7 @@ def test_bad_rows_name_file_and_line(tmp_path):
     assert (error.message, error.where) == ("label must be 0 or 1, got 2", "line 3")
     lines[2] = "{not json"
     path.write_text("\n".join(lines) + "\n")
-    assert _error(folder).message.startswith("not valid JSON")
+    assert _error(folder).message.startswith("invalid JSON")
 
 
 def test_sts_score_outside_the_declared_range(tmp_path):

@@ -222,4 +222,4 @@ def test_a_value_that_is_not_a_number_is_refused(tmp_path):
     )
     result = run_cli("build", folder, "-o", tmp_path / "README.md", "--no-config")
     assert result.returncode == 1
-    assert "AFQMC.yaml: [0].value: value must be a finite number" in result.stderr
+    assert "AFQMC.yaml: line 4 column 10: NaN is not a valid value" in result.stderr

@@ -21,6 +21,7 @@ from .conftest import DMETA_CARD, RESULTS
 pytestmark = pytest.mark.shared
 
 BGE = RESULTS / "BAAI__bge-base-zh" / "no_revision_available"
+DMETA_SHA = "2050d3439a2f68999dd648c1697471acaac37a29"
 DMETA_EXTERNAL = RESULTS / "DMetaSoul__Dmeta-embedding-zh-small" / "external"
 QWEN = RESULTS / "Qwen__Qwen3-Embedding-0.6B" / "b22da495047858cce924d27d76261e96be6febc0"
 E5_REV = "e4ce9877abf3edfe10b0d82785e83bdcb973e22e"
@@ -134,13 +135,15 @@ def test_model_meta_json_names_the_model():
     assert model.revision == "external"
 
 
-def test_several_revisions_need_a_choice():
+def test_several_revisions_merge_unless_one_is_named():
     folder = DMETA_EXTERNAL.parent
-    with pytest.raises(CardkitError) as info:
-        read_results([folder], load_catalog())
-    assert "external" in str(info.value) and "2050d3439a2f" in str(info.value)
+    [merged] = read_results([folder], load_catalog())
+    assert {t.model_revision for t in merged.tasks.values()} == {"external", DMETA_SHA}
     [model] = read_results([folder], load_catalog(), revision="external")
-    assert model.revision == "external"
+    assert model.revision == "external" and len(model.tasks) == 32
+    with pytest.raises(CardkitError) as info:
+        read_results([folder], load_catalog(), revision="v2")
+    assert "'v2'" in str(info.value) and "external" in str(info.value)
 
 
 def test_evalscope_output_layout(tmp_path: Path):

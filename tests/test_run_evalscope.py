@@ -242,8 +242,8 @@ def _edit(config: dict, case: str) -> tuple[dict, str]:
     if case == "model-hub":
         model["hub"] = "modelscope"
         return config, (
-            "line {line}, eval_config.model[0].hub: hub: modelscope is not supported: cardkit "
-            "does not download models from ModelScope"
+            "line {line} column 10, eval_config.model[0].hub: hub: modelscope is not supported: "
+            "cardkit does not download models from ModelScope"
         )
     if case == "eval-hub":
         evaluation["hub"] = "modelscope"

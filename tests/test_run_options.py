@@ -67,8 +67,8 @@ def test_a_bad_line_is_one_error_naming_the_file_and_line(tmp_path, row, message
 @pytest.mark.parametrize(
     "spec, message",
     [
-        ({"format": "msmarco"}, "'format' must be one of beir, flagembedding"),
-        ({"cutoffs": [10, 10]}, "'cutoffs' must be a list of distinct positive integers"),
+        ({"format": "msmarco"}, "format: 'msmarco' is not one of beir, flagembedding"),
+        ({"cutoffs": [10, 10]}, "cutoffs: [10, 10] is not a list of distinct positive integers"),
         ({"cutoffs": [1, 5]}, "main_score ndcg_at_10 is not computed with cutoffs [1, 5]"),
         ({"type": "STS"}, "format: 'format' applies to Retrieval tasks only"),
     ],
@@ -102,10 +102,13 @@ def test_option_combinations_that_cannot_work(tmp_path, args, message):
     "run, message",
     [
         ({"reranker": {"model": "r", "kind": "x"}}, "run.reranker.kind: unknown key 'kind'"),
-        ({"reranker": {"model": "r", "type": "colbert"}}, "expected one of cross-encoder, bi"),
-        ({"reranker": {"type": "bi-encoder"}}, "missing key 'model'"),
-        ({"executor": "spark"}, "run.executor: expected one of local, ray"),
-        ({"models": ["a", 3]}, "run.models: expected several model folders"),
+        (
+            {"reranker": {"model": "r", "type": "colbert"}},
+            "run.reranker.type: 'colbert' is not one of cross-encoder, bi-encoder",
+        ),
+        ({"reranker": {"type": "bi-encoder"}}, "run.reranker: 'model' is required"),
+        ({"executor": "spark"}, "run.executor: 'spark' is not one of local, ray"),
+        ({"models": ["a", 3]}, "run.models[1]: 3 is not of type string"),
     ],
 )
 def test_new_run_keys_are_checked_with_their_line(tmp_path, run, message):

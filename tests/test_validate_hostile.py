@@ -52,7 +52,7 @@ def test_twenty_megabyte_card_is_refused_unread(tmp_path):
             handle.write(chunk)
     result = run_cli("validate", big)
     assert result.returncode == 1
-    assert f"{big}:1:1: the file is 20.0 MB, over the 10 MB limit: not parsed" in result.stdout
+    assert f"{big}:1:1: the file is 20.0 MB, over the 10 MB limit: not read" in result.stdout
 
 
 def test_twenty_megabyte_yaml_is_refused_unread(tmp_path):

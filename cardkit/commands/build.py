@@ -37,7 +37,13 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model-name", help="the model-index name and title (default: from the results)"
     )
-    parser.add_argument("--revision", help="which model revision to use when there are several")
+    parser.add_argument(
+        "--revision",
+        metavar="merge|latest|NAME",
+        help="which results to use when a model has several revision folders: merge (default: "
+        "task by task, as the MTEB leaderboard merges them), latest (the one folder the "
+        "leaderboard ranks first) or a folder's name",
+    )
     parser.add_argument(
         "--metrics",
         choices=METRICS_CHOICES,

@@ -1,16 +1,24 @@
-"""Read the model-index of an existing card back into results (values divided by 100)."""
+"""Read the model-index of an existing card back into results (values divided by 100).
+
+A card copied from the rendered Hub page (every front-matter line wrapped in '|', fences
+'--- |') is read too, once unwrapped, so that whoever has only such a copy gets the results
+back; `cardkit validate` refuses it all the same.
+"""
 
 from __future__ import annotations
 
-import math
+import logging
 import re
 from pathlib import Path
 from typing import Any
 
 from cardkit.errors import CardkitError
-from cardkit.frontmatter import load_front_matter, split_card
+from cardkit.frontmatter import load_front_matter, split_card, web_paste
 from cardkit.model import ModelResults, SubsetScores, TaskResult
-from cardkit.yamlio import read_user_text
+from cardkit.readers.mteb_json import finite_float
+from cardkit.userfile import read_text
+
+log = logging.getLogger("cardkit")
 
 _DATASET_NAME = re.compile(r"^(?:MTEB )?(?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
 
@@ -54,14 +62,11 @@ def _add_result(model: ModelResults, result: Any, path: Path, where: str) -> Non
         m_where = f"{where}.metrics[{m_index}]"
         if not isinstance(metric, dict) or "type" not in metric:
             raise CardkitError("each metric needs 'type' and 'value'", path, m_where)
-        value = metric.get("value")
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
+        value = finite_float(metric.get("value"))
+        if value is None:
+            shown = repr(metric.get("value"))[:80]
             raise CardkitError(
-                f"metric value must be a finite number, got {value!r}", path, f"{m_where}.value"
+                f"metric value must be a finite number, got {shown}", path, f"{m_where}.value"
             )
         metrics[str(metric["type"])] = value / 100
     task = model.tasks.get(task_name)
@@ -76,7 +81,17 @@ def _add_result(model: ModelResults, result: Any, path: Path, where: str) -> Non
 
 
 def read_card(path: Path) -> list[ModelResults]:
-    card = split_card(read_user_text(path), path)
+    text = read_text(path, "card")
+    pasted = web_paste(text)
+    if pasted is not None:
+        line, text = pasted
+        log.warning(
+            "%s: line %d: this card was copied from a rendered web page (its metadata lines are "
+            "wrapped in '|'): reading its model-index from the unwrapped lines",
+            path,
+            line,
+        )
+    card = split_card(text, path)
     if not card.has_front_matter:
         raise CardkitError("the card has no YAML front matter (no '---' on line 1)", path)
-    return card_results(load_front_matter(card.yaml_text, path), path)
+    return card_results(load_front_matter(card, path), path)

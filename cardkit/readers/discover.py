@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from cardkit.readers.eval_results import (
     read_eval_results,
 )
 from cardkit.readers.mteb_json import NotAResultFile, load_json, parse_result
+from cardkit.readers.revisions import MERGE, POLICIES, outranks, select_revision
 from cardkit.readers.tasks_file import TASKS_FILE, read_tasks_file
 
 log = logging.getLogger("cardkit")
@@ -120,7 +122,15 @@ def add_task(model: ModelResults, task: TaskResult, catalog: Catalog) -> None:
                     f"subset '{key[1]}': {other.source} and {task.source}; remove one",
                     task.source,
                 )
-        other.scores.extend(s for s in task.scores if (s.split, s.subset) not in theirs)
+        if outranks(task, other):
+            # Same scores in both: the file the leaderboard would keep speaks for them (its
+            # main score, or none in an old file), as mteb keeps one file per task.
+            newer = {(s.split, s.subset): s for s in task.scores}
+            other.scores[:] = [newer.pop((s.split, s.subset), s) for s in other.scores]
+            other.scores.extend(newer.values())
+            other.mteb_version, other.date = task.mteb_version, task.date
+        else:
+            other.scores.extend(s for s in task.scores if (s.split, s.subset) not in theirs)
         return
     model.tasks[task.task_name] = task
 
@@ -135,7 +145,7 @@ def _read_path(path: Path, catalog: Catalog) -> list[ModelResults]:
         raise CardkitError("no such file or folder", path)
     if is_eval_results_path(path):
         return [read_eval_results(path, catalog)]
-    if path.is_file():
+    if not path.is_dir():  # a file; a FIFO or device is refused when read
         if path.suffix.lower() in (".md", ".markdown"):
             return add_sibling_eval_results(read_card(path), path, catalog)
         task = load_task(path)
@@ -152,35 +162,52 @@ def _read_path(path: Path, catalog: Catalog) -> list[ModelResults]:
 
 
 def _select_revision(
-    models: list[ModelResults], revision: str | None, root: Path
+    found: list[tuple[Path, ModelResults]], revision: str | None, catalog: Catalog
 ) -> list[ModelResults]:
-    """One revision per model: the one asked for, or the only one there is."""
-    by_model: dict[str, list[ModelResults]] = {}
-    for model in models:
-        by_model.setdefault(model.model_name or "", []).append(model)
+    """One set of results per model, chosen by the revision policy (`cardkit.readers.revisions`):
+    folders of the same revision are read as one, then ``revision`` picks among the rest."""
+    by_model: dict[str, dict[str | None, ModelResults]] = {}
+    roots: dict[str, Path] = {}
+    for root, model in found:
+        name = model.model_name or ""
+        roots.setdefault(name, root)
+        revisions = by_model.setdefault(name, {})
+        same = revisions.get(model.revision)
+        if same is None:
+            revisions[model.revision] = model
+        else:
+            for task in model.tasks.values():
+                add_task(same, task, catalog)
     chosen = []
     for name, revisions in by_model.items():
-        if revision is not None:
-            picked = [
-                m
-                for m in revisions
-                if m.revision == revision or (m.source and m.source.name == revision)
-            ]
-            if not picked:
-                listed = ", ".join(str(m.revision) for m in revisions)
-                raise CardkitError(
-                    f"model {name} has no revision '{revision}' (found: {listed})", root
-                )
-            chosen.extend(picked)
-        elif len(revisions) > 1:
-            listed = ", ".join(str(m.revision) for m in revisions)
-            raise CardkitError(
-                f"results of several revisions of {name}: {listed}; pick one with --revision",
-                root,
+        try:
+            model = select_revision(
+                list(revisions.values()), revision, canonical=catalog.canonical_name
             )
-        else:
-            chosen.extend(revisions)
+        except CardkitError as exc:
+            raise CardkitError(exc.message, roots[name]) from None
+        if len(revisions) > 1 and (revision or MERGE) in POLICIES:
+            _note_choice(model, len(revisions), revision or MERGE)
+        chosen.append(model)
     return chosen
+
+
+def _note_choice(model: ModelResults, folders: int, policy: str) -> None:
+    """Say which revision folders a model's results came from, when cardkit chose."""
+    used = Counter(task.model_revision for task in model.tasks.values())
+    counts = ", ".join(f"{rev} ({n} tasks)" for rev, n in used.most_common())
+    if policy == MERGE:
+        how, other = "merged task by task as the MTEB leaderboard merges them", "NAME or latest"
+    else:
+        how, other = "took the one the MTEB leaderboard ranks first", "merge or NAME"
+    log.info(
+        "note: %s: %d revision folders, %s: %s (--revision %s to change)",
+        model.model_name,
+        folders,
+        how,
+        counts,
+        other,
+    )
 
 
 def read_results(
@@ -188,16 +215,13 @@ def read_results(
     catalog: Catalog,
     revision: str | None = None,
 ) -> list[ModelResults]:
-    """All models found under the given paths, merged by model name, one revision each."""
-    merged: dict[tuple[str | None, str | None], ModelResults] = {}
-    paths = [Path(p) for p in paths]
-    for path in paths:
-        found = _select_revision(_read_path(path, catalog), revision, path)
-        for model in found:
-            key = (model.model_name, model.revision)
-            if key not in merged:
-                merged[key] = model
-                continue
-            for task in model.tasks.values():
-                add_task(merged[key], task, catalog)
-    return list(merged.values())
+    """All models found under the given paths, one set of results each.
+
+    ``revision`` chooses among a model's revision folders: ``merge`` (the default: task by
+    task, as the MTEB leaderboard does), ``latest`` (the one folder the leaderboard ranks
+    first) or a folder's name. Each task remembers the revision it came from.
+    """
+    found: list[tuple[Path, ModelResults]] = []
+    for path in map(Path, paths):
+        found.extend((path, model) for model in _read_path(path, catalog))
+    return _select_revision(found, revision, catalog)

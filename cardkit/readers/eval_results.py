@@ -10,14 +10,14 @@ skipped with a note.
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
 from cardkit.model import ModelResults, SubsetScores, TaskResult
-from cardkit.yamlio import load_user_yaml
+from cardkit.readers.mteb_json import finite_float
+from cardkit.validate import read_yaml_file
 
 log = logging.getLogger("cardkit")
 
@@ -33,7 +33,7 @@ def is_eval_results_path(path: Path) -> bool:
 
 
 def _load(path: Path) -> list[Any]:
-    _, data = load_user_yaml(path)
+    data = read_yaml_file(path, "eval-results", ".eval_results file", schema=False).data
     if not isinstance(data, list):
         raise CardkitError("an .eval_results file must hold a list of results", path)
     return data
@@ -77,15 +77,11 @@ def read_eval_results_file(path: Path, catalog: Catalog) -> list[TaskResult]:
         dataset = entry.get("dataset")
         if not isinstance(dataset, dict) or not isinstance(dataset.get("id"), str):
             raise CardkitError("'dataset.id' is required", path, f"{where}.dataset")
-        value = entry.get("value")
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            raise CardkitError(
-                f"value must be a finite number, got {value!r}", path, f"{where}.value"
-            )
+        value = finite_float(entry.get("value"))
+        if value is None:
+            shown = repr(entry.get("value"))[:80]
+            message = f"value must be a finite number, got {shown}"
+            raise CardkitError(message, path, f"{where}.value")
         tid = str(dataset.get("task_id") or "")
         name = _task_name(path, tid, catalog)
         if dataset.get("config") is not None or dataset.get("split") is not None:
@@ -100,7 +96,7 @@ def read_eval_results_file(path: Path, catalog: Catalog) -> list[TaskResult]:
             subset, split = parsed
         info = catalog.get(name)
         metric = info.main_score if info and info.main_score else "main_score"
-        score = float(value) / 100
+        score = value / 100
         task = tasks.get(name)
         if task is None:
             task = tasks[name] = TaskResult(

@@ -16,7 +16,7 @@ from typing import Any
 
 from cardkit.errors import CardkitError
 from cardkit.model import SubsetScores, TaskResult
-from cardkit.yamlio import read_user_text
+from cardkit.userfile import RESULT_LIMIT, parse_json, read_text
 
 log = logging.getLogger("cardkit")
 
@@ -38,18 +38,24 @@ class NotAResultFile(CardkitError):
 
 
 def load_json(path: Path) -> Any:
-    """Parse JSON with a message naming the file, line and column on failure."""
-    text = read_user_text(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CardkitError(
-            f"invalid JSON: {exc.msg}", path, f"line {exc.lineno} column {exc.colno}"
-        ) from None
+    """A result file's JSON (regular file, bounded); a failure names the line and column."""
+    return parse_json(read_text(path, "result file", RESULT_LIMIT), path)
 
 
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def finite_float(value: Any) -> float | None:
+    """A number read from a file as a finite float; None for NaN, infinity, an integer too
+    large for a float, a bool or anything that is not a number."""
+    if not is_number(value):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def flatten_metrics(entry: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -71,10 +77,11 @@ def flatten_metrics(entry: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def clean_metrics(flat: dict[str, Any], dropped: list[str]) -> dict[str, float]:
-    """Drop NaN, infinite and null metrics, remembering their names for one warning per file."""
+    """Drop NaN, infinite, too large and null metrics, remembering their names for one warning
+    per file; integers stay integers."""
     kept: dict[str, float] = {}
     for name, value in flat.items():
-        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        if _missing(value):
             if name not in dropped:
                 dropped.append(name)
             continue
@@ -83,7 +90,7 @@ def clean_metrics(flat: dict[str, Any], dropped: list[str]) -> dict[str, float]:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
+    return finite_float(value) is None
 
 
 def _all_missing(main: Any, flat: dict[str, Any]) -> bool:
@@ -93,10 +100,13 @@ def _all_missing(main: Any, flat: dict[str, Any]) -> bool:
 def check_main_score(value: Any, path: Path, where: str) -> float:
     """The main score is what leaderboards rank by: a bad one is an error, not a warning."""
     if isinstance(value, bool) or not is_number(value):
-        raise CardkitError(f"main_score must be a number, got {json.dumps(value)}", path, where)
-    if not math.isfinite(value):
-        raise CardkitError(f"main_score is {value}, not a finite number", path, where)
-    return float(value)
+        shown = json.dumps(value)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise CardkitError(f"main_score must be a number, got {shown}", path, where)
+    number = finite_float(value)
+    if number is None:
+        raise CardkitError(f"main_score is {str(value)[:40]}, not a finite number", path, where)
+    return number
 
 
 def parse_modern(data: dict[str, Any], path: Path) -> TaskResult:
@@ -110,10 +120,8 @@ def parse_modern(data: dict[str, Any], path: Path) -> TaskResult:
         mteb_version=data.get("mteb_version")
         if isinstance(data.get("mteb_version"), str)
         else None,
-        evaluation_time=data.get("evaluation_time")
-        if is_number(data.get("evaluation_time"))
-        else None,
-        date=_date(data.get("date")),
+        evaluation_time=finite_float(data.get("evaluation_time")),
+        date=_date(data.get("date"), path),
         source=path,
     )
     for split, entries in scores.items():
@@ -173,8 +181,7 @@ def parse_legacy(data: dict[str, Any], path: Path) -> TaskResult:
             continue
         if not isinstance(split_dict, dict):
             continue
-        if is_number(split_dict.get("evaluation_time")):
-            total_time += split_dict["evaluation_time"]
+        total_time += finite_float(split_dict.get("evaluation_time")) or 0.0
         subsets = (
             {"default": split_dict}
             if _is_metric_dict(split_dict)
@@ -222,11 +229,23 @@ def _revision(value: Any) -> str | None:
     return str(value)
 
 
-def _date(value: Any) -> str | None:
-    if is_number(value):
-        from datetime import datetime, timezone
+def _date(value: Any, path: Path) -> str | None:
+    """The evaluation date (mteb writes a Unix time; an ISO date is taken as it is). One that
+    is no date is left out, saying so."""
+    from datetime import date, datetime, timezone
 
-        return datetime.fromtimestamp(value, tz=timezone.utc).date().isoformat()
-    if isinstance(value, str):
-        return value
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str):
+            date.fromisoformat(value[:10])
+            if len(value) <= 40:
+                return value
+        else:
+            seconds = finite_float(value)
+            if seconds is not None:
+                return datetime.fromtimestamp(seconds, tz=timezone.utc).date().isoformat()
+    except (ValueError, OverflowError, OSError):
+        pass
+    log.warning("%s: date: %s is not a date: left out", path, str(value)[:40])
     return None

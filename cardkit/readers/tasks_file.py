@@ -6,11 +6,11 @@ their type, dataset and main score without any configuration.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from cardkit.errors import CardkitError
+from cardkit.userfile import parse_json, read_text
 
 TASKS_FILE = "cardkit-tasks.json"
 
@@ -20,10 +20,7 @@ def read_tasks_file(folder: Path) -> dict[str, dict[str, Any]]:
     path = folder / TASKS_FILE
     if not path.is_file():
         return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CardkitError(f"not valid JSON: {exc}", path) from None
+    data = parse_json(read_text(path, "tasks file"), path)
     tasks = data.get("tasks") if isinstance(data, dict) else None
     if not isinstance(tasks, dict) or not all(isinstance(v, dict) for v in tasks.values()):
         raise CardkitError("expected {'tasks': {name: {type, dataset, main_score, ...}}}", path)

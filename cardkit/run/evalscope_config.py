@@ -12,18 +12,17 @@ never ignored; ``hub: modelscope`` is refused (cardkit downloads from the Huggin
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cardkit.errors import CardkitError
-from cardkit.run.settings import POOLINGS
-from cardkit.yamlio import compose_and_load, read_user_text
+from cardkit.userfile import parse_json, read_text
+from cardkit.validate import Document, read_yaml_file
+from cardkit.validate.findings import data_path
+from cardkit.validate.schema import load_schema
 
 log = logging.getLogger("cardkit")
 
@@ -73,30 +72,16 @@ class EvalscopeRun:
 
 
 class _Reader:
-    """Type checks with messages naming the key path and its line."""
+    """Type checks with messages naming the key path, its line and column."""
 
-    def __init__(self, path: Path, root: yaml.Node | None):
+    def __init__(self, path: Path, doc: Document | None):
         self.path = path
-        self.root = root
-
-    def where(self, keys: list[str | int]) -> str:
-        node = self.root
-        for key in keys:
-            if isinstance(node, yaml.MappingNode):
-                node = next((v for k, v in reversed(node.value) if k.value == key), None)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-                node = node.value[key] if key < len(node.value) else None
-            else:
-                node = None
-            if node is None:
-                break
-        dotted = ""
-        for key in keys:
-            dotted += f"[{key}]" if isinstance(key, int) else (f".{key}" if dotted else key)
-        return f"line {node.start_mark.line + 1}, {dotted}" if node is not None else dotted
+        self.doc = doc
 
     def fail(self, message: str, keys: list[str | int]) -> CardkitError:
-        return CardkitError(message, self.path, self.where(keys))
+        if self.doc is not None:
+            return self.doc.error_at(keys, message)
+        return CardkitError(message, self.path, data_path(keys) or None)
 
     def mapping(self, value: Any, keys: list[str | int], allowed: tuple[str, ...]) -> dict:
         if not isinstance(value, dict):
@@ -224,9 +209,11 @@ def _first_model(reader: _Reader, entry: Any, keys: list, tasks: list[str]) -> t
     }
     pooling = reader.typed(entry, "pooling_mode", keys, (str,), "a pooling mode")
     if pooling is not None:
-        if pooling not in POOLINGS:
+        poolings = load_schema("cardkit-config")["properties"]["run"]["properties"]["pooling"]
+        if pooling not in poolings["enum"]:
             raise reader.fail(
-                f"expected one of {', '.join(POOLINGS)}, got {pooling!r}", [*keys, "pooling_mode"]
+                f"expected one of {', '.join(poolings['enum'])}, got {pooling!r}",
+                [*keys, "pooling_mode"],
             )
         section["pooling"] = pooling
     return section, None
@@ -272,9 +259,9 @@ def _tasks(reader: _Reader, evaluation: dict) -> list[str]:
     return list(tasks)
 
 
-def map_evalscope(data: dict[str, Any], path: Path, root: yaml.Node | None) -> EvalscopeRun:
+def map_evalscope(data: dict[str, Any], path: Path, doc: Document | None = None) -> EvalscopeRun:
     """cardkit's run settings for an evalscope MTEB task configuration."""
-    reader = _Reader(path, root)
+    reader = _Reader(path, doc)
     reader.mapping(data, [], _TOP_KEYS)
     backend = data.get("eval_backend")
     if backend is not None and str(backend).lower() != "rageval":
@@ -329,18 +316,14 @@ def map_evalscope(data: dict[str, Any], path: Path, root: yaml.Node | None) -> E
 
 def read_evalscope(path: Path) -> EvalscopeRun | None:
     """The mapped settings when ``path`` is an evalscope config, None for a cardkit.yaml."""
-    text = read_user_text(path, "config file")
+    doc: Document | None = None
     try:
-        root, data = compose_and_load(text)
-    except yaml.YAMLError:
+        doc = read_yaml_file(path, "cardkit-config", "config file", schema=False)
+        data = doc.data
+    except CardkitError:
         if path.suffix.lower() != ".json":
-            return None  # a cardkit.yaml: its own reader reports the syntax error
-        try:
-            root, data = None, json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CardkitError(
-                f"invalid JSON: {exc.msg}", path, f"line {exc.lineno} column {exc.colno}"
-            ) from None
+            raise
+        data = parse_json(read_text(path, "config file"), path)  # JSON that YAML refuses
     if not isinstance(data, dict) or not ({"eval_backend", "eval_config"} & set(data)):
         return None
-    return map_evalscope(data, path, root)
+    return map_evalscope(data, path, doc)

@@ -17,8 +17,8 @@ from typing import Any
 
 from cardkit.errors import CardkitError
 from cardkit.run.task_files import LocalTask, _jsonl
+from cardkit.validate import Document
 
-FORMATS = ("beir", "flagembedding")
 _POSITIVE = ("pos", "positive")
 _NEGATIVE = ("neg", "negative")
 # Keys of FlagEmbedding's training data that say nothing about relevance.
@@ -26,40 +26,25 @@ _IGNORED = ("pos_scores", "neg_scores", "type")
 _AT_K = re.compile(r"[a-z_]+_at_(\d+)")
 
 
-def check_retrieval_keys(data: dict[str, Any], task: LocalTask, path: Path) -> tuple[str, list]:
-    """task.yaml's ``format`` and ``cutoffs`` (Retrieval only), checked against main_score."""
-    fmt = data.get("format", "beir")
-    cutoffs = data.get("cutoffs")
+def check_retrieval_keys(doc: Document, task: LocalTask) -> tuple[str, list[int]]:
+    """task.yaml's ``format`` and ``cutoffs`` (types checked by its schema): Retrieval only, and
+    the main score must be one the cutoffs compute."""
+    data = doc.data
     for key in ("format", "cutoffs"):
         if key in data and task.type != "Retrieval":
-            raise CardkitError(f"'{key}' applies to Retrieval tasks only", path, key)
-    if fmt not in FORMATS:
-        raise CardkitError(
-            f"'format' must be one of {', '.join(FORMATS)}, got {fmt!r}", path, "format"
-        )
+            raise doc.error_at([key], f"'{key}' applies to Retrieval tasks only")
+    cutoffs = data.get("cutoffs")
     if cutoffs is None:
-        return fmt, []
-    if (
-        not isinstance(cutoffs, list)
-        or not cutoffs
-        or not all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in cutoffs)
-        or len(set(cutoffs)) != len(cutoffs)
-    ):
-        raise CardkitError(
-            f"'cutoffs' must be a list of distinct positive integers, got {cutoffs!r}",
-            path,
-            "cutoffs",
-        )
+        return data.get("format", "beir"), []
     computed = sorted(set(cutoffs) | {1})  # mteb always needs @1: its accuracy is recall@1
     match = _AT_K.fullmatch(task.main_score)
     if match and int(match.group(1)) not in computed:
-        raise CardkitError(
+        raise doc.error_at(
+            ["main_score"] if "main_score" in data else ["cutoffs"],
             f"main_score {task.main_score} is not computed with cutoffs {cutoffs}: add "
             f"{match.group(1)} to cutoffs or choose another main_score",
-            path,
-            "main_score" if "main_score" in data else "cutoffs",
         )
-    return fmt, computed
+    return data.get("format", "beir"), computed
 
 
 def _passages(row: dict[str, Any], keys: tuple[str, str], path: Path, required: bool) -> list[str]:

@@ -1,7 +1,9 @@
 """Settings of `cardkit run`: the ``run:`` section of cardkit.yaml, overridden by the command line.
 
-Read with pyyaml only (no mteb, no torch), so a typo in the config is reported in a fraction of a
-second, naming the file, the line and the key. Relative paths are relative to cardkit.yaml.
+The section is checked with the rest of cardkit.yaml against ``schemas/cardkit-config.schema.json``
+(a new setting is one property there), with pyyaml only (no mteb, no torch), so a typo in the
+config is reported in a fraction of a second, naming the file, the line, the column and the key.
+Relative paths are relative to cardkit.yaml.
 """
 
 from __future__ import annotations
@@ -10,46 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cardkit.errors import CardkitError
 from cardkit.run.rerank import DEFAULT_TOP_K, RerankerSettings, reranker_from_config
-from cardkit.yamlio import load_user_yaml
+from cardkit.validate import read_yaml_file
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("fp32", "fp16", "bf16")
-POOLINGS = ("mean", "cls", "max", "lasttoken", "weightedmean", "mean_sqrt_len_tokens")
 EXECUTORS = ("local", "ray")
-
-# key -> (accepted types, help) for the run: section
-_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "model": ((str,), "a model folder or Hub id"),
-    "model_name": ((str,), "the name results are filed under, e.g. my-org/my-model"),
-    "revision": ((str,), "the model revision results are filed under"),
-    "tasks": ((list, str), "mteb task names"),
-    "benchmark": ((str,), "an mteb benchmark name, e.g. 'MTEB(eng, v2)'"),
-    "custom_tasks": ((list, str), "folders holding a task.yaml"),
-    "output": ((str,), "the results folder"),
-    "batch_size": ((int,), "a positive integer"),
-    "device": ((str,), f"one of {', '.join(DEVICES)}"),
-    "precision": ((str,), f"one of {', '.join(PRECISIONS)}"),
-    "max_seq_length": ((int,), "a positive integer"),
-    "pooling": ((str,), f"one of {', '.join(POOLINGS)}"),
-    "prompt": ((str,), "a prompt for queries (retrieval) and for every text of other tasks"),
-    "prompts": ((dict,), "task name -> prompt, or task name -> {query: ..., document: ...}"),
-    "model_kwargs": ((dict,), "keyword arguments for SentenceTransformer(...)"),
-    "limit": ((int,), "a positive integer: evaluate only the first N examples per split"),
-    "card": ((str,), "the card that --build writes"),
-    "api_base": ((str,), "the base URL of an OpenAI-compatible API, e.g. http://host:8000/v1"),
-    "api_model": ((str,), "the model name the API serves"),
-    "dimensions": ((int,), "a positive integer"),
-    "api_key_env": ((str,), "the environment variable that holds the API key"),
-    "models": ((list,), "several model folders or Hub ids, each filed under its own name"),
-    "reranker": ((str, dict), "a reranker folder or Hub id, or {model: ..., type: ..., ...}"),
-    "top_k": ((int,), "a positive integer: how many first-stage results the reranker sees"),
-    "executor": ((str,), f"one of {', '.join(EXECUTORS)}"),
-    "ray_address": ((str,), "the address of a Ray cluster, e.g. ray://head:10001 or auto"),
-}
 
 
 @dataclass
@@ -92,71 +59,10 @@ class RunSettings:
     api_key: str | None = field(default=None, repr=False)
 
 
-def _line_of(root: yaml.Node | None, keys: list[str]) -> str | None:
-    node = root
-    for key in keys:
-        if not isinstance(node, yaml.MappingNode):
-            return None
-        node = next((v for k, v in node.value if k.value == key), None)
-        if node is None:
-            return None
-    return f"line {node.start_mark.line + 1}"
-
-
 def load_run_section(path: Path) -> dict[str, Any]:
     """The checked ``run:`` mapping of a cardkit.yaml (empty when there is none)."""
-    root, data = load_user_yaml(path, "config file")
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise CardkitError("the config must be a mapping of keys to values", path, "line 1")
-    section = data.get("run")
-    if section is None:
-        return {}
-    if not isinstance(section, dict):
-        raise CardkitError("'run' must be a mapping of settings", path, _line_of(root, ["run"]))
-    for key, value in section.items():
-        where = ", ".join(p for p in (_line_of(root, ["run", str(key)]), f"run.{key}") if p)
-        if key not in _KEYS:
-            known = ", ".join(_KEYS)
-            raise CardkitError(f"unknown key '{key}' (known keys: {known})", path, where)
-        types, help_text = _KEYS[key]
-        if isinstance(value, bool) or not isinstance(value, types):
-            raise CardkitError(f"expected {help_text}, got {value!r}", path, where)
-        if isinstance(value, int) and value <= 0:
-            raise CardkitError(f"expected {help_text}, got {value!r}", path, where)
-        if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
-            raise CardkitError(f"expected {help_text} (a list of strings)", path, where)
-        for name, choices in (
-            ("device", DEVICES),
-            ("precision", PRECISIONS),
-            ("pooling", POOLINGS),
-            ("executor", EXECUTORS),
-        ):
-            if key == name and value not in choices:
-                raise CardkitError(f"expected {help_text}, got {value!r}", path, where)
-        if key == "prompts":
-            _check_prompts(value, path, where)
-        if key == "reranker":
-            reranker_from_config(value, path, where)
-    return section
-
-
-def _check_prompts(prompts: dict[str, Any], path: Path, where: str) -> None:
-    for task, prompt in prompts.items():
-        if isinstance(prompt, str):
-            continue
-        if (
-            isinstance(prompt, dict)
-            and set(prompt) <= {"query", "document"}
-            and all(isinstance(v, str) for v in prompt.values())
-        ):
-            continue
-        raise CardkitError(
-            f"the prompt of task '{task}' must be a string or {{query: ..., document: ...}}",
-            path,
-            where,
-        )
+    data = read_yaml_file(path, "cardkit-config", "config file").data
+    return dict((data or {}).get("run") or {})
 
 
 def _as_list(value: Any) -> list[str]:

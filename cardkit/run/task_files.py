@@ -8,42 +8,22 @@ file, the line and the key.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cardkit.errors import CardkitError
+from cardkit.userfile import DATA_LIMIT, parse_json, read_bytes, read_text
+from cardkit.validate import Document, read_yaml_file
 
 TASK_FILE = "task.yaml"
-TASK_TYPES = ("Retrieval", "STS", "Classification", "PairClassification")
 DEFAULT_MAIN_SCORE = {
     "Retrieval": "ndcg_at_10",
     "STS": "cosine_spearman",
     "Classification": "accuracy",
     "PairClassification": "max_ap",
 }
-_KEYS = {
-    "name": "the task name, e.g. MyDocsRetrieval",
-    "type": f"one of {', '.join(TASK_TYPES)}",
-    "description": "a sentence saying what the task measures",
-    "main_score": "the metric that ranks models, e.g. ndcg_at_10",
-    "languages": "mteb language codes, e.g. [eng-Latn]",
-    "eval_split": "the split to evaluate, e.g. test",
-    "dataset": "the dataset id shown in the card, e.g. my-org/my-docs",
-    "revision": "the dataset revision shown in the card (default: a hash of the data files)",
-    "min_score": "STS only: the lowest possible gold score (default 0)",
-    "max_score": "STS only: the highest possible gold score (default 5)",
-    "format": "Retrieval only: beir (corpus.jsonl, queries.jsonl, qrels/) or flagembedding "
-    "(one <split>.jsonl of query, pos, neg)",
-    "cutoffs": "Retrieval only: the k of Recall@k, MRR@k and nDCG@k, e.g. [1, 10, 100]",
-}
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
-_LANGUAGE = re.compile(r"[a-z]{3}-[A-Z][a-z]{3}")
 
 
 @dataclass
@@ -88,80 +68,25 @@ def _error(message: str, path: Path, where: str | None = None) -> CardkitError:
     return CardkitError(message, path, where)
 
 
-def _read_spec(folder: Path) -> dict[str, Any]:
+def _read_spec(folder: Path) -> Document:
+    """task.yaml, checked against ``schemas/task.schema.json`` (a new key is one property)."""
     path = folder / TASK_FILE
     if not folder.is_dir():
         raise _error("no such task folder", folder)
-    if not path.is_file():
+    if not path.exists():
         raise _error(f"no {TASK_FILE} in this task folder", folder)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise _error(f"not valid YAML: {problem}", path, where) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _error(f"cannot read the file: {exc}", path) from None
-    if not isinstance(data, dict):
-        raise _error("task.yaml must be a mapping of keys to values (name, type, ...)", path)
-    for key in data:
-        if key not in _KEYS:
-            known = ", ".join(_KEYS)
-            raise _error(f"unknown key {key!r} (known keys: {known})", path, str(key))
-    return data
-
-
-def _string(data: dict[str, Any], key: str, path: Path, default: str | None = None) -> str:
-    value = data.get(key, default)
-    if value is None:
-        raise _error(f"missing key '{key}': {_KEYS[key]}", path, key)
-    if not isinstance(value, str) or not value.strip():
-        raise _error(f"'{key}' must be a non-empty string ({_KEYS[key]}), got {value!r}", path, key)
-    return value.strip()
-
-
-def _languages(data: dict[str, Any], path: Path) -> list[str]:
-    value = data.get("languages", ["eng-Latn"])
-    values = [value] if isinstance(value, str) else value
-    if not isinstance(values, list) or not values:
-        raise _error(
-            f"'languages' must be a list of codes ({_KEYS['languages']})", path, "languages"
-        )
-    for code in values:
-        if not isinstance(code, str) or not _LANGUAGE.fullmatch(code):
-            raise _error(
-                f"language {code!r} is not an mteb language code: use ISO 639-3 and the script, "
-                "e.g. eng-Latn, zho-Hans, deu-Latn",
-                path,
-                "languages",
-            )
-    return list(values)
-
-
-def _number(data: dict[str, Any], key: str, default: float, path: Path) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _error(f"'{key}' must be a number, got {value!r}", path, key)
-    return float(value)
+    return read_yaml_file(path, "task", "task file")
 
 
 def _jsonl(path: Path, required: dict[str, tuple[type, ...]]) -> list[dict[str, Any]]:
     """The rows of a JSON Lines file, each checked for the required keys and their types."""
-    if not path.is_file():
+    if not path.exists():
         raise _error("missing data file", path)
     rows: list[dict[str, Any]] = []
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _error(f"cannot read the file: {exc}", path) from None
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(_data_lines(path), start=1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise _error(f"not valid JSON: {exc.msg}", path, f"line {number}") from None
+        row = parse_json(line, path, number)
         if not isinstance(row, dict):
             raise _error("each line must be a JSON object", path, f"line {number}")
         for key, types in required.items():
@@ -180,6 +105,10 @@ def _jsonl(path: Path, required: dict[str, tuple[type, ...]]) -> list[dict[str, 
     return rows
 
 
+def _data_lines(path: Path) -> list[str]:
+    return read_text(path, "data file", DATA_LIMIT).splitlines()
+
+
 def _ids(rows: list[dict[str, Any]], path: Path) -> list[dict[str, str]]:
     seen: set[str] = set()
     out = []
@@ -196,9 +125,9 @@ def _ids(rows: list[dict[str, Any]], path: Path) -> list[dict[str, str]]:
 
 
 def _read_qrels(path: Path, queries: set[str], corpus: set[str]) -> dict[str, dict[str, int]]:
-    if not path.is_file():
+    if not path.exists():
         raise _error("missing qrels file (tab-separated query-id, corpus-id, score)", path)
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines = _data_lines(path)
     if not lines or lines[0].strip().split("\t") != ["query-id", "corpus-id", "score"]:
         raise _error(
             "the first line must be the header 'query-id<TAB>corpus-id<TAB>score'", path, "line 1"
@@ -236,7 +165,7 @@ _LABEL = (str, int)
 def _load_retrieval(task: LocalTask) -> None:
     folder = task.folder
     corpus_path, queries_path = folder / "corpus.jsonl", folder / "queries.jsonl"
-    if corpus_path.is_file() and not corpus_path.read_text(encoding="utf-8-sig").strip():
+    if corpus_path.exists() and not any(line.strip() for line in _data_lines(corpus_path)):
         raise _error(
             "the corpus is empty: add one JSON object per line with _id, title, text", corpus_path
         )
@@ -309,52 +238,46 @@ def _content_hash(folder: Path) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(path.relative_to(folder).as_posix().encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(read_bytes(path, "data file", DATA_LIMIT))
     return digest.hexdigest()[:12]
 
 
 def load_task_folder(folder: Path | str) -> LocalTask:
     """Read ``task.yaml`` and the data files of one local task; every problem is a CardkitError."""
     folder = Path(folder)
-    spec_path = folder / TASK_FILE
-    data = _read_spec(folder)
-    name = _string(data, "name", spec_path)
-    if not _NAME.fullmatch(name):
-        raise _error(
-            f"task name {name!r} may hold only letters, digits, '_', '-' and '.'", spec_path, "name"
-        )
-    task_type = _string(data, "type", spec_path)
-    if task_type not in TASK_TYPES:
-        raise _error(
-            f"unsupported task type {task_type!r} (supported: {', '.join(TASK_TYPES)})",
-            spec_path,
-            "type",
-        )
+    doc = _read_spec(folder)
+    data = doc.data
+
+    def text(key: str, default: str) -> str:
+        value = data.get(key)
+        return default if value is None else value.strip()
+
+    name, task_type = data["name"], data["type"]
+    languages = data.get("languages", ["eng-Latn"])
     revision = data.get("revision")
     task = LocalTask(
         folder=folder,
         name=name,
         type=task_type,
-        description=_string(data, "description", spec_path, default=f"Local task {name}."),
-        main_score=_string(data, "main_score", spec_path, DEFAULT_MAIN_SCORE[task_type]),
-        languages=_languages(data, spec_path),
-        eval_split=_string(data, "eval_split", spec_path, default="test"),
-        dataset=_string(data, "dataset", spec_path, default=f"local/{name}"),
+        description=text("description", f"Local task {name}."),
+        main_score=text("main_score", DEFAULT_MAIN_SCORE[task_type]),
+        languages=[languages] if isinstance(languages, str) else list(languages),
+        eval_split=text("eval_split", "test"),
+        dataset=text("dataset", f"local/{name}"),
         revision=str(revision) if revision is not None else _content_hash(folder),
-        min_score=_number(data, "min_score", 0.0, spec_path),
-        max_score=_number(data, "max_score", 5.0, spec_path),
+        min_score=float(data.get("min_score", 0.0)),
+        max_score=float(data.get("max_score", 5.0)),
     )
     if task.eval_split == "train" and task_type == "Classification":
-        raise _error(
+        raise doc.error_at(
+            ["eval_split"],
             "eval_split cannot be 'train' for Classification (train.jsonl trains the classifier)",
-            spec_path,
-            "eval_split",
         )
     if task.min_score >= task.max_score:
-        raise _error("min_score must be below max_score", spec_path, "min_score")
+        raise doc.error_at(["min_score"], "min_score must be below max_score")
     from cardkit.run.flag_format import check_retrieval_keys, load_flag_retrieval
 
-    task.format, task.cutoffs = check_retrieval_keys(data, task, spec_path)
+    task.format, task.cutoffs = check_retrieval_keys(doc, task)
     if task.format == "flagembedding":
         load_flag_retrieval(task)
     else:

@@ -1,27 +1,39 @@
-"""Validate model cards and `.eval_results` files offline, with findings that name the line.
+"""The one gate for user files: read (a regular file, bounded), decode, parse YAML with
+positions, check against a schema in ``schemas/``, and report with file, line and column.
+
+`cardkit validate` reports every finding of a card or `.eval_results` file:
 
     >>> from cardkit.validate import validate_paths
     >>> report = validate_paths([Path("README.md")])
     >>> report.exit_code, report.findings
 
-The library never raises on bad input: every problem is a :class:`Finding`.
+and never raises on bad input. cardkit.yaml and task.yaml go through :func:`read_yaml_file`,
+which raises the first error as the one line a command prints.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cardkit.userfile import FileTooLarge, UnreadableFile, read_bytes, read_text
 from cardkit.validate.checks import check_card, check_eval_results
 from cardkit.validate.findings import Finding
-from cardkit.validate.parse import MAX_BYTES, Kind, parse_document, too_large_message
+from cardkit.validate.parse import (
+    MAX_BYTES,
+    Document,
+    Kind,
+    parse_document,
+    yaml_document,
+)
 from cardkit.validate.schema import schema_findings
 
 __all__ = [
+    "Document",
     "Finding",
     "Report",
     "kind_of",
+    "read_yaml_file",
     "validate_bytes",
     "validate_file",
     "validate_paths",
@@ -49,6 +61,17 @@ def kind_of(path: Path) -> Kind:
     return "eval-results" if path.suffix.lower() in _YAML else "card"
 
 
+def read_yaml_file(path: Path, kind: str, what: str, schema: bool = True) -> Document:
+    """A user's YAML file (cardkit.yaml, task.yaml, an `.eval_results` file to read) checked
+    against ``schemas/`` for its kind; the first error, in file order, is raised as a
+    CardkitError naming the file, the line, the column and the key."""
+    doc = yaml_document(read_text(path, what), str(path), kind)
+    if doc.parsed and schema:
+        schema_findings(doc)
+    doc.raise_first_error()
+    return doc
+
+
 def validate_bytes(raw: bytes, file: str = "<card>", kind: Kind = "card") -> list[Finding]:
     """Every finding for one file's content, sorted by position."""
     doc = parse_document(raw, file, kind)
@@ -58,20 +81,14 @@ def validate_bytes(raw: bytes, file: str = "<card>", kind: Kind = "card") -> lis
     return sorted(doc.findings, key=lambda f: (f.line or 0, f.col or 0))
 
 
-def _unreadable(path: Path, exc: OSError) -> Finding:
-    reason = exc.strerror or type(exc).__name__
-    return Finding(str(path), None, None, "", f"cannot read: {reason}", unreadable=True)
-
-
 def validate_file(path: Path, kind: Kind | None = None) -> list[Finding]:
-    """One file; a file over 10 MB is refused without being read."""
+    """One file; a file over 10 MB is refused without being read to its end."""
     try:
-        size = os.stat(path).st_size
-        if size > MAX_BYTES:
-            return [Finding(str(path), 1, 1, "", too_large_message(size))]
-        raw = path.read_bytes()
-    except OSError as exc:
-        return [_unreadable(path, exc)]
+        raw = read_bytes(path, "file", MAX_BYTES)
+    except FileTooLarge as exc:
+        return [Finding(str(path), 1, 1, "", exc.message)]
+    except UnreadableFile as exc:
+        return [Finding(str(path), None, None, "", f"cannot read: {exc.reason}", unreadable=True)]
     return validate_bytes(raw, str(path), kind or kind_of(path))
 
 
@@ -95,7 +112,8 @@ def validate_paths(paths: list[Path]) -> Report:
             try:
                 files = files_in(path)
             except OSError as exc:
-                report.findings.append(_unreadable(path, exc))
+                reason = f"cannot read: {exc.strerror or type(exc).__name__}"
+                report.findings.append(Finding(str(path), None, None, "", reason, unreadable=True))
                 continue
             if not files:
                 report.findings.append(

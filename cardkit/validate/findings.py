@@ -21,6 +21,15 @@ class Finding:
     # True when the file could not be read at all (the CLI then exits 2, not 1).
     unreadable: bool = False
 
+    def __post_init__(self) -> None:
+        # A file name read from a folder may hold bytes that are not UTF-8 (kept as lone
+        # surrogates): shown escaped, a finding can always be printed.
+        for name in ("file", "path", "message"):
+            text = getattr(self, name)
+            if not text.isascii():
+                printable = text.encode("utf-8", "backslashreplace").decode("utf-8")
+                object.__setattr__(self, name, printable)
+
     @property
     def is_error(self) -> bool:
         return self.severity == "error"

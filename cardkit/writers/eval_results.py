@@ -22,6 +22,7 @@ from cardkit.catalog import Catalog, TaskInfo
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import dump_yaml
 from cardkit.model import ModelResults, TaskResult
+from cardkit.userfile import read_bytes
 from cardkit.writers.model_index import main_value
 
 if TYPE_CHECKING:
@@ -142,9 +143,15 @@ def plan_files(model: ModelResults, catalog: Catalog, folder: Path) -> list[Plan
     planned = []
     for name, text in texts.items():
         path = folder / name
-        old = path.read_text(encoding="utf-8") if path.is_file() else None
-        planned.append(PlannedFile(path, text, old))
+        planned.append(PlannedFile(path, text, _old_text(path)))
     return planned
+
+
+def _old_text(path: Path) -> str | None:
+    """The file there now, to compare with; bytes that are not UTF-8 never equal a new text."""
+    if not path.is_file():
+        return None
+    return read_bytes(path, ".eval_results file").decode("utf-8", errors="replace")
 
 
 def write_files(planned: list[PlannedFile]) -> list[PlannedFile]:

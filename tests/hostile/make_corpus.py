@@ -82,7 +82,7 @@ def cases() -> dict[str, Callable[[], Case]]:
 
     def web_paste() -> Case:
         out = [ln.rstrip("\n") + " |\n" if i <= close else ln for i, ln in enumerate(base)]
-        return _text(out), 1, 2
+        return _text(out), 1, 1
 
     def table_paste() -> Case:
         out = list(base)
@@ -214,7 +214,7 @@ def cases() -> dict[str, Callable[[], Case]]:
             1,
             task_type + 1,
         ),
-        "bom.md": lambda: (b"\xef\xbb\xbf" + _text(base), 1, 1),
+        "bom.md": lambda: (b"\xef\xbb\xbf" + _text(base), 0, 1),  # a warning: the Hub reads it
         "utf16.md": lambda: ("".join(base).encode("utf-16"), 1, 1),
         "crlf-valid.md": lambda: (crlf(base), 0, None),
         "crlf-metric-typo.md": lambda: (crlf(edit(metrics, "    metric:\n")), 1, metrics + 1),
@@ -226,7 +226,12 @@ def cases() -> dict[str, Callable[[], Case]]:
             1,
             3,
         ),
-        "blank-line-before-front-matter.md": lambda: (b"\n" + _text(base), 1, 2),
+        # The Hub's rule allows whitespace before the opening fence.
+        "blank-line-before-front-matter.md": lambda: (b"\n" + _text(base), 0, None),
+        # The Hub's rule allows nothing after the opening fence: it would see no metadata.
+        "opening-fence-trailing-space.md": lambda: (_text(edit(0, "--- \n")), 1, 1),
+        "closing-fence-trailing-space.md": lambda: (_text(edit(close, "---  \n")), 0, None),
+        "cr-only-line-endings.md": lambda: (_text(base).replace(b"\n", b"\r"), 1, 1),
         "unknown-dataset-key.md": lambda: (
             _text(base[: dataset_name + 1] + ["      splitt: test\n"] + base[dataset_name + 1 :]),
             1,
