@@ -19,6 +19,10 @@ def set_quiet(quiet: bool) -> None:
     _quiet = quiet
 
 
+def is_quiet() -> bool:
+    return _quiet
+
+
 def status(line: str, stream: TextIO | None = None) -> None:
     """A line that says what was done; left out with ``-q``."""
     if not _quiet:

@@ -178,7 +178,8 @@ def test_build_of_several_models_keeps_each_card_inside_the_output_folder(tmp_pa
     out = tmp_path / "work" / "cards"
     out.mkdir()
     before = tree(tmp_path)
-    result = run_cli("build", results, "-o", out)
+    # Two model folders given: each card's folder is named from its model's name.
+    result = run_cli("build", results / "a__a", results / "b__b", "-o", out)
     assert result.returncode == 0, result.stderr
     assert outside(before, tree(tmp_path), "work/cards") == {}
     assert sorted(str(p.relative_to(out)) for p in out.rglob("README.md")) == [
@@ -187,12 +188,28 @@ def test_build_of_several_models_keeps_each_card_inside_the_output_folder(tmp_pa
     ]
 
 
+def test_build_of_a_results_store_names_each_card_after_its_model_folder(tmp_path):
+    results = tmp_path / "work" / "results"
+    _model_folder(results, "a__a", "..")
+    _model_folder(results, "b__b", "../../../escaped")
+    out = tmp_path / "work" / "cards"
+    before = tree(tmp_path)
+    result = run_cli("build", results, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert outside(before, tree(tmp_path), "work/cards") == {}
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        "a__a/README.md",
+        "b__b/README.md",
+        "report.json",
+    ]
+
+
 def test_build_of_two_models_with_one_folder_name_is_refused(tmp_path):
     results = tmp_path / "results"
     _model_folder(results, "a__a", "org/x")
     _model_folder(results, "b__b", "org__x")
     (tmp_path / "cards").mkdir()
-    line = one_error(run_cli("build", results, "-o", tmp_path / "cards"))
+    line = one_error(run_cli("build", results / "a__a", results / "b__b", "-o", tmp_path / "cards"))
     assert "would both be written as org__x" in line
     assert list((tmp_path / "cards").iterdir()) == []
 

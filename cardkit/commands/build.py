@@ -14,6 +14,7 @@ from cardkit.metrics import METRICS_CHOICES
 
 # The library is imported when the command runs, not when its options are listed.
 if TYPE_CHECKING:
+    from cardkit.batch import ModelOutcome
     from cardkit.build import BuildRequest, BuiltCard
 
 
@@ -116,7 +117,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also write the Hub's .eval_results/<Task>.yaml beside the card",
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="a results store (a folder of <org>__<model>/<revision>/ folders) with -o a "
+        "folder: build N models at a time (default: one per core)",
+    )
     parser.set_defaults(handler=run)
+
+
+def _jobs(text: str) -> int:
+    """A positive number of processes (argparse turns the ValueError into a usage error)."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
 
 
 def _replace_sections(values: list[str] | None) -> dict[str, str] | None:
@@ -179,6 +197,9 @@ def run(args: argparse.Namespace) -> int:
     from cardkit.build import plan_build, write_cards
 
     request = request_from_args(args)
+    store = _results_store(request)
+    if store is not None:
+        return _build_store(store, request, args)
     if getattr(args, "diff", False):
         for card in plan_build(request):
             sys.stdout.write(card_diff(card))
@@ -214,6 +235,69 @@ def run(args: argparse.Namespace) -> int:
         for line in report(eval_results):
             status(line, said)
     return 0
+
+
+def _build_store(store: Path, request: BuildRequest, args: argparse.Namespace) -> int:
+    """Every model of a results store, one card each: a progress bar on a terminal, one line
+    per refused model folder, and the summary. Exit status 1 when a folder was refused."""
+    from cardkit.batch import build_store, store_model_folders
+    from cardkit.console import is_quiet
+    from cardkit.workers import default_jobs
+
+    if getattr(args, "diff", False):
+        raise CardkitError("--diff shows the change of one card: build one model folder", store)
+    if request.model_name:
+        raise CardkitError(
+            "--model-name names one model, and a results store holds many: leave it out "
+            "(each card is named from its results)",
+            store,
+        )
+    jobs = args.jobs or default_jobs()
+    bar = None
+    if not is_quiet() and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0  # no monitor thread in a process about to start workers
+        folders = store_model_folders(store) or []
+        bar = tqdm(total=len(folders), unit="model", file=sys.stderr, leave=False)
+
+    def progress(outcome: ModelOutcome) -> None:
+        if outcome.status == "refused":
+            line = f"refused {outcome.folder}: {outcome.error}"
+            if bar is not None:
+                bar.write(line, file=sys.stderr)
+            else:
+                print(line, file=sys.stderr, flush=True)
+        if bar is not None:
+            bar.update()
+
+    try:
+        report = build_store(
+            store,
+            request.output,
+            request,
+            jobs,
+            eval_results=getattr(args, "eval_results", False),
+            progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    status(report.summary())
+    return 1 if report.count("refused") else 0
+
+
+def _results_store(request: BuildRequest) -> Path | None:
+    """The results store to card model by model: one folder of model folders given, and -o a
+    folder (one that exists, or a new name that is not a .md file)."""
+    output = request.output
+    if len(request.results) != 1 or is_stream(output) or output.suffix.lower() == ".md":
+        return None
+    if output.exists() and not output.is_dir():
+        return None
+    from cardkit.batch import store_model_folders
+
+    return request.results[0] if store_model_folders(request.results[0]) is not None else None
 
 
 def _shown(path: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,19 +20,56 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         nargs="+",
         type=Path,
         metavar="PATH",
-        help="a README.md, an .eval_results/*.yaml file, or a model repository folder",
+        help="a README.md, an .eval_results/*.yaml file, a model repository folder, or a "
+        "folder of them (searched below, as `cardkit build STORE -o CARDS` writes them)",
     )
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="how to print the findings"
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="check N files at a time in processes of their own (default: one per core "
+        "when there are many files)",
+    )
     parser.set_defaults(handler=run)
 
 
+def _jobs(text: str) -> int:
+    """A positive number of processes (argparse turns the ValueError into a usage error)."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
-    from cardkit.validate import validate_paths
+    from cardkit.validate import MANY_FILES, validate_paths
     from cardkit.validate.reporter import json_report, text_report
 
-    report = validate_paths(args.paths)
+    bar: Any = None
+
+    def progress(total: int) -> None:
+        nonlocal bar
+        if bar is not None:
+            bar.update()
+        elif total >= MANY_FILES and sys.stderr.isatty():
+            from cardkit.console import is_quiet
+
+            if not is_quiet():
+                from tqdm import tqdm
+
+                tqdm.monitor_interval = 0  # no monitor thread in a process starting workers
+                bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False)
+
+    try:
+        report = validate_paths(args.paths, jobs=args.jobs, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
     render = json_report if args.format == "json" else text_report
     sys.stdout.write(render(report.files, report.findings))
     return report.exit_code

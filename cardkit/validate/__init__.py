@@ -13,6 +13,9 @@ which raises the first error as the one line a command prints.
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +43,8 @@ __all__ = [
 ]
 
 EVAL_RESULTS = ".eval_results"
+# From this many files on, checking them in several processes pays for starting them.
+MANY_FILES = 8
 _YAML = (".yaml", ".yml")
 
 
@@ -104,32 +109,93 @@ def files_in(folder: Path) -> list[Path]:
     return out
 
 
-def validate_paths(paths: list[Path]) -> Report:
-    """Cards, `.eval_results` files, or model repository folders holding them."""
-    report = Report()
-    for path in paths:
-        if path.is_dir():
-            try:
-                files = files_in(path)
-            except OSError as exc:
-                reason = f"cannot read: {exc.strerror or type(exc).__name__}"
-                report.findings.append(Finding(str(path), None, None, "", reason, unreadable=True))
-                continue
-            if not files:
-                report.findings.append(
-                    Finding(
-                        str(path),
-                        None,
-                        None,
-                        "",
-                        "no README.md or .eval_results/*.yaml to validate here",
-                        unreadable=True,
-                    )
-                )
-                continue
+def files_below(folder: Path) -> list[Path]:
+    """The files of every model repository below ``folder`` (a folder of cards, as
+    ``cardkit build STORE -o CARDS`` writes them): each folder holding a README.md or an
+    `.eval_results/`, in name order. Hidden folders and links are not followed, and a
+    repository's own subfolders are not searched."""
+    found: list[Path] = []
+    for root, dirs, _ in os.walk(folder):
+        here = files_in(Path(root)) if root != str(folder) else []
+        if here:
+            found += here
+            dirs.clear()
         else:
-            files = [path]
-        for file in files:
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    return found
+
+
+def _unreadable(path: Path, reason: str) -> Finding:
+    return Finding(str(path), None, None, "", reason, unreadable=True)
+
+
+def _files_of(path: Path) -> list[Path] | Finding:
+    """The files to validate for one path given, or the finding that says why there are none."""
+    if not path.is_dir():
+        return [path]
+    try:
+        files = files_in(path) or files_below(path)
+    except OSError as exc:
+        return _unreadable(path, f"cannot read: {exc.strerror or type(exc).__name__}")
+    if not files:
+        return _unreadable(path, "no README.md or .eval_results/*.yaml to validate here")
+    return files
+
+
+def validate_paths(
+    paths: list[Path],
+    jobs: int | None = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Cards, `.eval_results` files, model repository folders holding them, or folders of
+    such folders (searched below). ``jobs`` > 1 validates files in that many processes (None:
+    one per core when there are many files); the findings are the same, in the same order.
+    ``progress`` is called with the number of
+    files to check, then with 0 after each file."""
+    report = Report()
+    slots: list[list[Path] | Finding] = [_files_of(path) for path in paths]
+    files = [f for slot in slots if isinstance(slot, list) for f in slot]
+    if progress is not None:
+        progress(len(files))
+    if jobs is None:
+        jobs = 1
+        if len(files) >= MANY_FILES:
+            from cardkit.workers import default_jobs
+
+            jobs = default_jobs()
+    found = _validate_files(files, jobs, progress)
+    index = 0
+    for slot in slots:
+        if isinstance(slot, Finding):
+            report.findings.append(slot)
+            continue
+        for _ in slot:
             report.files += 1
-            report.findings.extend(validate_file(file))
+            report.findings.extend(found[index])
+            index += 1
     return report
+
+
+def _validate_files(
+    files: list[Path], jobs: int, progress: Callable[[int], None] | None
+) -> dict[int, list[Finding]]:
+    """Each file's findings by its index; in worker processes when there are several."""
+    found: dict[int, list[Finding]] = {}
+    if jobs <= 1 or len(files) <= 1:
+        for index, file in enumerate(files):
+            found[index] = validate_file(file)
+            if progress is not None:
+                progress(0)
+        return found
+    from cardkit.workers import WorkerDied, WorkerFailed, run_each
+
+    with contextlib.closing(run_each(validate_file, files, jobs)) as results:
+        for index, result in results:
+            if isinstance(result, WorkerDied):
+                result = [_unreadable(files[index], f"not checked: {result.reason}")]
+            elif isinstance(result, WorkerFailed):
+                result = [_unreadable(files[index], f"internal error: {result.error}")]
+            found[index] = result
+            if progress is not None:
+                progress(0)
+    return found
