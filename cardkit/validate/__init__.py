@@ -77,11 +77,17 @@ def read_yaml_file(path: Path, kind: str, what: str, schema: bool = True) -> Doc
     return doc
 
 
-def validate_bytes(raw: bytes, file: str = "<card>", kind: Kind = "card") -> list[Finding]:
-    """Every finding for one file's content, sorted by position."""
+def validate_bytes(
+    raw: bytes, file: str = "<card>", kind: Kind = "card", quick: bool = True
+) -> list[Finding]:
+    """Every finding for one file's content, sorted by position.
+
+    ``quick=False`` asks jsonschema even when the plain check of the schema finds the data
+    valid (the findings are the same; it is slower).
+    """
     doc = parse_document(raw, file, kind)
     if doc.parsed:
-        schema_findings(doc)
+        schema_findings(doc, quick)
         (check_card if kind == "card" else check_eval_results)(doc)
     return sorted(doc.findings, key=lambda f: (f.line or 0, f.col or 0))
 

@@ -173,7 +173,7 @@ def _array(schema: dict[str, Any]) -> tuple[Check, bool]:
             return True
         if len(x) < least or (most is not None and len(x) > most):
             return False
-        if unique and not _unique_strings(x):
+        if unique and not _unique(x):
             return False
         if item is not None:
             for value in x:
@@ -181,13 +181,16 @@ def _array(schema: dict[str, Any]) -> tuple[Check, bool]:
                     return False
         return True
 
-    # jsonschema's uniqueness treats 1, 1.0 and True apart in ways only it should decide:
-    # here only a list of strings can be unique, anything else is left to it.
+    # jsonschema's uniqueness tells True from 1 and compares lists and mappings its own way:
+    # here only a list of strings or of plain numbers can be unique, the rest is left to it.
     return check, exact and not unique
 
 
-def _unique_strings(items: list[Any]) -> bool:
-    return all(isinstance(i, str) for i in items) and len(set(items)) == len(items)
+def _unique(items: list[Any]) -> bool:
+    plain = all(isinstance(i, str) for i in items) or all(
+        type(i) in (int, float) and i == i for i in items
+    )
+    return plain and len(set(items)) == len(items)
 
 
 def _string(schema: dict[str, Any]) -> tuple[Check, bool]:
