@@ -48,6 +48,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from cardkit.catalog import guess_type  # noqa: E402
 from cardkit.errors import CardkitError  # noqa: E402
 from cardkit.model import SubsetScores  # noqa: E402
 from cardkit.readers.mteb_json import read_result_file  # noqa: E402
@@ -58,18 +59,6 @@ RELEASE_TAG = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 METADATA_CALLS = ("TaskMetadata", "AggregateTaskMetadata")
 # Bases that made an mteb 0.9 - 1.10 task multilingual: its eval_langs list is its subsets.
 SUBSET_BASES = ("MultilingualTask", "CrosslingualTask")
-# Metric names that say which kind of task a store-only result file holds, most specific first.
-TYPE_BY_METRIC = (
-    ("ndcg_at_10", "Retrieval"),
-    ("map_at_1000", "Reranking"),
-    ("v_measure", "Clustering"),
-    ("cosine_spearman", "STS"),
-    ("cos_sim_spearman", "STS"),
-    ("max_ap", "PairClassification"),
-    ("cos_sim_ap", "PairClassification"),
-    ("f1", "Classification"),
-    ("accuracy", "Classification"),
-)
 
 
 class Unresolved(Exception):
@@ -464,14 +453,8 @@ def store_entry(name: str, task: StoreTask) -> dict[str, Any]:
 
 
 def task_type(name: str, metrics: list[str]) -> str | None:
-    """A task type from the task's name (``...Classification``) or, failing that, its metrics."""
-    for suffix in ("Classification", "Clustering", "Retrieval", "Reranking", "STS"):
-        if name.endswith(suffix):
-            return suffix
-    for metric, kind in TYPE_BY_METRIC:
-        if metric in metrics:
-            return kind
-    return None
+    """A task type from the task's name or its metrics, by cardkit's own rule."""
+    return guess_type(name, metrics)
 
 
 def history_entry(history: TaskHistory) -> dict[str, Any]:
