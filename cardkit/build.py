@@ -18,7 +18,7 @@ from cardkit.catalog import Catalog, load_catalog
 from cardkit.config import ProjectConfig
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import CardText
-from cardkit.metrics import MetricsChoice
+from cardkit.metrics import EXPECTED_MISSING, MetricsChoice
 from cardkit.model import ModelResults
 from cardkit.readers import read_results
 from cardkit.summary import BenchmarkSummary, relevant_summaries, summarize
@@ -259,6 +259,25 @@ def _output_for(models: list[ModelResults], output: Path) -> list[Path]:
     )
 
 
+def _note_expected_missing(models: list[ModelResults]) -> None:
+    """One line for all files lacking what mteb leaves empty on purpose (ap of multiclass
+    classification), instead of one warning per file."""
+    files = [
+        task
+        for model in models
+        for task in model.tasks.values()
+        if set(EXPECTED_MISSING) & set(task.dropped_metrics)
+    ]
+    if files:
+        log.info(
+            "note: left out %s where null or NaN, as mteb writes them for multiclass "
+            "classification (%d file(s), e.g. %s)",
+            " and ".join(EXPECTED_MISSING),
+            len(files),
+            files[0].source,
+        )
+
+
 def plan_build(request: BuildRequest) -> list[BuiltCard]:
     """Compute every card the request would write, writing nothing."""
     if not request.results:
@@ -267,18 +286,49 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
         )
     catalog = card_catalog(request.extra_tasks)
     models = read_results(request.results, catalog, request.revision)
+    _note_expected_missing(models)
     outputs = _output_for(models, request.output)
     return [
-        render_model_card(
+        _render_within_limit(
             model,
             catalog.with_recorded_tasks(model.extra_tasks),
             display_name(model, request.model_name),
             out,
-            request.metrics,
             request,
         )
         for model, out in zip(models, outputs)
     ]
+
+
+def _render_within_limit(
+    model: ModelResults, catalog: Catalog, name: str, output: Path, request: BuildRequest
+) -> BuiltCard:
+    """The card, never larger than `cardkit validate` accepts: when every metric would not
+    fit, the card carries each task's main score only (as ``--metrics main``), with a warning;
+    when even that does not fit, nothing is written."""
+    from cardkit.validate.parse import MAX_BYTES
+
+    card = render_model_card(model, catalog, name, output, request.metrics, request)
+    size = len(card.text.encode("utf-8"))
+    if size > MAX_BYTES and request.metrics != "main":
+        log.warning(
+            "%s: with %s metrics the card would be %.1f MB, over the %d MB cardkit validate "
+            "accepts: it carries each task's main score only (as --metrics main)",
+            output,
+            request.metrics,
+            size / 1024 / 1024,
+            MAX_BYTES // 1024 // 1024,
+        )
+        card = render_model_card(model, catalog, name, output, "main", request)
+        size = len(card.text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise CardkitError(
+            f"the card would be {size / 1024 / 1024:.1f} MB even with main scores only, over "
+            f"the {MAX_BYTES // 1024 // 1024} MB cardkit validate accepts: build fewer tasks "
+            "per card",
+            output,
+        )
+    return card
 
 
 def write_cards(cards: list[BuiltCard]) -> None:

@@ -1,4 +1,4 @@
-"""Read the model-index of an existing card back into results (values divided by 100)."""
+"""Read the model-index of an existing card back into results (percentages divided by 100)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import load_front_matter, split_card
+from cardkit.metrics import is_percentage
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.yamlio import read_user_text
 
@@ -63,7 +64,8 @@ def _add_result(model: ModelResults, result: Any, path: Path, where: str) -> Non
             raise CardkitError(
                 f"metric value must be a finite number, got {value!r}", path, f"{m_where}.value"
             )
-        metrics[str(metric["type"])] = value / 100
+        name = str(metric["type"])
+        metrics[name] = value / 100 if is_percentage(name) else float(value)
     task = model.tasks.get(task_name)
     if task is None:
         task = model.tasks[task_name] = TaskResult(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
-from cardkit.metrics import is_diagnostic
+from cardkit.metrics import EXPECTED_MISSING, is_diagnostic
 from cardkit.model import ModelResults, TaskResult
 from cardkit.readers.card import read_card
 from cardkit.readers.eval_results import (
@@ -92,13 +92,39 @@ def _read_folder(folder: Path, catalog: Catalog) -> ModelResults:
 
 def load_task(path: Path) -> TaskResult:
     """Parse one result file, warning once about metrics left out for NaN or missing values."""
-    task = parse_result(load_json(path), path)
-    # Diagnostics (nauc_*, thresholds) are not in a card by default: their NaN is no news.
-    shown = [name for name in task.dropped_metrics if not is_diagnostic(name)]
+    task = drop_repeated_scores(parse_result(load_json(path), path))
+    # Diagnostics (nauc_*, thresholds) are not in a card by default: their NaN is no news; nor
+    # are the scores mteb leaves empty on purpose (counted once per build instead).
+    shown = [
+        name
+        for name in task.dropped_metrics
+        if not is_diagnostic(name) and name not in EXPECTED_MISSING
+    ]
     if shown:
         log.warning(
             "%s: left out metrics holding NaN, infinity or null: %s", path, ", ".join(shown)
         )
+    return task
+
+
+def drop_repeated_scores(task: TaskResult) -> TaskResult:
+    """One score per (split, subset) of a file: a repeat with the same scores is dropped, one
+    with other scores is an error (which of the two is the result?)."""
+    seen: dict[tuple[str, str], dict[str, float]] = {}
+    kept = []
+    for scores in task.scores:
+        key = (scores.split, scores.subset)
+        if key in seen:
+            if not _same_scores(seen[key], scores.metrics):
+                raise CardkitError(
+                    f"split '{key[0]}', subset '{key[1]}' is in the file twice, with different "
+                    "scores: remove one",
+                    task.source,
+                )
+            continue
+        seen[key] = scores.metrics
+        kept.append(scores)
+    task.scores = kept
     return task
 
 

@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from cardkit.catalog import Catalog
-from cardkit.metrics import MetricsChoice, find_metric, select_metrics
+from cardkit.errors import CardkitError
+from cardkit.metrics import MetricsChoice, card_value, find_metric, is_percentage, select_metrics
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 
 log = logging.getLogger("cardkit")
@@ -47,10 +48,12 @@ def result_entries(
             )
             continue
         revision = task.dataset_revision
+        out_of_range: list[str] = []
         for scores in task.scores:
-            selected = select_metrics(
-                scores.metrics, metrics, info.main_score, main_value(scores, info.main_score)
-            )
+            main = main_value(scores, info.main_score)
+            _check_main(task, scores, info.main_score, main)
+            selected = select_metrics(scores.metrics, metrics, info.main_score, main)
+            selected = _in_range(selected, out_of_range)
             if not selected:
                 continue
             entries.append(
@@ -64,15 +67,44 @@ def result_entries(
                         "revision": "None" if revision is None else revision,
                     },
                     "metrics": [
-                        {"type": name, "value": _percent(value)} for name, value in selected.items()
+                        {"type": name, "value": card_value(name, value)}
+                        for name, value in selected.items()
                     ],
                 }
+            )
+        if out_of_range:
+            log.warning(
+                "%s: left out metrics outside -1 to 1, which no fraction can be: %s",
+                task.source or task.task_name,
+                ", ".join(out_of_range),
             )
     return entries
 
 
-def _percent(value: float) -> float:
-    return float(value) * 100
+def _check_main(
+    task: TaskResult, scores: SubsetScores, metric: str | None, value: float | None
+) -> None:
+    """A main score is what leaderboards rank by: one no fraction can be stops the build."""
+    if value is None or -1 <= value <= 1 or (metric and not is_percentage(metric)):
+        return
+    raise CardkitError(
+        f"main score {value!r} is outside -1 to 1: mteb scores are fractions "
+        "(cards show them times 100)",
+        task.source,
+        f"split '{scores.split}', subset '{scores.subset}'",
+    )
+
+
+def _in_range(selected: dict[str, float], out_of_range: list[str]) -> dict[str, float]:
+    """The metrics a card can show: a percentage must be a fraction (-1 to 1) in the file."""
+    kept = {}
+    for name, value in selected.items():
+        if is_percentage(name) and not -1 <= value <= 1:
+            if name not in out_of_range:
+                out_of_range.append(name)
+            continue
+        kept[name] = value
+    return kept
 
 
 def model_index(
