@@ -48,6 +48,8 @@ class BuildRequest:
     replace_sections: dict[str, str] = field(default_factory=dict)
     benchmarks: list[str] | None = None
     build_command: str | None = None
+    # Remove the card's MTEB entries the results do not hold (they are kept otherwise).
+    prune: bool = False
 
 
 @dataclass
@@ -217,6 +219,8 @@ def render_model_card(
             tags=config.tags,
             missing_keys=config.card_front_matter(),
             body=body,
+            prune=request.prune,
+            canonical=catalog.canonical_name,
         )
         if rendered is not None and not assets_linked(text, assets):
             assets = {}

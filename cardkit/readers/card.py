@@ -1,7 +1,12 @@
-"""Read the model-index of an existing card back into results (percentages divided by 100)."""
+"""Read the model-index of an existing card back into results (percentages divided by 100).
+
+Only MTEB results are results here: the author's other entries (a GLUE score) are left out,
+with one line naming them.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from pathlib import Path
@@ -11,7 +16,10 @@ from cardkit.errors import CardkitError
 from cardkit.frontmatter import load_front_matter, split_card
 from cardkit.metrics import is_percentage
 from cardkit.model import ModelResults, SubsetScores, TaskResult
+from cardkit.validate.checks import is_mteb_result
 from cardkit.yamlio import read_user_text
+
+log = logging.getLogger("cardkit")
 
 _DATASET_NAME = re.compile(r"^(?:MTEB )?(?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
 
@@ -22,6 +30,7 @@ def card_results(data: dict[str, Any], path: Path) -> list[ModelResults]:
     if not isinstance(model_index, list) or not model_index:
         raise CardkitError("the card has no model-index to read results from", path, "model-index")
     models = []
+    others: list[str] = []
     for m_index, entry in enumerate(model_index):
         where = f"model-index[{m_index}]"
         if not isinstance(entry, dict):
@@ -31,8 +40,21 @@ def card_results(data: dict[str, Any], path: Path) -> list[ModelResults]:
         if not isinstance(results, list):
             raise CardkitError("'results' must be a list", path, f"{where}.results")
         for r_index, result in enumerate(results):
-            _add_result(model, result, path, f"{where}.results[{r_index}]")
+            r_where = f"{where}.results[{r_index}]"
+            if isinstance(result, dict) and not is_mteb_result(result):
+                dataset = result.get("dataset")
+                label = dataset.get("name") if isinstance(dataset, dict) else None
+                others.append(f"{label or '?'} ({r_where})")
+                continue
+            _add_result(model, result, path, r_where)
         models.append(model)
+    if others:
+        log.info(
+            "note: %s: left out %d model-index entries that are not MTEB results: %s",
+            path,
+            len(others),
+            "; ".join(others),
+        )
     return models
 
 

@@ -56,7 +56,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _is_mteb(result: dict[str, Any]) -> bool:
+def is_mteb_result(result: dict[str, Any]) -> bool:
+    """An MTEB result entry (``MTEB <Task>`` name, or a dataset under ``mteb/`` or ``C-MTEB/``):
+    the entries cardkit writes, owns when it updates a card, and range-checks."""
     dataset = result.get("dataset")
     if not isinstance(dataset, dict):
         return False
@@ -108,7 +110,7 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
                 )
             else:
                 names[key2] = m
-        if not _is_mteb(result):
+        if not is_mteb_result(result):
             continue
         percentages = [
             (m, metric.get("value"))
