@@ -1,9 +1,19 @@
 """Find the results behind each path the user gives, whatever the folder layout.
 
 Layouts: a single task file; a flat folder of task files; a revision folder
-``<org>__<model>/<revision>/`` (mteb, the public results repository, evalscope's
-``outputs/<model>/<revision>/``); a model folder holding revision folders; a results root
-holding model folders; a model card (its model-index).
+``<org>__<model>/<revision>/`` (mteb, the public results repository); a model folder holding
+revision folders; a results root holding model folders; a model card (its model-index); and
+what other tools write:
+
+- evalscope (mteb backend): ``outputs/results/eval__<model>/<revision>/`` through mteb's
+  ``ResultCache``, two-stage runs under ``outputs/stage1/`` and ``outputs/stage2/`` (with
+  ``predictions/`` beside the results); older versions ``outputs/<model>/<revision>/``.
+  evalscope names the model ``eval/<folder basename>``: the card says ``<folder basename>``;
+- FlagEmbedding's MTEB runner: ``<output>/<model>/no_model_name_available/
+  no_revision_available/`` (mteb's placeholders: the model is the folder above them);
+- mteb 2.x experiments: ``<model>/<revision>/experiments/<name>/``, the same model run with
+  other settings. They are read when given themselves, and named in a note otherwise, so that
+  a revision folder gives one card.
 """
 
 from __future__ import annotations
@@ -29,32 +39,74 @@ from cardkit.readers.tasks_file import TASKS_FILE, read_tasks_file
 log = logging.getLogger("cardkit")
 
 _SKIPPED_NAMES = {"model_meta.json", TASKS_FILE}
-_MAX_DEPTH = 3
+# Deep enough for evalscope's two-stage root: outputs/stage1/results/eval__<model>/<revision>.
+_MAX_DEPTH = 5
+EXPERIMENTS = "experiments"  # mteb's folder for runs of a model revision with other settings
+EVALSCOPE_PREFIX = "eval/"  # evalscope's ModelMeta name: "eval/" + the model path's basename
+NO_MODEL_NAME = "no_model_name_available"  # mteb's name for a model it cannot name
+PREDICTIONS_SUFFIX = "_predictions.json"  # mteb's prediction_folder files
 
 
 def _json_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
 
 
+def _subfolders(folder: Path) -> list[Path]:
+    """Folders to look into: no hidden ones, no links out of the tree."""
+    return sorted(
+        p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and p.name[:1] != "."
+    )
+
+
 def _result_folders(root: Path, depth: int = 0) -> list[Path]:
-    """Folders below ``root`` (itself included) that directly hold JSON files."""
-    if _json_files(root):
+    """Folders below ``root`` (itself included) that directly hold result files.
+
+    A folder of mteb predictions only is skipped with a note; so are the experiments of a
+    revision folder (runs with other settings: each is a card of its own).
+    """
+    files = _json_files(root)
+    if files and all(p.name.endswith(PREDICTIONS_SUFFIX) for p in files):
+        log.info("note: skipped %s: mteb predictions, not results", root)
+        return []
+    if files:
+        _note_experiments(root)
         return [root]
     if depth >= _MAX_DEPTH:
         return []
     found: list[Path] = []
-    for child in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for child in _subfolders(root):
         found.extend(_result_folders(child, depth + 1))
     return found
 
 
+def _note_experiments(folder: Path) -> None:
+    experiments = folder / EXPERIMENTS
+    if not experiments.is_dir() or experiments.is_symlink():
+        return
+    names = [p.name for p in _subfolders(experiments)]
+    if names:
+        log.info(
+            "note: %s also holds mteb experiments (the model run with other settings), left out "
+            "of this card: %s; build %s/<name> for a card of one",
+            folder,
+            ", ".join(names),
+            experiments,
+        )
+
+
+def _load_meta(folder: Path) -> dict:
+    meta_path = folder / "model_meta.json"
+    if not meta_path.is_file():
+        return {}
+    loaded = load_json(meta_path)
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def _model_identity(folder: Path) -> tuple[str, str | None, dict]:
     """(model name, revision, model_meta) of a folder of task files."""
-    meta_path = folder / "model_meta.json"
-    meta: dict = {}
-    if meta_path.is_file():
-        loaded = load_json(meta_path)
-        meta = loaded if isinstance(loaded, dict) else {}
+    meta = _load_meta(folder)
+    if folder.parent.name == EXPERIMENTS:
+        return _experiment_identity(folder, meta)
     parent = folder.parent.name
     looks_like_revision = "__" in parent or _is_revision_name(folder.name)
     name = meta.get("name") if isinstance(meta.get("name"), str) else None
@@ -64,7 +116,53 @@ def _model_identity(folder: Path) -> tuple[str, str | None, dict]:
     revision = meta.get("revision") if isinstance(meta.get("revision"), str) else None
     if looks_like_revision:
         revision = folder.name
-    return name, revision, meta
+    return _tool_name(name, folder), revision, meta
+
+
+def _tool_name(name: str, folder: Path) -> str:
+    """The model's name where a tool wrote a placeholder or a prefix of its own, with a note
+    that says how to give the real one."""
+    if name.startswith(EVALSCOPE_PREFIX) or name.startswith("eval__"):
+        base = name.split("/", 1)[1] if "/" in name else name[len("eval__") :]
+        log.info(
+            "note: %s: evalscope names the model '%s' (from its folder's name only): the card "
+            "calls it '%s'; give --model-name ORG/NAME for its Hub id",
+            folder,
+            name,
+            base,
+        )
+        return base
+    if name == NO_MODEL_NAME:
+        # FlagEmbedding's runner writes <output>/<model>/no_model_name_available/<revision>/;
+        # a plain mteb run writes results/no_model_name_available/<revision>/.
+        above = folder.parent.parent.name if folder.parent.name == NO_MODEL_NAME else ""
+        base = above if above not in ("", "results", "outputs") else NO_MODEL_NAME
+        log.info(
+            "note: %s: the results do not name the model (mteb wrote '%s'): the card calls it "
+            "'%s'; give --model-name ORG/NAME for its Hub id",
+            folder,
+            NO_MODEL_NAME,
+            base,
+        )
+        return base
+    return name
+
+
+def _experiment_identity(folder: Path, meta: dict) -> tuple[str, str | None, dict]:
+    """``<model>/<revision>/experiments/<name>/``: the model of the revision folder above; the
+    revision names the experiment too (``<revision>/experiments/<name>``, mteb's own path), so
+    that two experiments never merge into one card."""
+    revision_folder = folder.parent.parent
+    name = meta.get("name") if isinstance(meta.get("name"), str) else None
+    name = name or revision_folder.parent.name.replace("__", "/")
+    log.info(
+        "note: %s: mteb experiment '%s' of %s at revision %s",
+        folder,
+        folder.name,
+        name,
+        revision_folder.name,
+    )
+    return _tool_name(name, folder), f"{revision_folder.name}/{EXPERIMENTS}/{folder.name}", meta
 
 
 def _is_revision_name(name: str) -> bool:
