@@ -291,6 +291,9 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     catalog = card_catalog(request.extra_tasks)
     models = read_results(request.results, catalog, request.revision)
     _note_expected_missing(models)
+    for model in models:
+        if model.name_note and request.model_name is None:
+            log.info("note: %s", model.name_note)
     outputs = _output_for(models, request.output)
     return [
         _render_within_limit(

@@ -102,6 +102,7 @@ def test_evalscope_single_stage(tmp_path: Path):
     assert "give --model-name ORG/NAME" in done.stderr
     named = run_cli("build", outputs, "-o", card, "--model-name", "moka-ai/m3e-base")
     assert model_index(card)[0]["name"] == "moka-ai/m3e-base", named.stderr
+    assert "give --model-name" not in named.stderr
 
 
 def test_evalscope_two_stage_gives_a_card_per_model(tmp_path: Path):

@@ -102,8 +102,9 @@ def _load_meta(folder: Path) -> dict:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _model_identity(folder: Path) -> tuple[str, str | None, dict]:
-    """(model name, revision, model_meta) of a folder of task files."""
+def _model_identity(folder: Path) -> tuple[str, str | None, dict, str | None]:
+    """(model name, revision, model_meta, why the name may not be the Hub id) of a folder of
+    task files."""
     meta = _load_meta(folder)
     if folder.parent.name == EXPERIMENTS:
         return _experiment_identity(folder, meta)
@@ -116,39 +117,32 @@ def _model_identity(folder: Path) -> tuple[str, str | None, dict]:
     revision = meta.get("revision") if isinstance(meta.get("revision"), str) else None
     if looks_like_revision:
         revision = folder.name
-    return _tool_name(name, folder), revision, meta
+    shown, note = _tool_name(name, folder)
+    return shown, revision, meta, note
 
 
-def _tool_name(name: str, folder: Path) -> str:
-    """The model's name where a tool wrote a placeholder or a prefix of its own, with a note
+def _tool_name(name: str, folder: Path) -> tuple[str, str | None]:
+    """The model's name where a tool wrote a placeholder or a prefix of its own, and a note
     that says how to give the real one."""
     if name.startswith(EVALSCOPE_PREFIX) or name.startswith("eval__"):
         base = name.split("/", 1)[1] if "/" in name else name[len("eval__") :]
-        log.info(
-            "note: %s: evalscope names the model '%s' (from its folder's name only): the card "
-            "calls it '%s'; give --model-name ORG/NAME for its Hub id",
-            folder,
-            name,
-            base,
+        return base, (
+            f"{folder}: evalscope names the model '{name}' (from its folder's name only): the "
+            f"card calls it '{base}'; give --model-name ORG/NAME for its Hub id"
         )
-        return base
     if name == NO_MODEL_NAME:
         # FlagEmbedding's runner writes <output>/<model>/no_model_name_available/<revision>/;
         # a plain mteb run writes results/no_model_name_available/<revision>/.
         above = folder.parent.parent.name if folder.parent.name == NO_MODEL_NAME else ""
         base = above if above not in ("", "results", "outputs") else NO_MODEL_NAME
-        log.info(
-            "note: %s: the results do not name the model (mteb wrote '%s'): the card calls it "
-            "'%s'; give --model-name ORG/NAME for its Hub id",
-            folder,
-            NO_MODEL_NAME,
-            base,
+        return base, (
+            f"{folder}: the results do not name the model (mteb wrote '{NO_MODEL_NAME}'): the "
+            f"card calls it '{base}'; give --model-name ORG/NAME for its Hub id"
         )
-        return base
-    return name
+    return name, None
 
 
-def _experiment_identity(folder: Path, meta: dict) -> tuple[str, str | None, dict]:
+def _experiment_identity(folder: Path, meta: dict) -> tuple[str, str | None, dict, str | None]:
     """``<model>/<revision>/experiments/<name>/``: the model of the revision folder above; the
     revision names the experiment too (``<revision>/experiments/<name>``, mteb's own path), so
     that two experiments never merge into one card."""
@@ -162,7 +156,8 @@ def _experiment_identity(folder: Path, meta: dict) -> tuple[str, str | None, dic
         name,
         revision_folder.name,
     )
-    return _tool_name(name, folder), f"{revision_folder.name}/{EXPERIMENTS}/{folder.name}", meta
+    shown, note = _tool_name(name, folder)
+    return shown, f"{revision_folder.name}/{EXPERIMENTS}/{folder.name}", meta, note
 
 
 def _is_revision_name(name: str) -> bool:
@@ -172,8 +167,9 @@ def _is_revision_name(name: str) -> bool:
 
 
 def _read_folder(folder: Path, catalog: Catalog) -> ModelResults:
-    name, revision, meta = _model_identity(folder)
+    name, revision, meta, note = _model_identity(folder)
     model = ModelResults(model_name=name, revision=revision, meta=meta, source=folder)
+    model.name_note = note
     model.extra_tasks = read_tasks_file(folder)
     catalog = catalog.with_recorded_tasks(model.extra_tasks)
     for path in _json_files(folder):
@@ -263,8 +259,9 @@ def _read_path(path: Path, catalog: Catalog) -> list[ModelResults]:
         if path.suffix.lower() in (".md", ".markdown"):
             return add_sibling_eval_results(read_card(path), path, catalog)
         task = load_task(path)
-        name, revision, meta = _model_identity(path.parent)
+        name, revision, meta, note = _model_identity(path.parent)
         model = ModelResults(model_name=name, revision=revision, meta=meta, source=path)
+        model.name_note = note
         add_task(model, task, catalog)
         return [model]
     folders = _result_folders(path)

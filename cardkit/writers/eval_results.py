@@ -14,6 +14,7 @@ is not a commit hash.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from cardkit.writers.model_index import main_value
 
 if TYPE_CHECKING:
     from cardkit.build import BuiltCard
+
+log = logging.getLogger("cardkit")
 
 FOLDER = ".eval_results"
 SOURCE_URL = "https://github.com/embeddings-benchmark/mteb/"
@@ -126,10 +129,20 @@ def eval_results_documents(
     Files are named after mteb's current task name, as mteb names them.
     """
     documents: dict[str, list[dict[str, Any]]] = {}
+    without: list[str] = []
     for task in model.sorted_tasks():
         entries = task_entries(task, catalog)
         if entries:
             documents[file_name(catalog.canonical_name(task.task_name))] = entries
+        else:
+            without.append(task.task_name)
+    if without:
+        log.info(
+            "note: no .eval_results file for %d task(s) without a main score in the file or "
+            "a dataset on the Hub: %s",
+            len(without),
+            ", ".join(without),
+        )
     return documents
 
 
