@@ -28,7 +28,7 @@ from cardkit.frontmatter import dump_yaml
 from cardkit.metrics import card_value, mean_as_numpy, round_as_numpy
 from cardkit.model import ModelResults, TaskResult
 from cardkit.validate.checks import is_commit_hash
-from cardkit.writers.model_index import main_value
+from cardkit.writers.model_index import main_value, task_info
 
 if TYPE_CHECKING:
     from cardkit.build import BuiltCard
@@ -86,7 +86,7 @@ def whole_task_scores(scored: list[tuple[str, str, float]], info: TaskInfo) -> l
 def task_entries(task: TaskResult, catalog: Catalog) -> list[dict[str, Any]]:
     """The entries of one task's file; a (split, subset) without a main score is left out,
     and so is a task with no dataset on the Hub (there is no benchmark to link it to)."""
-    info = catalog.task(task.task_name, task.source)
+    info = task_info(catalog, task)
     name = info.name
     dataset_id = catalog.hub_dataset(name)
     if dataset_id is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cardkit.catalog import Catalog
+from cardkit.catalog import Catalog, TaskInfo
 from cardkit.errors import CardkitError
 from cardkit.metrics import MetricsChoice, card_value, find_metric, is_percentage, select_metrics
 from cardkit.model import ModelResults, SubsetScores, TaskResult
@@ -35,13 +35,29 @@ def main_value(scores: SubsetScores, main_metric: str | None) -> float | None:
     return found[1] if found else None
 
 
+def task_info(catalog: Catalog, task: TaskResult) -> TaskInfo:
+    """The task's catalog entry; for an unknown task, the error suggests the type and main
+    score its file points to."""
+    metrics = [name for scores in task.scores[:1] for name in scores.metrics]
+    main = next(
+        (
+            name
+            for scores in task.scores[:1]
+            for name, value in scores.metrics.items()
+            if scores.main_score is not None and value == scores.main_score
+        ),
+        None,
+    )
+    return catalog.task(task.task_name, task.source, metrics, main)
+
+
 def result_entries(
     model: ModelResults, catalog: Catalog, metrics: MetricsChoice = "default"
 ) -> list[dict[str, Any]]:
     """One entry per (task, split, subset): tasks in ASCII order, splits and subsets as found."""
     entries: list[dict[str, Any]] = []
     for task in model.sorted_tasks():
-        info = catalog.task(task.task_name, task.source)
+        info = task_info(catalog, task)
         if info.type in NON_SCORE_TYPES:
             log.info(
                 "note: skipped %s: a %s task measures no quality score", task.task_name, info.type
