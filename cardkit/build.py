@@ -307,6 +307,11 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     ]
 
 
+# Each metric of a model-index takes at least this many bytes of YAML (its "- type:" and
+# "value:" lines): a card with more metrics than the limit allows need not be rendered.
+_MIN_METRIC_BYTES = 30
+
+
 def _render_within_limit(
     model: ModelResults, catalog: Catalog, name: str, output: Path, request: BuildRequest
 ) -> BuiltCard:
@@ -315,24 +320,28 @@ def _render_within_limit(
     when even that does not fit, nothing is written."""
     from cardkit.validate.parse import MAX_BYTES
 
-    card = render_model_card(model, catalog, name, output, request.metrics, request)
-    size = len(card.text.encode("utf-8"))
-    if size > MAX_BYTES and request.metrics != "main":
+    limit_mb = MAX_BYTES // 1024 // 1024
+    if request.metrics != "main":
+        index = model_index(model, catalog, name, request.metrics)
+        values = sum(len(result["metrics"]) for result in index[0]["results"])
+        if values * _MIN_METRIC_BYTES <= MAX_BYTES:
+            card = render_model_card(model, catalog, name, output, request.metrics, request)
+            if len(card.text.encode("utf-8")) <= MAX_BYTES:
+                return card
         log.warning(
-            "%s: with %s metrics the card would be %.1f MB, over the %d MB cardkit validate "
+            "%s: with %s metrics (%d values) the card would be over the %d MB cardkit validate "
             "accepts: it carries each task's main score only (as --metrics main)",
             output,
             request.metrics,
-            size / 1024 / 1024,
-            MAX_BYTES // 1024 // 1024,
+            values,
+            limit_mb,
         )
-        card = render_model_card(model, catalog, name, output, "main", request)
-        size = len(card.text.encode("utf-8"))
+    card = render_model_card(model, catalog, name, output, "main", request)
+    size = len(card.text.encode("utf-8"))
     if size > MAX_BYTES:
         raise CardkitError(
             f"the card would be {size / 1024 / 1024:.1f} MB even with main scores only, over "
-            f"the {MAX_BYTES // 1024 // 1024} MB cardkit validate accepts: build fewer tasks "
-            "per card",
+            f"the {limit_mb} MB cardkit validate accepts: build fewer tasks per card",
             output,
         )
     return card

@@ -26,7 +26,7 @@ from pathlib import Path
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
 from cardkit.metrics import EXPECTED_MISSING, is_diagnostic
-from cardkit.model import ModelResults, TaskResult
+from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.readers.card import read_card
 from cardkit.readers.eval_results import (
     add_sibling_eval_results,
@@ -202,22 +202,32 @@ def load_task(path: Path) -> TaskResult:
 
 
 def drop_repeated_scores(task: TaskResult) -> TaskResult:
-    """One score per (split, subset) of a file: a repeat with the same scores is dropped, one
-    with other scores is an error (which of the two is the result?)."""
-    seen: dict[tuple[str, str], dict[str, float]] = {}
-    kept = []
+    """One score per (split, subset) of a file (cards were exported with entries twice): a
+    repeat is dropped, with a note when its scores are the same and a warning naming both
+    main scores when they are not (the first is kept)."""
+    seen: dict[tuple[str, str], SubsetScores] = {}
+    kept: list[SubsetScores] = []
+    same: list[str] = []
     for scores in task.scores:
         key = (scores.split, scores.subset)
-        if key in seen:
-            if not _same_scores(seen[key], scores.metrics):
-                raise CardkitError(
-                    f"split '{key[0]}', subset '{key[1]}' is in the file twice, with different "
-                    "scores: remove one",
-                    task.source,
-                )
-            continue
-        seen[key] = scores.metrics
-        kept.append(scores)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = scores
+            kept.append(scores)
+        elif _same_scores(first.metrics, scores.metrics):
+            same.append(f"{key[0]}/{key[1]}")
+        else:
+            log.warning(
+                "%s: split '%s', subset '%s' is in the file twice with different scores "
+                "(main score %s, then %s): the first is kept",
+                task.source,
+                key[0],
+                key[1],
+                first.main_score,
+                scores.main_score,
+            )
+    if same:
+        log.info("note: %s: left out repeats of the same scores: %s", task.source, ", ".join(same))
     task.scores = kept
     return task
 
