@@ -115,6 +115,15 @@ def check_folder(folder: Path, out: Path) -> dict[str, Any]:
     return record
 
 
+def _print_problems(record: dict[str, Any]) -> None:
+    """A folder that fails or whose card gets findings, as soon as it is checked."""
+    if not record["built"]:
+        print(f"  not built: {record['folder']}: {record['build_messages'][-1:]}", flush=True)
+        return
+    for finding in record["findings"][:3]:
+        print(f"  {finding['severity']}: {finding['file']}: {finding['message']}", flush=True)
+
+
 def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
     failed = Counter(
         kind_of(next((m for m in r["build_messages"] if m.startswith("error:")), "?"))
@@ -174,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for index, folder in enumerate(folders):
             out = work / folder.parent.name / folder.name
-            records.append(check_folder(folder, out))
+            record = check_folder(folder, out)
+            records.append(record)
+            _print_problems(record)
             if args.keep is None:
                 shutil.rmtree(out, ignore_errors=True)
             if (index + 1) % 100 == 0:
