@@ -281,3 +281,30 @@ def test_a_value_that_is_not_a_number_is_refused(tmp_path):
     result = run_cli("build", folder, "-o", tmp_path / "README.md", "--no-config")
     assert result.returncode == 1
     assert "AFQMC.yaml: [0].value: value must be a finite number" in result.stderr
+
+
+def test_validate_refuses_keys_outside_the_hubs_format_and_a_revision_that_is_no_hash(tmp_path):
+    """What cardkit wrote before: dataset.config, dataset.split, and the string None that the
+    results store's `external` files hold as a revision."""
+    folder = tmp_path / ".eval_results"
+    folder.mkdir()
+    (folder / "AFQMC.yaml").write_text(
+        "- dataset:\n"
+        "    id: C-MTEB/AFQMC\n"
+        "    task_id: AFQMC_default_validation\n"
+        "    config: default\n"
+        "    split: validation\n"
+        "    revision: None\n"
+        "  value: 43.2271\n"
+    )
+    result = run_cli("validate", folder / "AFQMC.yaml")
+    assert result.returncode == 1
+    findings = result.stdout.splitlines()[:-1]
+    assert [line.split(": ", 2)[1] for line in findings] == [
+        "[0].dataset.config",
+        "[0].dataset.split",
+        "[0].dataset.revision",
+    ]
+    assert findings[0].startswith(f"{folder / 'AFQMC.yaml'}:4:5:")
+    assert "'None' is not a commit hash" in findings[2]
+    assert result.stdout.splitlines()[-1] == "1 file checked: 3 errors, 0 warnings"
