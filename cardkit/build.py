@@ -177,6 +177,7 @@ def render_model_card(
 
     request = request or BuildRequest(results=[], output=output, metrics=metrics)
     index = model_index(model, catalog, name, metrics)
+    _refuse_wrong_scale(index, model)
     entries = len(index[0]["results"])
     old_text = read_user_text(output) if output.is_file() else None
     config = request.config or ProjectConfig()
@@ -310,6 +311,22 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
 # Each metric of a model-index takes at least this many bytes of YAML (its "- type:" and
 # "value:" lines): a card with more metrics than the limit allows need not be rendered.
 _MIN_METRIC_BYTES = 30
+
+
+def _refuse_wrong_scale(index: list[dict[str, Any]], model: ModelResults) -> None:
+    """Results whose every score is below 1% make a card `cardkit validate` refuses (it looks
+    like 0 to 1 scores): the results store holds such files, taken from a card on the 0 to 1
+    scale and divided by 100 again."""
+    from cardkit.validate.checks import looks_scaled_down
+
+    results = index[0]["results"]
+    if results and all(looks_scaled_down(result) for result in results):
+        raise CardkitError(
+            "every score in the results lies between 0 and 0.01 (below 1%), which cardkit "
+            "validate refuses as a card on the wrong scale: these look like 0 to 1 scores "
+            "divided by 100 again; check the result files",
+            model.source,
+        )
 
 
 def _render_within_limit(

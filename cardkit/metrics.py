@@ -48,7 +48,7 @@ def alias_names(name: str) -> list[str]:
 # times of speed tasks and human-agreement baselines. Matched on the flattened name's parts.
 _NOT_PERCENT = re.compile(
     r"(?:^|_)(?:mse|mae|rmse|r2|threshold|time|cores|gpus|words_per_sec|count)(?:_|$)"
-    r"|nauc|(?:^|_)n_[a-z]|(?:^|_)num_|total_annotations",
+    r"|nauc|_at_\d+_(?:diff1|max)$|(?:^|_)n_[a-z]|(?:^|_)num_|total_annotations",
     re.IGNORECASE,
 )
 
@@ -72,9 +72,14 @@ def card_value(name: str, value: float) -> float:
 EXPECTED_MISSING = ("ap", "ap_weighted")
 
 
+# mteb's nAUC diagnostics, whatever their prefix (og_, changed_, individual_..._naucs_,
+# max_over_subqueries_) and including FollowIR's older "mrr_at_10_diff1" style names.
+_NAUC = re.compile(r"nauc|_at_\d+_(?:diff1|max|std)$", re.IGNORECASE)
+
+
 def is_diagnostic(name: str) -> bool:
     """Thresholds, standard deviations and mteb's nAUC diagnostics are not scores."""
-    return "threshold" in name or "std" in name or name.lower().startswith("nauc_")
+    return "threshold" in name or "std" in name or _NAUC.search(name) is not None
 
 
 def select_metrics(

@@ -165,6 +165,27 @@ def test_a_card_over_the_validators_limit_carries_main_scores_only(folder: Path,
     validates_clean(card)
 
 
+def test_results_divided_by_100_twice_are_refused(folder: Path, tmp_path: Path):
+    """As in the results store's external folder of Gameselo/STS-multilingual-mpnet-base-v2:
+    scores taken from a card on the 0 to 1 scale and divided by 100 again."""
+
+    def divide(data):
+        for entries in data["scores"].values():
+            for entry in entries:
+                for key, value in list(entry.items()):
+                    if isinstance(value, float):
+                        entry[key] = value / 100
+
+    for name in ("AFQMC.json", "STS22.json"):
+        edit(folder / name, divide)
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card)
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"error: {folder}: every score in the results lies between 0 and 0.01")
+    assert not card.exists()
+
+
 # ----------------------------------------------------------------------- the validator's rules
 
 
@@ -211,3 +232,31 @@ def test_only_percentages_are_range_checked():
     bad = {"accuracy": 150.0}
     [(severity, message)] = messages(card_with([NORMAL, ("Classification", "MTEB X", bad)]))
     assert severity == "error" and "150.0 is outside -100 to 100" in message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nauc_ndcg_at_10_max",
+        "nAUC_map_diff1",
+        "og_nauc_recall_at_10_max",
+        "changed_mrr_at_1000_diff1",
+        "individual_original_naucs_at_5_std",
+        "max_over_subqueries_nauc_map_at_1000_max",
+    ],
+)
+def test_nauc_diagnostics_under_any_prefix_are_neither_scores_nor_percentages(name: str):
+    """Names from the results store's instruction-retrieval and reranking files: their NaN is
+    no news (they are left out by default), and their values (-2 to 1) are no fractions."""
+    from cardkit.metrics import is_diagnostic, is_percentage
+
+    assert is_diagnostic(name) and not is_percentage(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["ndcg_at_10", "max_ap", "max_accuracy", "cosine_spearman", "mrr_at_10", "p-MRR"]
+)
+def test_scores_are_percentages(name: str):
+    from cardkit.metrics import is_diagnostic, is_percentage
+
+    assert is_percentage(name) and not is_diagnostic(name)

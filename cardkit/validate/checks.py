@@ -125,16 +125,28 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
                     [*where, "metrics", m, "value"],
                     f"{value} is outside -100 to 100: MTEB scores are percentages",
                 )
-        low = (
-            bool(numbers)
-            and len(numbers) == len(percentages)
-            and all(0 <= v <= 1 for _, v in numbers)
-            and any(v > 0 for _, v in numbers)
-        )
+        low = looks_scaled_down(result)
         task = result.get("task")
         kind = str(task.get("type")) if isinstance(task, dict) else ""
         mteb_entries.append((r, low, kind))
     _check_scale(doc, mteb_entries, base)
+
+
+def looks_scaled_down(result: dict[str, Any]) -> bool:
+    """Whether every percentage of an MTEB entry lies between 0 and 1 (one above 0): a 0 to 1
+    score not multiplied by 100, if the whole model-index is like that."""
+    percentages = [
+        metric.get("value")
+        for _, metric in _metrics(result)
+        if is_percentage(str(metric.get("type")))
+    ]
+    numbers = [v for v in percentages if _is_number(v)]
+    return (
+        bool(numbers)
+        and len(numbers) == len(percentages)
+        and all(0 <= v <= 1 for v in numbers)
+        and any(v > 0 for v in numbers)
+    )
 
 
 def _check_scale(doc: Document, entries: list[tuple[int, bool, str]], base: list) -> None:
