@@ -94,6 +94,12 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
         "implies --body",
     )
     parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove the card's MTEB results of tasks, splits and subsets the results do not "
+        "hold (by default they are kept, and named)",
+    )
+    parser.add_argument(
         "--benchmark",
         action="append",
         default=None,
@@ -177,6 +183,7 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
         body=body,
         replace_sections=replace_sections,
         benchmarks=pick(getattr(args, "benchmarks", None), conf.benchmarks),
+        prune=bool(getattr(args, "prune", False)),
     )
 
 
