@@ -23,13 +23,19 @@ import yaml
 
 from cardkit.frontmatter import (
     CardText,
+    Edit,
+    apply_edits,
+    count_lines,
     dump_yaml,
-    load_front_matter,
+    front_matter_lines,
+    key_edits,
+    key_span,
     parse_front_matter,
     split_card,
-    update_keys,
+    with_newline,
 )
 from cardkit.validate.checks import is_mteb_result
+from cardkit.yamlio import parse_yaml
 
 log = logging.getLogger("cardkit")
 
@@ -100,19 +106,96 @@ def update_card_text(
             data.setdefault(key, value)
         yaml_text = dump_yaml(data).replace("\n", card.newline)
         return "---" + card.newline + yaml_text + "---" + card.newline + new_body
-    existing = load_front_matter(card, path)  # refuse to edit what does not parse
-    added = {k: v for k, v in (missing_keys or {}).items() if k not in existing}
-    merged = merge_model_index(card.yaml_text, model_index, card.newline, path, prune, canonical)
-    set_values = dict(added) if merged is not None else {"model-index": model_index, **added}
-    card.yaml_text = update_keys(
-        merged if merged is not None else card.yaml_text,
-        set_values=set_values,
-        add_items={"tags": wanted_tags},
-        newline=card.newline,
-        path=path,
+    card.yaml_text = _edited_front_matter(
+        card, model_index, wanted_tags, missing_keys or {}, path, prune, canonical
     )
     card.body = new_body
     return card.render()
+
+
+def _edited_front_matter(
+    card: CardText,
+    model_index: list[dict[str, Any]],
+    tags: list[str],
+    missing_keys: dict[str, Any],
+    path: Path | str | None,
+    prune: bool,
+    canonical: Callable[[str], str],
+) -> str:
+    """The front matter read once, every change spliced into its lines in one pass.
+
+    A card whose model-index already is the one to write (a rebuild of the same results) is
+    read without it: its lines are kept as they are, and only the rest is parsed.
+    """
+    kept = _kept_model_index(card, model_index, path, prune, canonical)
+    if kept is not None:
+        lines, root, data, row, block = kept
+        edits: list[Edit] = [(row, row + 1, block)]
+        set_values: dict[str, Any] = {}
+    else:
+        root, data = parse_front_matter(card, path)  # refuse to edit what does not parse
+        lines = front_matter_lines(card.yaml_text, card.newline)
+        merged = model_index_edits(
+            lines, root, data, model_index, card.newline, path, prune, canonical
+        )
+        edits = merged or []
+        set_values = {} if merged is not None else {"model-index": model_index}
+    set_values.update({k: v for k, v in missing_keys.items() if k not in data})
+    more, appended = key_edits(lines, root, set_values, {"tags": tags}, card.newline)
+    return apply_edits(lines, edits + more, appended)
+
+
+# After a model-index written by cardkit, the next top-level key (or the end), perhaps after
+# blank and comment lines: nothing that could continue its list or its last entry.
+_AFTER_BLOCK = re.compile(
+    r"(?:[ \t]*(?:#[^\r\n]*)?(?:\r\n|\n|\r))*(?:[ \t]*(?:#[^\r\n]*)?\Z|[^ \t\r\n#-])"
+)
+_PLACEHOLDER = "model-index: []"
+
+
+def _kept_model_index(
+    card: CardText,
+    model_index: list[dict[str, Any]],
+    path: Path | str | None,
+    prune: bool,
+    canonical: Callable[[str], str],
+) -> tuple[list[str], yaml.MappingNode, dict[str, Any], int, str] | None:
+    """For a card whose model-index is, byte for byte, the one to write and in the order the
+    merge keeps: its lines with the model-index as a one-line placeholder, the parsed rest,
+    the placeholder's line and the model-index's text. None when that cannot be shown.
+
+    The placeholder stands where the model-index starts a line and is followed by the next
+    top-level key; the rest parses with the placeholder as the value of the one top-level
+    ``model-index`` key on that line. Parsing is left to right, so the card itself has its
+    model-index there, and it is the text cardkit writes: nothing to merge, nothing to parse.
+    """
+    block = with_newline(dump_yaml({"model-index": model_index}), card.newline)
+    text = card.yaml_text
+    at = text.find(block)
+    while at > 0 and text[at - 1] not in "\r\n":
+        at = text.find(block, at + 1)
+    end = at + len(block)
+    if at < 0 or not _AFTER_BLOCK.match(text, end):
+        return None
+    [ours] = model_index
+    plan = plan_merge(ours["results"], ours["results"], prune, canonical)
+    if plan.order != [("new", j) for j in range(len(ours["results"]))]:
+        return None  # the merge would put the entries in another order
+    row = count_lines(text[:at])
+    rest = text[:at] + _PLACEHOLDER + card.newline + text[end:]
+    parsed = parse_yaml(rest, card.line_offset)
+    root = parsed.root
+    if not parsed.parsed or not isinstance(root, yaml.MappingNode):
+        return None  # the card's own error is found by the full read
+    found = [(k, v) for k, v in root.value if str(k.value) == "model-index"]
+    if len(found) != 1:
+        return None
+    key, value = found[0]
+    if (key.start_mark.line, key.start_mark.column) != (row, 0) or not (
+        isinstance(value, yaml.SequenceNode) and value.flow_style and not value.value
+    ):
+        return None
+    return front_matter_lines(rest, card.newline), root, parsed.data, row, block
 
 
 # --------------------------------------------------------------------------- model-index merge
@@ -183,17 +266,18 @@ def _report(plan: MergePlan, old: list[Any], path: Path | str | None) -> None:
         log.info("note: %s: kept %s: %s (--prune removes them)", path, what, ", ".join(tasks))
 
 
-def merge_model_index(
-    yaml_text: str,
+def model_index_edits(
+    lines: list[str],
+    root: yaml.MappingNode | None,
+    data: dict[str, Any],
     model_index: list[dict[str, Any]],
     newline: str,
     path: Path | str | None,
     prune: bool,
     canonical: Callable[[str], str] = str,
-) -> str | None:
-    """The front matter with the new model-index merged in as text (kept entries byte for
-    byte); None when the card has no model-index to merge with."""
-    root, data = parse_front_matter(yaml_text, path)
+) -> list[Edit] | None:
+    """The line edits that merge the new model-index into the parsed front matter (kept
+    entries byte for byte); None when the card has no model-index to merge with."""
     nodes = {str(k.value): (k, v) for k, v in root.value} if root is not None else {}
     if "model-index" not in nodes or not isinstance(data.get("model-index"), list):
         return None
@@ -202,7 +286,6 @@ def merge_model_index(
     target = next((i for i, m in enumerate(items) if _name(m) == ours["name"]), None)
     if target is None and len(items) == 1:
         target = 0
-    lines = _lines(yaml_text, newline)
     value_node = nodes["model-index"][1]
     try:
         if target is None:
@@ -214,12 +297,13 @@ def merge_model_index(
             plan = plan_merge(old, ours["results"], prune, canonical)
             edit = _merge_item(lines, value_node.value[target], old, ours, plan, newline)
     except _NotBlockStyle:
-        return _merged_by_value(yaml_text, data, target, ours, prune, newline, path, canonical)
+        span = key_span(root, "model-index")
+        assert span is not None
+        text = _merged_by_value(data, target, ours, prune, newline, path, canonical)
+        return [(*span, text)]
     if plan is not None:
         _report(plan, old, path)
-    for start, end, text in sorted(edit, reverse=True):
-        lines[start:end] = [text]
-    return "".join(lines)
+    return edit
 
 
 class _NotBlockStyle(Exception):
@@ -228,17 +312,6 @@ class _NotBlockStyle(Exception):
 
 def _name(item: Any) -> Any:
     return item.get("name") if isinstance(item, dict) else None
-
-
-# The line breaks pyyaml counts: its marks' line numbers index these lines.
-_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
-
-
-def _lines(text: str, newline: str) -> list[str]:
-    lines = [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += newline
-    return lines
 
 
 def _dash_column(lines: list[str], node: yaml.Node) -> int:
@@ -320,7 +393,6 @@ def _append_item(
 
 
 def _merged_by_value(
-    yaml_text: str,
     data: dict[str, Any],
     target: int | None,
     ours: dict[str, Any],
@@ -344,4 +416,4 @@ def _merged_by_value(
             old[i] if source == "old" else ours["results"][i] for source, i in plan.order
         ]
         items[target] = item
-    return update_keys(yaml_text, set_values={"model-index": items}, newline=newline, path=path)
+    return with_newline(dump_yaml({"model-index": items}), newline)

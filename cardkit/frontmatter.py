@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -311,7 +312,7 @@ def _key_span(key_node: yaml.Node, value_node: yaml.Node) -> tuple[int, int]:
     return start, max(end, start + 1)
 
 
-def _with_newline(text: str, newline: str) -> str:
+def with_newline(text: str, newline: str) -> str:
     return text.replace("\n", newline) if newline != "\n" else text
 
 
@@ -332,7 +333,7 @@ def _list_addition(
         first = value_node.value[0]
         prefix = lines[first.start_mark.line][: first.start_mark.column]
         insert_at = value_node.value[-1].end_mark.line + 1
-        text = "".join(prefix + _with_newline(dump_yaml([item]), newline)[2:] for item in new)
+        text = "".join(prefix + with_newline(dump_yaml([item]), newline)[2:] for item in new)
         return insert_at, insert_at, text
     current = yamlio.load(yaml.serialize(value_node))
     old = current if isinstance(current, list) else ([] if current is None else [current])
@@ -340,7 +341,62 @@ def _list_addition(
     if not new:
         return None
     start, end = _key_span(key_node, value_node)
-    return start, end, _with_newline(dump_yaml({key_node.value: [*old, *new]}), newline)
+    return start, end, with_newline(dump_yaml({key_node.value: [*old, *new]}), newline)
+
+
+Edit = tuple[int, int, str]  # replace lines [start, end) of the front matter with this text
+
+
+def front_matter_lines(yaml_text: str, newline: str) -> list[str]:
+    """The lines the YAML parser's marks index, the last one ended like the others."""
+    lines = lines_with_ends(yaml_text)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    return lines
+
+
+def key_edits(
+    lines: list[str],
+    root: yaml.MappingNode | None,
+    set_values: dict[str, Any] | None = None,
+    add_items: dict[str, list[str]] | None = None,
+    newline: str = "\n",
+) -> tuple[list[Edit], list[str]]:
+    """The edits that replace top-level keys and add items to top-level lists, and the text of
+    the keys to append (missing ones, in the order given), on an already parsed front matter."""
+    nodes = {str(k.value): (k, v) for k, v in root.value} if root is not None else {}
+    edits: list[Edit] = []
+    appended: list[str] = []
+    for key, items in (add_items or {}).items():
+        if key in nodes:
+            edit = _list_addition(lines, *nodes[key], items, newline)
+            if edit is not None:
+                edits.append(edit)
+        else:
+            appended.append(with_newline(dump_yaml({key: list(dict.fromkeys(items))}), newline))
+    for key, value in (set_values or {}).items():
+        rendered = with_newline(dump_yaml({key: value}), newline)
+        if key in nodes:
+            edits.append((*_key_span(*nodes[key]), rendered))
+        else:
+            appended.append(rendered)
+    return edits, appended
+
+
+def key_span(root: yaml.MappingNode | None, key: str) -> tuple[int, int] | None:
+    """The lines [start, end) of a top-level key and its value (the last one, as loading keeps)."""
+    if root is None:
+        return None
+    spans = [_key_span(k, v) for k, v in root.value if str(k.value) == key]
+    return spans[-1] if spans else None
+
+
+def apply_edits(lines: list[str], edits: list[Edit], appended: Sequence[str] = ()) -> str:
+    """The text with every edit made (bottom-up, so that line numbers hold) and keys appended."""
+    out = list(lines)
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        out[start:end] = [text]
+    return "".join(out) + "".join(appended)
 
 
 def update_keys(
@@ -357,25 +413,6 @@ def update_keys(
     item a list lacks.
     """
     root = parse_front_matter(yaml_text, path)[0]
-    lines = lines_with_ends(yaml_text)
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += newline
-    nodes = {str(k.value): (k, v) for k, v in root.value} if root is not None else {}
-    edits: list[tuple[int, int, str]] = []
-    appended: list[str] = []
-    for key, items in (add_items or {}).items():
-        if key in nodes:
-            edit = _list_addition(lines, *nodes[key], items, newline)
-            if edit is not None:
-                edits.append(edit)
-        else:
-            appended.append(_with_newline(dump_yaml({key: list(dict.fromkeys(items))}), newline))
-    for key, value in (set_values or {}).items():
-        rendered = _with_newline(dump_yaml({key: value}), newline)
-        if key in nodes:
-            edits.append((*_key_span(*nodes[key]), rendered))
-        else:
-            appended.append(rendered)
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        lines[start:end] = [text]
-    return "".join(lines) + "".join(appended)
+    lines = front_matter_lines(yaml_text, newline)
+    edits, appended = key_edits(lines, root, set_values, add_items, newline)
+    return apply_edits(lines, edits, appended)
