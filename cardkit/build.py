@@ -174,10 +174,15 @@ def render_model_card(
     output: Path,
     metrics: MetricsChoice,
     request: BuildRequest | None = None,
+    index: list[dict[str, Any]] | None = None,
 ) -> BuiltCard:
-    """The card text for one model at ``output``; an existing card is updated, not replaced."""
+    """The card text for one model at ``output``; an existing card is updated, not replaced.
+
+    ``index``: the model-index of these results and ``metrics``, when it was made already.
+    """
     request = request or BuildRequest(results=[], output=output, metrics=metrics)
-    index = model_index(model, catalog, name, metrics)
+    if index is None:
+        index = model_index(model, catalog, name, metrics)
     _refuse_wrong_scale(index, model)
     entries = len(index[0]["results"])
     old_text = read_text(output, "card") if output_kind(output) == "file" else None
@@ -362,7 +367,9 @@ def _render_within_limit(
         index = model_index(model, catalog, name, request.metrics)
         values = sum(len(result["metrics"]) for result in index[0]["results"])
         if values * _MIN_METRIC_BYTES <= MAX_BYTES:
-            card = render_model_card(model, catalog, name, output, request.metrics, request)
+            card = render_model_card(
+                model, catalog, name, output, request.metrics, request, index
+            )
             if len(card.text.encode("utf-8")) <= MAX_BYTES:
                 return card
         log.warning(

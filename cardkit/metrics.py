@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 MetricsChoice = Literal["default", "main", "all"]
@@ -53,6 +54,7 @@ _NOT_PERCENT = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)  # a few hundred names, met millions of times in a results store
 def is_percentage(name: str) -> bool:
     """Whether a metric is a fraction that cards show multiplied by 100.
 
@@ -77,6 +79,7 @@ EXPECTED_MISSING = ("ap", "ap_weighted")
 _NAUC = re.compile(r"nauc|_at_\d+_(?:diff1|max|std)$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)
 def is_diagnostic(name: str) -> bool:
     """Thresholds, standard deviations and mteb's nAUC diagnostics are not scores."""
     return "threshold" in name or "std" in name or _NAUC.search(name) is not None
