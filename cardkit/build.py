@@ -8,6 +8,7 @@ regions; a card without regions keeps its body unless ``body`` asks for the regi
 from __future__ import annotations
 
 import logging
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,23 @@ from typing import Any
 from cardkit.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
 from cardkit.card import new_card_text, update_card_text
 from cardkit.catalog import Catalog, load_catalog
+from cardkit.compare import (
+    BenchmarkComparison,
+    ComparisonRow,
+    comparison_row,
+    model_facts,
+    rank_rows,
+)
 from cardkit.config import ProjectConfig
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import CardText
 from cardkit.metrics import MetricsChoice
 from cardkit.model import ModelResults
 from cardkit.readers import read_results
+from cardkit.redact import redact
 from cardkit.safenames import inside, model_folder, unique_names
-from cardkit.summary import BenchmarkSummary, relevant_summaries, summarize
+from cardkit.sections import Sections, choose_sections
+from cardkit.summary import BenchmarkSummary
 from cardkit.userfile import read_text
 from cardkit.writers.model_index import model_index
 
@@ -49,6 +59,9 @@ class BuildRequest:
     replace_sections: dict[str, str] = field(default_factory=dict)
     benchmarks: list[str] | None = None
     build_command: str | None = None
+    # Other models to show beside this one in every summary table: anything `cardkit compare`
+    # reads (result folders, cards, a results store, hf://ORG/NAME[@REVISION]).
+    compare: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -80,20 +93,49 @@ def display_name(model: ModelResults, requested: str | None) -> str:
     return requested or model.model_name or "model"
 
 
-def _summaries(
-    model: ModelResults, catalog: Catalog, request: BuildRequest
-) -> list[BenchmarkSummary]:
+def _sections(model: ModelResults, catalog: Catalog, request: BuildRequest) -> Sections:
     names = request.benchmarks
-    if names is None:
-        return relevant_summaries(model, catalog)
     where = request.config.path if request.config and request.config.benchmarks else None
-    summaries = []
-    for name in names:
-        try:
-            summaries.append(summarize(model, catalog, name))
-        except CardkitError as exc:
-            raise CardkitError(exc.message, exc.path or where, exc.where) from None
-    return summaries
+    try:
+        return choose_sections(model, catalog, names)
+    except CardkitError as exc:
+        raise CardkitError(exc.message, exc.path or where, exc.where) from None
+
+
+def read_compared(sources: list[str], catalog: Catalog) -> list[tuple[str, ModelResults]]:
+    """(source, model) of every model a comparison source holds, read as `cardkit compare`
+    reads them (a model folder's revisions merged as the leaderboard merges them)."""
+    from cardkit.sources import grouped_notes, read_source
+
+    found: list[tuple[str, ModelResults]] = []
+    with grouped_notes():
+        for source in sources:
+            found.extend((source, model) for model in read_source(source, catalog))
+    return found
+
+
+def _comparisons(
+    model: ModelResults,
+    name: str,
+    summaries: list[BenchmarkSummary],
+    compared: list[tuple[str, ModelResults]],
+    catalog: Catalog,
+) -> dict[str, BenchmarkComparison]:
+    """Per benchmark section, the leaderboard table of this model and the compared ones."""
+    if not compared:
+        return {}
+    names = [
+        f"{other.model_name} ({source})" if other.model_name == name else str(other.model_name)
+        for source, other in compared
+    ]
+    tables = {}
+    for summary in summaries:
+        rows = [ComparisonRow(model_facts(model, name), summary)]
+        for other_name, (_, other) in zip(names, compared):
+            other_catalog = catalog.with_recorded_tasks(other.extra_tasks)
+            rows.append(comparison_row(other, other_catalog, summary.benchmark, other_name))
+        tables[summary.benchmark.name] = rank_rows(rows)
+    return tables
 
 
 def _card_info(model: ModelResults, name: str, request: BuildRequest):
@@ -111,27 +153,31 @@ def _card_info(model: ModelResults, name: str, request: BuildRequest):
         base_model=config.base_model,
         prompts=dict(config.prompts),
         citation=config.citation,
-        build_command=request.build_command or default_build_command(request),
+        build_command=default_build_command(request)
+        if request.build_command is None
+        else request.build_command,
     )
 
 
 def default_build_command(request: BuildRequest) -> str:
-    """The command a reader runs after `mteb run` to rebuild this card (no local paths)."""
-    config = request.config
-    if config is not None and config.path is not None:
-        if config.path.name == "cardkit.yaml":
-            return "cardkit build"
-        return f"cardkit build --config {config.path.name}"
-    command = f"cardkit build results -o {request.output.name}"
+    """The `cardkit build` command of a request made from Python: its results and the options
+    that shape the card."""
+    words = ["cardkit", "build", *map(str, request.results), "-o", str(request.output)]
+    if request.config is not None and request.config.path is not None:
+        words += ["--config", str(request.config.path)]
     if request.model_name:
-        command += f' --model-name "{request.model_name}"'
+        words += ["--model-name", request.model_name]
     if request.revision:
-        command += f" --revision {request.revision}"
+        words += ["--revision", request.revision]
     if request.metrics != "default":
-        command += f" --metrics {request.metrics}"
+        words += ["--metrics", request.metrics]
     if request.chart:
-        command += " --chart"
-    return command
+        words.append("--chart")
+    for name in request.benchmarks or ():
+        words += ["--benchmark", name]
+    for source in request.compare:
+        words += ["--compare", source]
+    return redact(shlex.join(words))
 
 
 def _charts(
@@ -172,6 +218,7 @@ def render_model_card(
     output: Path,
     metrics: MetricsChoice,
     request: BuildRequest | None = None,
+    compared: list[tuple[str, ModelResults]] | None = None,
 ) -> BuiltCard:
     """The card text for one model at ``output``; an existing card is updated, not replaced."""
     from cardkit.regions import region_insides, update_body
@@ -188,11 +235,15 @@ def render_model_card(
     rendered: str | None = None
     assets: dict[Path, bytes] = {}
     if needs_body:
-        summaries = _summaries(model, catalog, request)
+        sections = _sections(model, catalog, request)
+        summaries = sections.shown
         links: dict[str, str] = {}
         if request.chart:
             links, assets = _charts(summaries, name, output)
-        context = card_context(model, catalog, info, summaries, index, links)
+        comparisons = _comparisons(model, name, summaries, compared or [], catalog)
+        context = card_context(
+            model, catalog, info, summaries, index, links, sections.named, comparisons
+        )
         rendered = render_template(context, request.template)
     if old_text is None:
         assert rendered is not None
@@ -287,6 +338,7 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     catalog = card_catalog(request.extra_tasks)
     models = read_results(request.results, catalog, request.revision)
     outputs = _output_for(models, request.output)
+    compared = read_compared(request.compare, catalog) if request.compare else []
     return [
         render_model_card(
             model,
@@ -295,6 +347,7 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
             out,
             request.metrics,
             request,
+            compared,
         )
         for model, out in zip(models, outputs)
     ]

@@ -118,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _redacted_output():
         parser = make_parser(argv)
         args = parser.parse_args(argv)
+        # The words as typed, for commands that record how they were run.
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         _setup_logging(args.quiet)
         set_quiet(args.quiet)
         try:

@@ -10,7 +10,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from cardkit.metrics import alias_names
 from cardkit.summary import BenchmarkSummary, TaskSummary
 
 MISSING = "–"
@@ -107,50 +106,11 @@ def summary_table(summary: BenchmarkSummary, model_name: str) -> str:
     )
 
 
-def summary_caption(summary: BenchmarkSummary) -> str:
-    """Which tasks and which metric convention the table uses, where it differs from mteb's
-    leaderboard, and what is missing or partial (one line each)."""
-    bench = summary.benchmark
-    lines = [f"**{bench.title}**: {summary.expected} tasks"]
-    if bench.convention:
-        lines[0] += f"; {bench.convention.rstrip('.')}"
-    lines[0] += "."
-    if summary.not_averaged:
-        lines.append(
-            "As on mteb's leaderboard, the means cover the public tasks only; the private "
-            f"ones ({_short_list(summary.not_averaged)}) are shown but not averaged."
-        )
-    for note in summary.conventions:
-        lines.append(f"Differs from mteb's leaderboard: {note}.")
-    if not summary.complete:
-        lacking = len(summary.missing) + len(summary.partial)
-        lines.append(
-            f"Incomplete: {lacking} of {summary.expected} tasks are missing or partial. The "
-            "leaderboard shows no mean for an incomplete run; the means here cover the "
-            f"{_tasks(sum(t.complete for t in summary.averaged))} complete."
-        )
-    if summary.missing:
-        lines.append(f"No result: {_short_list(summary.missing)}.")
-    if summary.partial:
-        parts = [f"{t.task} (lacks {t.missing_text()})" for t in summary.partial]
-        lines.append(f"Partial, not averaged: {_short_list(parts)}.")
-    return "\n\n".join(lines)
-
-
-def _tasks(count: int) -> str:
-    return f"{count} task that is" if count == 1 else f"{count} tasks that are"
-
-
-def _short_list(items: Sequence[str], limit: int = 8) -> str:
-    if len(items) <= limit:
-        return ", ".join(items)
-    return ", ".join(items[:limit]) + f", and {len(items) - limit} more"
-
-
-def subsets_label(subsets: Sequence[str], limit: int = 4) -> str:
+def subsets_label(subsets: Sequence[str], limit: int = 3) -> str:
+    """The subsets by name when there are few, else how many."""
     if len(subsets) <= limit:
         return ", ".join(subsets)
-    return ", ".join(subsets[:limit]) + f", … ({len(subsets)} subsets)"
+    return f"{len(subsets)} subsets"
 
 
 TASK_HEADERS = ["Task", "Type", "Split", "Subset", "Main metric", "Score"]
@@ -167,34 +127,6 @@ def task_rows(scores: Sequence[TaskSummary]) -> list[list[str]]:
 def task_table(summary: BenchmarkSummary) -> str:
     """One row per task of the benchmark: the score that went into the averages."""
     return markdown_table(TASK_HEADERS, task_rows(summary.scores), TASK_NUMERIC)
-
-
-def main_score_rows(
-    entries: Sequence[dict[str, Any]], main_metrics: dict[str, str | None]
-) -> list[list[str]]:
-    """Per (task, split, subset) rows of the main metric, from model-index entries."""
-    rows = []
-    for entry in entries:
-        task = entry_task(entry)
-        metric = main_metrics.get(task)
-        values = {m["type"]: m["value"] for m in entry["metrics"]}
-        name = next((n for n in alias_names(metric) if n in values), None) if metric else None
-        if name is None:
-            name, value = entry["metrics"][0]["type"], entry["metrics"][0]["value"]
-        else:
-            value = values[name]
-        data = entry["dataset"]
-        rows.append(
-            [
-                task,
-                type_label(entry["task"]["type"]),
-                data["split"],
-                data["config"],
-                name,
-                score(value),
-            ]
-        )
-    return rows
 
 
 def entry_task(entry: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import shlex
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cardkit.config import ProjectConfig, find_config, pick
 from cardkit.console import status
 from cardkit.errors import CardkitError
 from cardkit.metrics import METRICS_CHOICES
+from cardkit.redact import redact
 from cardkit.writers.eval_results import plan_for_cards, report, write_files
 
 
@@ -97,8 +99,16 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         dest="benchmarks",
         metavar="NAME",
-        help="benchmark to summarise (repeatable; default: "
-        "every benchmark with a task in the results)",
+        help="benchmark to summarise (repeatable; default: every benchmark with at least 90%% "
+        "of its tasks complete in the results)",
+    )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=None,
+        metavar="RESULTS_OR_CARD",
+        help="another model to show in every summary table: its results folder, its card, a "
+        "results store (every model in it) or hf://ORG/NAME[@REVISION] (repeatable)",
     )
 
 
@@ -155,7 +165,47 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
         body=body,
         replace_sections=replace_sections,
         benchmarks=pick(getattr(args, "benchmarks", None), conf.benchmarks),
+        compare=list(pick(getattr(args, "compare", None), conf.compare, [])),
+        build_command=build_command_line(args),
     )
+
+
+_VALUE_OPTIONS = (
+    ("--model-name", "model_name"),
+    ("--revision", "revision"),
+    ("--metrics", "metrics"),
+    ("--template", "template"),
+)
+_REPEATED_OPTIONS = (
+    ("--replace-section", "replace_section"),
+    ("--benchmark", "benchmarks"),
+    ("--compare", "compare"),
+)
+_SWITCHES = (("--chart", "chart"), ("--body", "body"))
+
+
+def build_command_line(args: argparse.Namespace) -> str:
+    """The `cardkit build` command the card records: the results and the options given that
+    shape the card, in one order, so `cardkit check` with the same options records the same."""
+    words = ["cardkit", "build", *map(str, args.results)]
+    if args.output is not None:
+        words += ["-o", str(args.output)]
+    if getattr(args, "config", None) is not None:
+        words += ["--config", str(args.config)]
+    if getattr(args, "no_config", False):
+        words.append("--no-config")
+    for option, key in _VALUE_OPTIONS:
+        value = getattr(args, key, None)
+        if value is not None:
+            words += [option, str(value)]
+    for option, key in _SWITCHES:
+        value = getattr(args, key, None)
+        if value is not None:
+            words.append(option if value else f"--no-{option[2:]}")
+    for option, key in _REPEATED_OPTIONS:
+        for value in getattr(args, key, None) or ():
+            words += [option, str(value)]
+    return redact(shlex.join(words))
 
 
 def card_diff(card: BuiltCard) -> str:

@@ -10,7 +10,7 @@ import argparse
 import importlib.util
 from pathlib import Path
 
-from cardkit.console import status
+from cardkit.console import command_line, status
 from cardkit.errors import CardkitError
 
 _NEEDED = ("mteb", "torch", "sentence_transformers")
@@ -91,9 +91,11 @@ def handle(args: argparse.Namespace) -> int:
         config = Path("cardkit.yaml")
     section = load_run_section(config) if config is not None else {}
     base = config.parent if config is not None else Path(".")
-    cli = {key: value for key, value in vars(args).items() if key not in ("handler", "config")}
+    skip = ("handler", "config", "argv")
+    cli = {key: value for key, value in vars(args).items() if key not in skip}
     settings = merge_settings(cli, section, base)
     settings.config_path = config
+    settings.command = command_line("run", getattr(args, "argv", None))
     from cardkit.run.settings import check_settings
 
     check_settings(settings)
@@ -128,6 +130,7 @@ def handle(args: argparse.Namespace) -> int:
                 model_name=settings.model_name,
                 revision=report.revision,
                 extra_tasks=report.extra_tasks,
+                build_command="",  # the run command, recorded with the results, built it
             )
         )
         for card in cards:

@@ -24,6 +24,7 @@ from typing import Any
 
 from cardkit.atomic import write_bytes_atomic, write_text_atomic
 from cardkit.errors import CardkitError
+from cardkit.readers.run_record import RUN_FILE, RunCommand, read_run_record, record_text
 from cardkit.readers.tasks_file import TASKS_FILE
 from cardkit.run.settings import RunSettings, check_settings
 from cardkit.run.task_files import LocalTask, load_task_folder
@@ -307,6 +308,15 @@ def _update_tasks_file(folder: Path, local: list[LocalTask]) -> dict[str, dict[s
     return known
 
 
+def _record_command(folder: Path, settings: RunSettings, evaluated: list[str]) -> None:
+    """Add this run's command and the tasks it evaluated to the folder's run record."""
+    if not (settings.command and evaluated):
+        return
+    config = str(settings.config_path) if settings.config_path is not None else None
+    runs = read_run_record(folder) + [RunCommand(settings.command, tuple(evaluated), config)]
+    write_text_atomic(folder / RUN_FILE, record_text(runs))
+
+
 def _main_score(result: Any) -> tuple[str | None, float | None]:
     try:
         return result.scores and next(iter(result.scores)), float(result.get_score())
@@ -407,6 +417,7 @@ def run(settings: RunSettings) -> RunReport:
             if plan.local is not None:
                 _update_tasks_file(folder, [plan.local])
             write_bytes_atomic(plan.result_path, _result_bytes(result, settings.limit))
+            _record_command(folder, settings, [plan.name])
             metric = plan.mteb_task.metadata.main_score
             split, score = _main_score(result)
             outcome = TaskOutcome(plan.name, plan.result_path, False, score, metric, seconds)

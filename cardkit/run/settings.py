@@ -44,6 +44,8 @@ class RunSettings:
     dimensions: int | None = None
     api_key_env: str = "OPENAI_API_KEY"
     config_path: Path | None = None
+    # The command line as typed ("cardkit run ..."), recorded beside the results it writes.
+    command: str | None = None
 
 
 def load_run_section(path: Path) -> dict[str, Any]:
