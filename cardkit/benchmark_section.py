@@ -51,12 +51,19 @@ def summary_caption(
     lines += _shared_sentences(
         [(row.name, convention_sentences(row.summary.scores)) for row in shown_rows]
     )
+    lacking: dict[str, list[str]] = {}
     for row in shown_rows:
-        lines += [f"{row.name}: {line}" for line in _lacks(row.summary)]
+        for line in _lacks(row.summary):
+            lacking.setdefault(line, []).append(row.name)
+    lines += [f"{_and(names)}: {line}" for line, names in lacking.items()]
     absent = without_results(comparison)
     if absent:
         lines.append(f"No result on this benchmark: {_short_list(absent)}.")
     return "\n\n".join(lines)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _ranking_sentence(comparison: BenchmarkComparison) -> str:
