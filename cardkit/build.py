@@ -199,13 +199,13 @@ def _charts(
 
 def _needs_body(old_text: str | None, body: bool | None, output: Path) -> bool:
     """Render the body for a new card, when asked, or when the old card has regions."""
-    from cardkit.frontmatter import split_card
-    from cardkit.regions import find_regions
-
     if old_text is None or body is True:
         return True
     if body is False:
         return False
+    from cardkit.frontmatter import split_card
+    from cardkit.regions import find_regions
+
     card = split_card(old_text, output)
     offset = (card.head + card.yaml_text + card.tail_fence).count("\n")
     return bool(find_regions(card.body, output, offset))
@@ -221,26 +221,25 @@ def render_model_card(
     compared: list[tuple[str, ModelResults]] | None = None,
 ) -> BuiltCard:
     """The card text for one model at ``output``; an existing card is updated, not replaced."""
-    from cardkit.regions import region_insides, update_body
-    from cardkit.render import card_context, render_template
-
     request = request or BuildRequest(results=[], output=output, metrics=metrics)
     index = model_index(model, catalog, name, metrics)
     entries = len(index[0]["results"])
     old_text = read_text(output, "card") if output_kind(output) == "file" else None
     config = request.config or ProjectConfig()
-    info = _card_info(model, name, request)
     body_wanted = request.body
     needs_body = _needs_body(old_text, body_wanted, output)
     rendered: str | None = None
     assets: dict[Path, bytes] = {}
     if needs_body:
+        from cardkit.render import card_context, render_template  # Jinja2: only for a body
+
         sections = _sections(model, catalog, request)
         summaries = sections.shown
         links: dict[str, str] = {}
         if request.chart:
             links, assets = _charts(summaries, name, output)
         comparisons = _comparisons(model, name, summaries, compared or [], catalog)
+        info = _card_info(model, name, request)
         context = card_context(
             model, catalog, info, summaries, index, links, sections.named, comparisons
         )
@@ -251,6 +250,8 @@ def render_model_card(
     else:
         body = None
         if rendered is not None:
+            from cardkit.regions import region_insides, update_body
+
             generated = region_insides(rendered, request.template or "template")
 
             def body(card: CardText) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -61,3 +62,17 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "shared" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Run each test with the cycle collector paused, as the short commands run: tests build
+    and parse cards of a million objects, and the collector walking them again and again
+    costs more than the work. What a test leaves is collected after it."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

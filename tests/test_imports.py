@@ -1,28 +1,87 @@
-"""The conversion path stays light: no torch, mteb, transformers or Hub client is imported."""
+"""Each command imports only what its path needs: no torch, mteb, transformers or Hub client on
+the conversion path, no command's library for `--help`, no Jinja2 when no body is rendered,
+and short commands run with the cycle collector paused."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from .conftest import RESULTS
 
 HEAVY = ("torch", "mteb", "sentence_transformers", "transformers", "huggingface_hub")
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "results" / "BAAI__bge-base-zh"
+
+# What each command's library brings in; `--help` needs none of it.
+LIBRARIES = (
+    "cardkit.build",
+    "cardkit.render",
+    "cardkit.catalog",
+    "cardkit.readers",
+    "cardkit.config",
+    "cardkit.validate",
+    "cardkit.writers.model_index",
+    "cardkit.writers.eval_results",
+    "cardkit.writers.mteb_json",
+    "cardkit.publish",
+    "cardkit.run",
+    "yaml",
+    "jinja2",
+    "jsonschema",
+    "difflib",
+    *HEAVY,
+)
+
+
+def after_main(*argv: str | Path) -> tuple[int, set[str], list[str]]:
+    """Exit status, the modules imported, and the collector's phases (`gc.callbacks`) seen
+    while `cardkit.cli.main(argv)` ran, in a fresh interpreter."""
+    script = (
+        "import gc, json, sys\n"
+        "phases, inside = [], [False]\n"
+        "gc.callbacks.append(lambda phase, info: inside[0] and phases.append(phase))\n"
+        "from cardkit.cli import main\n"
+        f"argv = {[str(a) for a in argv]!r}\n"
+        "inside[0] = True\n"
+        "try:\n"
+        "    rc = main(argv)\n"
+        "except SystemExit as exc:\n"
+        "    rc = exc.code\n"
+        "inside[0] = False\n"
+        "print(json.dumps([rc, sorted(sys.modules), phases, gc.isenabled()]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    rc, modules, phases, enabled = json.loads(done.stdout.splitlines()[-1])
+    assert enabled, "the collector is not running again after the command"
+    return rc, set(modules), phases
+
+
+def test_help_imports_no_command_library():
+    rc, modules, _ = after_main("--help")
+    assert rc == 0
+    assert sorted(m for m in LIBRARIES if m in modules) == []
+
+
+@pytest.mark.parametrize(
+    "command", ["build", "check", "export", "validate", "push", "run", "diff", "compare"]
+)
+def test_a_command_help_imports_no_library(command):
+    rc, modules, _ = after_main(command, "--help")
+    assert rc == 0
+    assert sorted(m for m in LIBRARIES if m in modules) == []
 
 
 @pytest.mark.shared
 def test_build_imports_no_heavy_package(tmp_path):
-    folder, card = str(RESULTS / "BAAI__bge-base-zh"), str(tmp_path / "R.md")
-    script = (
-        "import sys\n"
-        "from cardkit.cli import main\n"
-        f"rc = main(['build', {folder!r}, '-o', {card!r}])\n"
-        f"print(rc, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines()[-1] == "0 []", out.stdout + out.stderr
+    rc, modules, _ = after_main("build", RESULTS / "BAAI__bge-base-zh", "-o", tmp_path / "R.md")
+    assert rc == 0
+    assert sorted(m for m in HEAVY if m in modules) == []
 
 
 @pytest.mark.shared
@@ -48,11 +107,39 @@ def test_build_imports_no_heavy_package(tmp_path):
     ids=["diff", "compare"],
 )
 def test_diff_and_compare_of_local_results_import_no_heavy_package(args):
-    script = (
-        "import sys\n"
-        "from cardkit.cli import main\n"
-        f"rc = main({['-q', *args]!r})\n"
-        f"print(rc, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines()[-1] == "0 []", out.stdout + out.stderr
+    rc, modules, _ = after_main("-q", *args)
+    assert rc == 0
+    assert sorted(m for m in HEAVY if m in modules) == []
+
+
+def test_a_new_card_needs_no_diff_no_eval_results_writer_no_schema(tmp_path):
+    rc, modules, _ = after_main("build", EXAMPLE, "-o", tmp_path / "README.md")
+    assert rc == 0
+    assert "jinja2" in modules  # the body of a new card is rendered
+    unneeded = ("difflib", "cardkit.writers.eval_results", "jsonschema", *HEAVY)
+    assert sorted(m for m in unneeded if m in modules) == []
+
+
+def test_updating_only_the_front_matter_renders_nothing(tmp_path):
+    card = tmp_path / "README.md"
+    assert after_main("build", EXAMPLE, "-o", card)[0] == 0
+    rc, modules, _ = after_main("build", EXAMPLE, "-o", card, "--no-body")
+    assert rc == 0
+    assert sorted(m for m in ("jinja2", "cardkit.render", "difflib") if m in modules) == []
+
+
+def test_validate_imports_no_build_library(tmp_path):
+    card = tmp_path / "README.md"
+    assert after_main("build", EXAMPLE, "-o", card)[0] == 0
+    rc, modules, _ = after_main("validate", card)
+    assert rc == 0
+    unneeded = ("cardkit.build", "cardkit.render", "jinja2", "difflib", *HEAVY)
+    assert sorted(m for m in unneeded if m in modules) == []
+
+
+def test_short_commands_run_without_the_cycle_collector(tmp_path):
+    card = tmp_path / "README.md"
+    for argv in (("build", EXAMPLE, "-o", card), ("check", EXAMPLE, "-o", card)):
+        rc, _, phases = after_main(*argv)
+        assert rc == 0
+        assert phases == [], f"the collector ran during `cardkit {argv[0]}`"

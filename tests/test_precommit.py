@@ -3,6 +3,7 @@ repository: a good card passes, a bad one fails with cardkit's message."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -36,6 +37,9 @@ def _git_env(tmp_path: Path) -> dict[str, str]:
         "GIT_COMMITTER_NAME": "cardkit tests",
         "GIT_COMMITTER_EMAIL": "tests@example.invalid",
         "GIT_CONFIG_GLOBAL": os.devnull,
+        # The hook's environment sees the packages installed here, so installing cardkit
+        # into it fetches none of its dependencies again.
+        "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
     }
 
 
@@ -56,9 +60,22 @@ def _hook_repo(tmp_path: Path) -> Path:
     return snapshot
 
 
-def _try_repo(hook_repo: Path, model_repo: Path, env: dict[str, str]):
+def _use_hook(hook_repo: Path, model_repo: Path) -> None:
+    """The model repository's .pre-commit-config.yaml, as a user writes it: the hook
+    repository at a commit. pre-commit installs it once into PRE_COMMIT_HOME and reuses it."""
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    config = {
+        "repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [{"id": "cardkit-validate"}]}]
+    }
+    (model_repo / ".pre-commit-config.yaml").write_text(json.dumps(config), encoding="utf-8")
+    _git("add", ".pre-commit-config.yaml", cwd=model_repo)
+
+
+def _run_hook(model_repo: Path, env: dict[str, str]):
     return subprocess.run(
-        [PRE_COMMIT, "try-repo", str(hook_repo), "cardkit-validate", "--all-files"],
+        [PRE_COMMIT, "run", "cardkit-validate", "--all-files"],
         cwd=model_repo,
         env=env,
         capture_output=True,
@@ -79,15 +96,16 @@ def test_validate_hook_passes_a_good_card_and_fails_a_bad_one(tmp_path, monkeypa
     card = model / "README.md"
     card.write_bytes(DMETA_CARD.read_bytes())
     _git("add", "README.md", cwd=model)
+    _use_hook(hook_repo, model)
 
-    good = _try_repo(hook_repo, model, env)
+    good = _run_hook(model, env)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "cardkit validate" in good.stdout and "Passed" in good.stdout
 
     text = card.read_text(encoding="utf-8").replace("    metrics:\n", "    metric:\n", 1)
     card.write_text(text, encoding="utf-8")
     _git("add", "README.md", cwd=model)
-    bad = _try_repo(hook_repo, model, env)
+    bad = _run_hook(model, env)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "Failed" in bad.stdout
     assert "README.md:19:5: model-index[0].results[0].metric: unknown key 'metric'" in bad.stdout, (

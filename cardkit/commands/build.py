@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cardkit.atomic import is_stdout, is_stream
-from cardkit.build import BuildRequest, BuiltCard, plan_build, write_cards
-from cardkit.config import ProjectConfig, find_config, pick
 from cardkit.console import status
 from cardkit.errors import CardkitError
 from cardkit.metrics import METRICS_CHOICES
 from cardkit.redact import redact
-from cardkit.writers.eval_results import plan_for_cards, report, write_files
+
+# The library is imported when the command runs, not when its options are listed.
+if TYPE_CHECKING:
+    from cardkit.build import BuildRequest, BuiltCard
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:
@@ -144,6 +145,9 @@ def _replace_sections(values: list[str] | None) -> dict[str, str] | None:
 
 def request_from_args(args: argparse.Namespace) -> BuildRequest:
     """The build request: command-line options win over cardkit.yaml, which wins over defaults."""
+    from cardkit.build import BuildRequest
+    from cardkit.config import ProjectConfig, find_config, pick
+
     config = find_config(getattr(args, "config", None), not getattr(args, "no_config", False))
     conf = config or ProjectConfig()
     replace = _replace_sections(getattr(args, "replace_section", None))
@@ -210,6 +214,8 @@ def build_command_line(args: argparse.Namespace) -> str:
 
 def card_diff(card: BuiltCard) -> str:
     """A unified diff of the card file, old to new."""
+    import difflib
+
     old = (card.old_text or "").splitlines(keepends=True)
     new = card.text.splitlines(keepends=True)
     source = f"a/{card.path}" if card.old_text is not None else "/dev/null"
@@ -220,6 +226,8 @@ def card_diff(card: BuiltCard) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cardkit.build import plan_build, write_cards
+
     request = request_from_args(args)
     if getattr(args, "diff", False):
         for card in plan_build(request):
@@ -237,7 +245,11 @@ def run(args: argparse.Namespace) -> int:
             request.output,
         )
     cards = plan_build(request)
-    eval_results = plan_for_cards(cards) if getattr(args, "eval_results", False) else []
+    eval_results = []
+    if getattr(args, "eval_results", False):
+        from cardkit.writers.eval_results import plan_for_cards
+
+        eval_results = plan_for_cards(cards)
     write_cards(cards)
     said = sys.stderr if streamed else sys.stdout
     for card in cards:
@@ -245,9 +257,12 @@ def run(args: argparse.Namespace) -> int:
             status(f"wrote {path}", said)
         state = "wrote" if card.changed else "unchanged"
         status(f"{state} {_shown(card.path)}: {_summary(card)}", said)
-    write_files(eval_results)
-    for line in report(eval_results):
-        status(line, said)
+    if eval_results:
+        from cardkit.writers.eval_results import report, write_files
+
+        write_files(eval_results)
+        for line in report(eval_results):
+            status(line, said)
     return 0
 
 

@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from cardkit.atomic import is_stream
-from cardkit.build import plan_build
 from cardkit.commands.build import add_build_options, card_diff, request_from_args
 from cardkit.console import status
 from cardkit.errors import CardkitError
@@ -29,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
         raise CardkitError(
             "check compares the card file with the results: give -o a file", request.output
         )
+    from cardkit.build import plan_build
+
     stale = 0
     for card in plan_build(request):
         if card.changed:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from cardkit.catalog import load_catalog
-from cardkit.compare import compare_models
-from cardkit.compare_report import render_csv, render_json, render_markdown, render_text
-from cardkit.model import ModelResults
-from cardkit.sources import grouped_notes, read_source
+if TYPE_CHECKING:
+    from cardkit.model import ModelResults
 
 FORMATS = ("text", "markdown", "csv", "json")
 
@@ -54,6 +52,11 @@ def _names(found: list[tuple[str, ModelResults]]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cardkit.catalog import load_catalog
+    from cardkit.compare import compare_models
+    from cardkit.compare_report import render_csv, render_json, render_markdown, render_text
+    from cardkit.sources import grouped_notes, read_source
+
     catalog = load_catalog()
     for name in args.benchmarks or ():
         catalog.benchmark(name)  # an unknown name fails before anything is read

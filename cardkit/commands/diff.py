@@ -5,12 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cardkit.catalog import load_catalog
-from cardkit.diff import diff_results
-from cardkit.diff_report import Gate, render_json, render_markdown, render_text
 from cardkit.errors import CardkitError
-from cardkit.sources import grouped_notes, read_one_model
-from cardkit.terminal import wants_colour
 
 FORMATS = ("text", "markdown", "json")
 
@@ -81,6 +76,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cardkit.catalog import load_catalog
+    from cardkit.diff import diff_results
+    from cardkit.diff_report import Gate, render_json, render_markdown, render_text
+    from cardkit.sources import grouped_notes, read_one_model
+    from cardkit.terminal import wants_colour
+
     old_revision = args.old_revision or args.revision
     new_revision = args.new_revision or args.revision
     new = args.new

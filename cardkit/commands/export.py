@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cardkit.atomic import is_stdout
-from cardkit.catalog import load_catalog
 from cardkit.console import status
 from cardkit.errors import CardkitError
-from cardkit.model import ModelResults
-from cardkit.readers.card import read_card
 from cardkit.safenames import inside, model_folder, unique_names
-from cardkit.writers.mteb_json import planned_files, write_planned
+
+if TYPE_CHECKING:
+    from cardkit.model import ModelResults
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,6 +45,10 @@ def model_folders(models: list[ModelResults], output: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cardkit.catalog import load_catalog
+    from cardkit.readers.card import read_card
+    from cardkit.writers.mteb_json import planned_files, write_planned
+
     catalog = load_catalog()
     models = read_card(args.card)
     folders = model_folders(models, args.output)

@@ -7,7 +7,6 @@ the keywords it explains (the value is shown with ``repr``).
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import cache
 from typing import Any
@@ -63,6 +62,8 @@ def _shown(value: Any) -> str:
 
 def _message(error: Any, key: str | None = None) -> str:
     if error.validator == "additionalProperties" and key is not None:
+        import difflib  # only to suggest a key in place of a wrong one
+
         allowed = sorted(error.schema.get("properties", {}))
         hint = difflib.get_close_matches(key, allowed, n=1)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""

@@ -1,0 +1,327 @@
+"""Write card YAML fast, byte for byte as ``yaml.safe_dump(sort_keys=False, allow_unicode=True)``.
+
+PyYAML builds a node and several events for every value; a 408-task model-index has 250,000
+lines, and that machinery was most of a build. This writer follows the rules of PyYAML's
+emitter (block style, two-space indents, sequences in mappings not indented, empty
+collections as ``[]`` and ``{}``, plain scalars folded past column 80) directly on dicts, lists
+and scalars, keeping the same state (column, indent, whitespace, indention) in the same way.
+
+It writes itself only what it can show PyYAML writes the same way: numbers, booleans, null,
+and strings in plain or single-quoted style where no folding can happen. PyYAML's own code
+decides every string's style and writes any string that needs double quotes or may be
+folded, at the same column and indent. A document with anything else (a date, a tuple, a
+subclass of dict, a key that is not a short one-line string, one list in two places, which
+PyYAML writes as an anchor and an alias) is dumped whole by PyYAML.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from yaml.emitter import Emitter
+from yaml.events import ScalarEvent
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+__all__ = ["dump", "fast_dump"]
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_WIDTH = 80  # the emitter's best_width
+_INDENT = 2  # the emitter's best_indent
+# A key is written `key:` only while the key and its tag ('!!str') are under 128 characters.
+_SIMPLE_KEY_MAX = 128 - len("!!str")
+_BREAKS = ("\n", "\x85", "\u2028", "\u2029")
+_CACHE_LIMIT = 50_000
+
+_PLAIN, _SINGLE, _DOUBLE = "", "'", '"'
+# Words of printable ASCII without any indicator, joined by single spaces: the emitter's
+# analyze_scalar (a slow walk over each character) allows them plain and single-quoted.
+_UNREMARKABLE = re.compile(r"[A-Za-z0-9_()/+][A-Za-z0-9_()/+.-]*(?: [A-Za-z0-9_()/+.-]+)*\Z")
+
+
+class _Unsupported(Exception):
+    """The document holds something only PyYAML itself is trusted to write."""
+
+
+class _Stream(list):
+    """A list the emitter writes to (its `stream` needs only `write`)."""
+
+    write = list.append
+
+
+_resolver = Resolver()
+_analyzer = Emitter(None, allow_unicode=True)
+
+# string -> (text to write when it cannot fold, whether it holds a space), or (None, False)
+# when PyYAML must write it; key -> its text followed by ':'.
+_values: dict[str, tuple[str | None, bool]] = {}
+_keys: dict[str, str] = {}
+
+
+def _style(value: str) -> str:
+    """The emitter's choose_scalar_style for a string in block context (not a complex key)."""
+    plain_reads_back = _resolver.resolve(ScalarNode, value, (True, False)) == _STR_TAG
+    if _UNREMARKABLE.match(value):
+        return _PLAIN if plain_reads_back else _SINGLE
+    analysis = _analyzer.analyze_scalar(value)
+    if plain_reads_back and analysis.allow_block_plain:
+        return _PLAIN
+    if analysis.allow_single_quoted:
+        return _SINGLE
+    return _DOUBLE
+
+
+def _value_entry(value: str) -> tuple[str | None, bool]:
+    entry = _values.get(value)
+    if entry is None:
+        style = _style(value)
+        if style == _PLAIN:
+            entry = (value, " " in value)
+        elif style == _SINGLE and not any(br in value for br in _BREAKS):
+            entry = ("'" + value.replace("'", "''") + "'", " " in value)
+        else:
+            entry = (None, False)
+        if len(_values) < _CACHE_LIMIT:
+            _values[value] = entry
+    return entry
+
+
+def _key_text(key: str) -> str:
+    """``key:`` as the emitter writes a simple key after an indent (never folded)."""
+    text = _keys.get(key)
+    if text is None:
+        if not key or len(key) >= _SIMPLE_KEY_MAX or any(br in key for br in _BREAKS):
+            raise _Unsupported  # PyYAML writes a complex key: `? ...`
+        written, _ = _value_entry(key)
+        if written is None:
+            stream = _Stream()
+            _emit_string(Emitter(stream, allow_unicode=True), key, 0, True, True, 0, True)
+            written = "".join(stream)
+        text = written + ":"
+        if len(_keys) < _CACHE_LIMIT:
+            _keys[key] = text
+    return text
+
+
+def _emit_string(
+    emitter: Emitter,
+    value: str,
+    column: int,
+    whitespace: bool,
+    indention: bool,
+    indent: int,
+    simple_key: bool,
+) -> Emitter:
+    """Write one string with PyYAML's emitter code, from the given position."""
+    emitter.column = column
+    emitter.whitespace = whitespace
+    emitter.indention = indention
+    emitter.indent = indent
+    emitter.flow_level = 0
+    emitter.root_context = False
+    emitter.simple_key_context = simple_key
+    style = _style(value)
+    emitter.event = ScalarEvent(None, _STR_TAG, (style == _PLAIN, True), value)
+    emitter.analysis = None
+    emitter.style = style
+    emitter.process_scalar()
+    emitter.event = None
+    return emitter
+
+
+def _float_text(value: float) -> str:
+    """SafeRepresenter.represent_float, and a check that the text reads back as a float."""
+    text = repr(value)
+    if "e" not in text and "n" not in text:  # digits '.' digits: always an implicit float
+        return text
+    if value != value:
+        return ".nan"
+    if value in (float("inf"), float("-inf")):
+        return ".inf" if value > 0 else "-.inf"
+    text = text.lower()
+    if "." not in text and "e" in text:
+        text = text.replace("e", ".0e", 1)
+    if _resolver.resolve(ScalarNode, text, (True, False)) != _FLOAT_TAG:
+        raise _Unsupported  # PyYAML would add a '!!float' tag
+    return text
+
+
+class _Writer:
+    """The emitter's state and its block-context rules, without nodes or events."""
+
+    def __init__(self) -> None:
+        self.out = _Stream()
+        self.column = 0
+        self.whitespace = True
+        self.indention = True
+        self.indent: int | None = None
+        self.seen: set[int] = set()
+        self.emitter: Emitter | None = None
+
+    def write_indent(self, indent: int) -> None:
+        """The emitter's write_indent: a new line unless already at the indent."""
+        if (
+            not self.indention
+            or self.column > indent
+            or (self.column == indent and not self.whitespace)
+        ):
+            self.out.append("\n" + " " * indent)
+            self.indention = True
+        elif self.column < indent:
+            self.out.append(" " * (indent - self.column))
+        self.column = indent
+        self.whitespace = True
+
+    def node(self, value: Any, mapping_context: bool = False) -> None:
+        kind = type(value)
+        if kind is dict or kind is list:
+            if id(value) in self.seen:  # PyYAML writes an anchor and an alias
+                raise _Unsupported
+            self.seen.add(id(value))
+            if not value:  # flow style: `[]`, `{}`
+                self.out.append("[]" if kind is list else "{}")
+                if not self.whitespace:
+                    self.out[-1] = " " + self.out[-1]
+                self.column += len(self.out[-1])
+                self.whitespace = False
+                self.indention = False
+            elif kind is dict:
+                self.mapping(value)
+            else:
+                self.sequence(value, indentless=mapping_context and not self.indention)
+        elif kind is str:
+            self.string(value)
+        else:
+            self.plain(self.scalar_text(value))
+
+    def mapping(self, value: dict) -> None:
+        saved = self.indent
+        indent = self.indent = 0 if saved is None else saved + _INDENT
+        out = self.out
+        new_line = "\n" + " " * indent
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unsupported
+            head = _keys.get(key) or _key_text(key)
+            # write_indent, then the key: written after an indent, it needs no space.
+            if (
+                not self.indention
+                or self.column > indent
+                or (self.column == indent and not self.whitespace)
+            ):
+                out.append(new_line + head)
+            elif self.column < indent:
+                out.append(" " * (indent - self.column) + head)
+            else:
+                out.append(head)
+            column = indent + len(head)
+            self.whitespace = self.indention = False
+            # The values of a model-index, inlined: a string that cannot fold, a float.
+            kind = type(item)
+            if kind is str:
+                text, spaced = _values.get(item) or _value_entry(item)
+                if text is not None and (not spaced or column + 1 + len(text) <= _WIDTH):
+                    out.append(" " + text)
+                    self.column = column + 1 + len(text)
+                    continue
+            elif kind is float:
+                text = repr(item)
+                if "e" in text or "n" in text:
+                    text = _float_text(item)
+                out.append(" " + text)
+                self.column = column + 1 + len(text)
+                continue
+            self.column = column
+            self.node(item, mapping_context=True)
+        self.indent = saved
+
+    def sequence(self, value: list, indentless: bool) -> None:
+        saved = self.indent
+        if saved is None:
+            self.indent = 0
+        elif not indentless:
+            self.indent = saved + _INDENT
+        indent = self.indent
+        out = self.out
+        new_line = "\n" + " " * indent + "-"
+        for item in value:
+            # write_indent, then '-' (no space before it: write_indent leaves whitespace).
+            if (
+                not self.indention
+                or self.column > indent
+                or (self.column == indent and not self.whitespace)
+            ):
+                out.append(new_line)
+            elif self.column < indent:
+                out.append(" " * (indent - self.column) + "-")
+            else:
+                out.append("-")
+            self.column = indent + 1
+            self.whitespace = False
+            self.indention = True
+            self.node(item)
+        self.indent = saved
+
+    @staticmethod
+    def scalar_text(value: Any) -> str:
+        """The representer's text for a non-string scalar written plain."""
+        kind = type(value)
+        if kind is float:
+            return _float_text(value)
+        if kind is int:
+            return str(value)
+        if kind is bool:
+            return "true" if value else "false"
+        if value is None:
+            return "null"
+        raise _Unsupported
+
+    def plain(self, text: str) -> None:
+        """Text with nothing to fold, after a space unless one was just written."""
+        if not self.whitespace:
+            text = " " + text
+        self.out.append(text)
+        self.column += len(text)
+        self.whitespace = False
+        self.indention = False
+
+    def string(self, value: str) -> None:
+        text, spaced = _value_entry(value)
+        # Folding happens only at a space past column 80.
+        if text is not None and (not spaced or self.column + 1 + len(text) <= _WIDTH):
+            self.plain(text)
+            return
+        if self.emitter is None:
+            self.emitter = Emitter(self.out, allow_unicode=True)
+        # expect_scalar indents a scalar's continuation lines one step past its container.
+        indent = _INDENT if self.indent is None else self.indent + _INDENT
+        emitter = _emit_string(
+            self.emitter, value, self.column, self.whitespace, self.indention, indent, False
+        )
+        self.column = emitter.column
+        self.whitespace = emitter.whitespace
+        self.indention = emitter.indention
+
+
+def fast_dump(data: Any) -> str | None:
+    """The YAML text of a dict or list, or None when only PyYAML may write this data."""
+    if type(data) is not dict and type(data) is not list:
+        return None
+    writer = _Writer()
+    try:
+        writer.node(data)
+    except _Unsupported:
+        return None
+    writer.write_indent(0)  # the document ends with a line break
+    return "".join(writer.out)
+
+
+def dump(data: Any) -> str:
+    """``yaml.safe_dump(data, sort_keys=False, allow_unicode=True)``, several times faster."""
+    text = fast_dump(data)
+    if text is None:
+        text = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True)
+    return text
