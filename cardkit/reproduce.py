@@ -148,9 +148,10 @@ def _revisions_note(
     recorded = total - unrecorded
     parts = []
     if recorded:
+        count = "" if recorded == total else f"{recorded} of {total} tasks "
         parts.append(
-            f"{recorded} of {total} tasks as the result files record them (each result's "
-            "`dataset.revision` in the model-index)"
+            f"{count}as the result files record them (each result's `dataset.revision` in "
+            "the model-index)"
         )
     if differ:
         shown = ", ".join(differ[:8]) + (f" and {len(differ) - 8} more" if len(differ) > 8 else "")
@@ -217,6 +218,8 @@ def reproduce_context(
         "recorded": bool(runs),
         "unrecorded_tasks": unrecorded,
         "local_tasks": sorted(local & set(unrecorded)),
+        # Local tasks the recorded commands read from their folders (named in the commands).
+        "recorded_local_tasks": sorted(local & recorded_tasks & set(names)),
         "dataset_revisions": revisions,
         "revisions_note": note,
         "revisions_table": markdown_table(
