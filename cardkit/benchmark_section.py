@@ -20,7 +20,7 @@ from cardkit.compare_report import headers as compare_headers
 from cardkit.compare_report import rows as compare_rows
 from cardkit.compare_report import shown, without_results
 from cardkit.summary import BenchmarkSummary
-from cardkit.tables import markdown_table
+from cardkit.tables import narrow_tables
 
 
 def _short_list(items: Sequence[str], limit: int = 8) -> str:
@@ -106,4 +106,7 @@ def comparison_table(comparison: BenchmarkComparison, own_name: str) -> str:
     for row, line in zip(shown(comparison), cells):
         if row.name == own_name:
             line[1] = f"**{line[1]}**"
-    return markdown_table(columns, cells, [name != "Model" for name in columns])
+    numeric = [name != "Model" for name in columns]
+    types = len(comparison.types) if comparison.shows_types else 0
+    first = columns.index("Tasks") + 1 + len(comparison.mean_columns)
+    return narrow_tables(columns, cells, numeric, types, first)

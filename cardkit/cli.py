@@ -30,12 +30,13 @@ COMMANDS: tuple[str, ...] = (
     "push",
     "diff",
     "compare",
+    "preview",
 )
 # Commands over in seconds run with the cycle collector paused: walking the million objects
 # of a big card again and again frees next to nothing. `run` evaluates for hours in torch and
 # mteb, and keeps it.
 SHORT_LIVED: frozenset[str] = frozenset(
-    {"build", "check", "validate", "export", "push", "diff", "compare"}
+    {"build", "check", "validate", "export", "push", "diff", "compare", "preview"}
 )
 
 

@@ -25,7 +25,10 @@ def score(value: float | None) -> str:
 
 
 def cell(value: Any) -> str:
-    """A value safe inside a table cell: pipes escaped, no line breaks."""
+    """A value safe inside a table cell: pipes escaped, no line breaks; None leaves the cell
+    empty, an empty text shows a dash."""
+    if value is None:
+        return ""
     text = " ".join(str(value).split())
     return text.replace("\\", "\\\\").replace("|", "\\|") if text else MISSING
 
@@ -101,8 +104,49 @@ def summary_row(summary: BenchmarkSummary, model_name: str) -> list[str]:
 def summary_table(summary: BenchmarkSummary, model_name: str) -> str:
     """The leaderboard row: the means over tasks and task types, task counts beside them."""
     headers = summary_headers(summary)
+    types = len(summary.by_type) if _shows_types(summary) else 0
+    return narrow_tables(
+        headers, [summary_row(summary, model_name)], [False] + [True] * (len(headers) - 1), types
+    )
+
+
+# Type columns per table: a table of the model and five types fits the Hub's 800 px column.
+TYPES_PER_TABLE = 5
+
+
+def narrow_tables(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    numeric: Sequence[bool],
+    type_columns: int,
+    first_type: int | None = None,
+) -> str:
+    """A wide leaderboard table as tables that fit the Hub's content width: the model with its
+    counts and means, then its per-type means a few types at a time, the model repeated.
+
+    ``type_columns``: how many columns hold per-type means, starting at ``first_type``
+    (default: the last ones).
+    """
+    start = len(headers) - type_columns if first_type is None else first_type
+    types = range(start, start + type_columns)
+    model = list(headers).index("Model")
+    main = [i for i in range(len(headers)) if i not in types]
+    chunks = -(-type_columns // TYPES_PER_TABLE)  # tables needed, filled evenly
+    size = -(-type_columns // chunks) if chunks else 0
+    parts = [_columns(headers, rows, numeric, main)]
+    for first in range(start, start + type_columns, size or 1):
+        columns = [model, *range(first, min(first + size, start + type_columns))]
+        parts.append(_columns(headers, rows, numeric, columns))
+    return "\n".join(parts)
+
+
+def _columns(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[bool], keep: list[int]
+) -> str:
     return markdown_table(
-        headers, [summary_row(summary, model_name)], [False] + [True] * (len(headers) - 1)
+        [headers[i] for i in keep],
+        [[row[i] for i in keep] for row in rows],
+        [numeric[i] for i in keep],
     )
 
 

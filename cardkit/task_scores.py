@@ -12,9 +12,11 @@ section gets its mteb main score over all its evaluation splits and subsets. Sco
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from cardkit.catalog import Benchmark, Catalog
+from cardkit.metrics import alias_names
 from cardkit.model import ModelResults
 from cardkit.summary import COMPLETE, MISSING, BenchmarkSummary, TaskSummary, summarize
 from cardkit.tables import markdown_table, score, subsets_label, type_label
@@ -90,8 +92,10 @@ def task_rows(
     return rows
 
 
-PER_TASK_HEADERS = ["Task", "Type", "Data", "Metric", "Score", "In"]
+PER_TASK_HEADERS = ["Task", "Data", "Score", "In"]
 _VERSIONED = re.compile(r"(?P<family>.+), (?P<version>[^,()]+)\)")
+# Subset names longer than this are counted, not listed: a table cell cannot break them.
+_LONG_SUBSET = 10
 
 
 def data_label(task: TaskSummary) -> str:
@@ -99,6 +103,8 @@ def data_label(task: TaskSummary) -> str:
     ``test``, ``test: zh``, ``validation, test: 51 subsets``."""
     if not task.complete or task.subsets in ((), ("default",)):
         return task.split
+    if any(len(name) > _LONG_SUBSET for name in task.subsets):
+        return f"{task.split}: {subsets_label(task.subsets, limit=1)}"
     return f"{task.split}: {subsets_label(task.subsets)}"
 
 
@@ -124,25 +130,34 @@ def _version_key(version: str) -> tuple:
 
 
 def _score_cell(task: TaskSummary) -> str:
-    if task.complete:
-        return score(task.value)
-    return f"partial: lacks {task.missing_text()}"
+    """The score, its metric named when it is not the task's main score in mteb."""
+    if not task.complete:
+        return f"partial: lacks {task.missing_text()}"
+    main = alias_names(task.main_metric) if task.main_metric else []
+    metric = "" if task.metric in main or task.metric is None else f" ({task.metric})"
+    return f"{score(task.value)}{metric}"
 
 
 def per_task_table(rows: list[TaskRow]) -> str:
-    """The Markdown table: each task once, its score, and the card's benchmarks holding it."""
-    cells = [
-        [
-            row.task,
-            type_label(row.type),
-            data_label(row.score),
-            row.score.metric or "",
-            _score_cell(row.score),
-            benchmarks_label(row.benchmarks),
-        ]
-        for row in rows
-    ]
-    return markdown_table(PER_TASK_HEADERS, cells, [False] * 4 + [True, False])
+    """The Markdown table: each task once, its score, and the card's benchmarks holding it;
+    the tasks of a type under a row naming the type."""
+    counts = Counter(row.type for row in rows)
+    cells: list[list[str | None]] = []
+    previous = None
+    for row in rows:
+        if row.type != previous:
+            label = f"**{type_label(row.type)}** ({counts[row.type]})"
+            cells.append([label, None, None, None])
+            previous = row.type
+        cells.append(
+            [
+                row.task,
+                data_label(row.score),
+                _score_cell(row.score),
+                benchmarks_label(row.benchmarks),
+            ]
+        )
+    return markdown_table(PER_TASK_HEADERS, cells, [False, False, True, False])
 
 
 def _difference(other: TaskSummary, shown: TaskSummary) -> str:

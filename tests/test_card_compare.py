@@ -18,7 +18,7 @@ from cardkit.summary import summarize
 from cardkit.tables import type_label
 
 from .conftest import RESULTS, run_cli
-from .test_render import markdown_tables
+from .test_render import markdown_tables, section_tables
 
 pytestmark = pytest.mark.shared
 
@@ -41,7 +41,7 @@ def _meta(folder: Path) -> dict:
 
 def _summary_tables(card: Path) -> list[dict]:
     body = split_card(card.read_text(encoding="utf-8")).body
-    return [t for t in markdown_tables(body) if "Model" in t["header"][:2]]
+    return section_tables(markdown_tables(body))
 
 
 @pytest.fixture(scope="module")

@@ -79,6 +79,7 @@ def test_qwen3_card_body_stays_small_and_the_whole_card_validates(tmp_path: Path
     body = _build(QWEN3, card)
     assert len(body.encode("utf-8")) < 60 * 1024
     [per_task] = [t for t in markdown_tables(body) if t["header"] == PER_TASK_HEADER]
-    assert len({row[0] for row in per_task["rows"]}) == len(per_task["rows"]) == 408
+    tasks = [row[0] for row in per_task["rows"] if row[2]]  # the others name a task type
+    assert len(set(tasks)) == len(tasks) == 408
     done = run_cli("validate", card)
     assert done.returncode == 0, done.stdout + done.stderr
