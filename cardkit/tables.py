@@ -110,8 +110,24 @@ def summary_table(summary: BenchmarkSummary, model_name: str) -> str:
     )
 
 
-# Type columns per table: a table of the model and five types fits the Hub's 800 px column.
-TYPES_PER_TABLE = 5
+# What a table may need, at least, to fit the Hub's content column (800 px) with a margin:
+# each column as wide as its longest unbreakable piece of text (a browser breaks lines at
+# spaces and after hyphens), at about 8 px a character of its 14 px font, plus padding.
+FIT_PX = 760
+_CHAR_PX = 8
+_CELL_PX = 18
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def _min_width(values: Sequence[Any]) -> int:
+    """The narrowest a column holding ``values`` can be laid out, in pixels (an estimate)."""
+    pieces = [
+        piece
+        for value in values
+        for word in _LINK.sub(r"\1", str(value)).replace("*", "").split()
+        for piece in re.findall(r"[^-]*-|[^-]+", word)
+    ]
+    return max((len(p) for p in pieces), default=1) * _CHAR_PX + _CELL_PX
 
 
 def narrow_tables(
@@ -121,22 +137,27 @@ def narrow_tables(
     type_columns: int,
     first_type: int | None = None,
 ) -> str:
-    """A wide leaderboard table as tables that fit the Hub's content width: the model with its
-    counts and means, then its per-type means a few types at a time, the model repeated.
+    """A leaderboard table that fits the Hub's content width: whole when it fits; else the
+    model with its counts and means, then its per-type means as many types at a time as fit,
+    the model repeated in each.
 
     ``type_columns``: how many columns hold per-type means, starting at ``first_type``
     (default: the last ones).
     """
+    widths = [_min_width([h, *(row[i] for row in rows)]) for i, h in enumerate(headers)]
+    if sum(widths) <= FIT_PX or not type_columns:
+        return markdown_table(headers, rows, numeric)
     start = len(headers) - type_columns if first_type is None else first_type
-    types = range(start, start + type_columns)
+    types = list(range(start, start + type_columns))
     model = list(headers).index("Model")
-    main = [i for i in range(len(headers)) if i not in types]
-    chunks = -(-type_columns // TYPES_PER_TABLE)  # tables needed, filled evenly
-    size = -(-type_columns // chunks) if chunks else 0
-    parts = [_columns(headers, rows, numeric, main)]
-    for first in range(start, start + type_columns, size or 1):
-        columns = [model, *range(first, min(first + size, start + type_columns))]
-        parts.append(_columns(headers, rows, numeric, columns))
+    parts = [_columns(headers, rows, numeric, [i for i in range(len(headers)) if i not in types])]
+    chunk: list[int] = []
+    for index in types:
+        if chunk and widths[model] + sum(widths[i] for i in chunk) + widths[index] > FIT_PX:
+            parts.append(_columns(headers, rows, numeric, [model, *chunk]))
+            chunk = []
+        chunk.append(index)
+    parts.append(_columns(headers, rows, numeric, [model, *chunk]))
     return "\n".join(parts)
 
 
