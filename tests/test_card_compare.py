@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from cardkit.sections import choose_sections
 from cardkit.summary import summarize
 from cardkit.tables import type_label
 
-from .conftest import RESULTS, run_cli
+from .conftest import REPO, RESULTS, run_cli
 from .test_render import markdown_tables, section_tables
 
 pytestmark = pytest.mark.shared
@@ -127,3 +128,19 @@ def test_a_compare_source_that_cannot_be_read_is_one_error(tmp_path: Path):
     assert done.returncode == 1
     assert done.stderr.strip().endswith("nothing-here: no such file or folder")
     assert "Traceback" not in done.stderr and not card.exists()
+
+
+def test_the_example_card_is_what_its_config_builds(tmp_path: Path):
+    """examples/card/README.md, shown in the README's quick start, is up to date."""
+    pytest.importorskip("matplotlib")
+    examples = REPO / "examples"
+    work = tmp_path / "examples"
+    shutil.copytree(examples / "results", work / "results")
+    shutil.copy(examples / "cardkit.yaml", work / "cardkit.yaml")
+    done = run_cli("build", cwd=work)
+    assert done.returncode == 0, done.stderr
+    built = (work / "card" / "README.md").read_text(encoding="utf-8")
+    assert built == (examples / "card" / "README.md").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (work / "card" / "assets").iterdir()) == sorted(
+        p.name for p in (examples / "card" / "assets").iterdir()
+    )
