@@ -23,7 +23,7 @@ def set_quiet(quiet: bool) -> None:
 def status(line: str, stream: TextIO | None = None) -> None:
     """A line that says what was done; left out with ``-q``."""
     if not _quiet:
-        print(line, file=stream or sys.stdout)
+        print(line, file=stream or sys.stdout, flush=True)
 
 
 class RedactingStream:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+# Line breaks and other control characters a name read from data may hold: shown escaped, so
+# that an error is always one line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 class CardkitError(Exception):
@@ -21,5 +26,6 @@ class CardkitError(Exception):
         elif self.where:
             prefix = f"{self.where}: "
         # A name read from a folder may hold bytes that are not UTF-8 (kept as lone
-        # surrogates): escaped, the line can always be printed.
-        return (prefix + self.message).encode("utf-8", "backslashreplace").decode("utf-8")
+        # surrogates) or line breaks: escaped, the line can always be printed, and is one line.
+        text = (prefix + self.message).encode("utf-8", "backslashreplace").decode("utf-8")
+        return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)

@@ -35,7 +35,8 @@ class EmbeddingsServer:
         self.fail_first = fail_first
         # path -> (status, Location): answer a request for that path with a redirect
         self.redirects: dict[str, tuple[int, str]] = {}
-        self.stats = {"requests": 0, "429": 0, "401": 0, "texts": 0}
+        self.stats = {"requests": 0, "429": 0, "401": 0, "texts": 0, "largest_batch": 0}
+        self.dimensions_asked: set[int | None] = set()
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -94,6 +95,8 @@ class EmbeddingsServer:
                         return
                     texts = payload["input"]
                     server.stats["texts"] += len(texts)
+                    server.stats["largest_batch"] = max(server.stats["largest_batch"], len(texts))
+                    server.dimensions_asked.add(payload.get("dimensions"))
                 dims = int(payload.get("dimensions") or DIMENSIONS)
                 data = [
                     {"object": "embedding", "index": i, "embedding": embed(t, dims)}

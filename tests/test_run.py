@@ -94,7 +94,7 @@ def full_run(tmp_path_factory, offline_env):
         "--build",
         "--card",
         card,
-        env=offline_env,
+        env={**offline_env, "PYTHONPROFILEIMPORTTIME": "1"},  # lists every module imported
         cwd=root,
     )
     return (
@@ -124,6 +124,13 @@ def test_run_writes_mteb_result_files(full_run):
         assert f"{task}: {metric} = {entry['main_score']:.4f} (test)" in result.stdout
     retrieval = json.loads((folder / "AnimalFactsRetrieval.json").read_text())
     assert retrieval["scores"]["test"][0]["ndcg_at_10"] > 0.8
+
+
+def test_a_run_without_the_ray_executor_imports_nothing_of_ray(full_run):
+    result, _, _ = full_run
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
+    assert "mteb" in imported  # the import list is there
+    assert not [name for name in imported if name == "ray" or name.startswith("ray.")]
 
 
 def test_results_are_mtebs_own_format(full_run):
@@ -411,3 +418,30 @@ def test_api_model_wrong_key_is_one_message_without_the_key(tmp_path, offline_en
     assert "MY_EMBED_KEY" in result.stderr
     assert wrong not in result.stdout + result.stderr
     assert not list((tmp_path / "results").rglob("EverydaySTS.json"))
+
+
+def test_a_model_name_or_revision_cannot_lead_results_out_of_the_output(tmp_path, offline_env):
+    from tests.openai_server import EmbeddingsServer
+
+    key = "sk-local-test-key-4242"
+    with EmbeddingsServer(key=key) as server:
+        result = run_cli(
+            "run",
+            "--api-base",
+            server.url,
+            "--api-model",
+            "hash-embed",
+            "--model-name",
+            "../../escaped",
+            "--revision",
+            "../../../up",
+            *_custom(STS),
+            "-o",
+            tmp_path / "out" / "results",
+            env={**offline_env, "OPENAI_API_KEY": key},
+        )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "is not a safe file name" in result.stderr
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.json"))
+    assert written and all(p.parts[:2] == ("out", "results") for p in written), written

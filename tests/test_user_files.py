@@ -288,6 +288,6 @@ def test_misspelt_keys_in_run_and_task_yaml_fail_like_any_config_key(tmp_path):
     line = text[: text.index("evalsplit")].count("\n") + 1
     assert str(caught.value) == (
         f"{task / 'task.yaml'}: line {line} column 1, evalsplit: unknown key 'evalsplit' "
-        "(allowed here: dataset, description, eval_split, languages, main_score, max_score, "
-        "min_score, name, revision, type); did you mean 'eval_split'?"
+        "(allowed here: cutoffs, dataset, description, eval_split, format, languages, "
+        "main_score, max_score, min_score, name, revision, type); did you mean 'eval_split'?"
     )

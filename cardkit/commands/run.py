@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import logging
 from pathlib import Path
 
 from cardkit.console import command_line, status
 from cardkit.errors import CardkitError
+from cardkit.run.rerank import RERANKER_TYPES
+from cardkit.run.settings import EXECUTORS
+
+log = logging.getLogger("cardkit")
 
 _NEEDED = ("mteb", "torch", "sentence_transformers")
 
@@ -25,7 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "<Task>.json. Settings may also come from the run: section of cardkit.yaml.",
     )
     add = parser.add_argument
-    add("--model", help="a SentenceTransformer folder or Hub id")
+    add(
+        "--model",
+        action="append",
+        help="a SentenceTransformer folder or Hub id (repeat to evaluate several models)",
+    )
     add("--tasks", help="comma-separated mteb task names (and names of --custom-task tasks)")
     add("--benchmark", help="an mteb benchmark name, e.g. 'MTEB(eng, v2)'")
     add(
@@ -39,11 +48,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("-o", "--output", type=Path, metavar="RESULTS", help="the results folder")
     add(
         "--model-name",
-        help="the name results are filed under (default: the model folder's name, or the Hub id)",
+        action="append",
+        help="the name results are filed under (default: the model folder's name, or the Hub "
+        "id); with several --model, one per model in the same order",
     )
     add(
         "--revision",
-        help="the model revision results are filed under (default: no_revision_available)",
+        action="append",
+        help="the model revision results are filed under (default: no_revision_available); "
+        "with several --model, one per model",
     )
     add("--batch-size", type=int)
     add("--device", choices=("auto", "cpu", "cuda", "mps"))
@@ -57,8 +70,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--prompt", help="prompt for queries of retrieval tasks and for every text of other tasks")
     add("--limit", type=int, help="evaluate only the first N examples of each split (smoke test)")
     add("--overwrite", action="store_true", help="recompute tasks that already have results")
-    add("--build", action="store_true", help="run `cardkit build` on the results afterwards")
-    add("--card", type=Path, help="the card --build writes or updates (default: README.md)")
+    add(
+        "--build",
+        action="store_true",
+        help="then build the card as `cardkit build` does (same cardkit.yaml), from the results",
+    )
+    add(
+        "--card",
+        help="the card --build writes or updates (default: output of cardkit.yaml, else README.md)",
+    )
     add(
         "--api-base",
         help="base URL of an OpenAI-compatible embeddings API (e.g. http://localhost:8000/v1)",
@@ -67,9 +87,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--dimensions", type=int, help="ask the API for embeddings of this size")
     add("--api-key-env", help="environment variable holding the API key (default: OPENAI_API_KEY)")
     add(
+        "--reranker",
+        metavar="MODEL",
+        help="rerank the top --top-k retrieved documents of each retrieval task with this model "
+        "(a sentence-transformers CrossEncoder folder or Hub id)",
+    )
+    add(
+        "--reranker-name",
+        help="the name the reranker goes by in task names (default: its folder's name, or the "
+        "Hub id)",
+    )
+    add(
+        "--reranker-type",
+        choices=RERANKER_TYPES,
+        help="how --reranker scores a query and a document (default: cross-encoder)",
+    )
+    add("--top-k", type=int, help="how many first-stage documents the reranker sees (default 10)")
+    add(
+        "--executor",
+        choices=EXECUTORS,
+        help="local: one task after another in this process (default); ray: every (model, "
+        "task) pair is a Ray task",
+    )
+    add(
+        "--ray-address",
+        help="the Ray cluster to use with --executor ray (default: start one on this machine)",
+    )
+    add(
         "--config",
         type=Path,
-        help="cardkit.yaml to read run: settings from (default: ./cardkit.yaml when it exists)",
+        help="cardkit.yaml to read run: settings from (default: ./cardkit.yaml when it exists), "
+        "or an evalscope MTEB task configuration (JSON or YAML)",
     )
     parser.set_defaults(handler=handle)
 
@@ -83,60 +131,104 @@ def _check_installed() -> None:
         )
 
 
+def _read_config(config: Path | None) -> tuple[dict, bool, str | None, bool]:
+    """(run: section, --overwrite implied, literal API key, whether it is evalscope's)."""
+    from cardkit.run.evalscope_config import read_evalscope
+    from cardkit.run.settings import load_run_section
+
+    if config is None:
+        return {}, False, None, False
+    evalscope = read_evalscope(config)
+    if evalscope is not None:
+        return evalscope.section, evalscope.overwrite, evalscope.api_key, True
+    return load_run_section(config), False, None, False
+
+
 def handle(args: argparse.Namespace) -> int:
-    from cardkit.run.settings import load_run_section, merge_settings
+    from cardkit.run.settings import check_settings, merge_settings
 
     config = args.config
     if config is None and Path("cardkit.yaml").is_file():
         config = Path("cardkit.yaml")
-    section = load_run_section(config) if config is not None else {}
+    section, overwrite, api_key, evalscope = _read_config(config)
     base = config.parent if config is not None else Path(".")
     skip = ("handler", "config", "argv")
     cli = {key: value for key, value in vars(args).items() if key not in skip}
     settings = merge_settings(cli, section, base)
     settings.config_path = config
     settings.command = command_line("run", getattr(args, "argv", None))
-    from cardkit.run.settings import check_settings
-
+    settings.overwrite = settings.overwrite or overwrite
+    settings.api_key = api_key
     check_settings(settings)
+    card_given = args.card or (settings.card if section.get("card") else None)
+    if settings.build and len(settings.models) > 1 and not _is_folder(card_given):
+        raise CardkitError(
+            "with several models, --build writes one card per model: give --card a folder "
+            "(e.g. --card cards/)"
+        )
     if not settings.api_base:
         _check_installed()
     else:
         missing = [n for n in ("mteb", "torch") if importlib.util.find_spec(n) is None]
         if missing:
             raise CardkitError(f"`cardkit run` needs {', '.join(missing)}: install cardkit[run]")
+    if settings.executor == "ray" and importlib.util.find_spec("ray") is None:
+        raise CardkitError(
+            "--executor ray needs Ray: install cardkit[ray] (pip install 'cardkit[ray]')"
+        )
 
     from cardkit.run.runner import run
 
-    report = run(settings)
-    done = sum(1 for o in report.outcomes if not o.skipped)
-    skipped = len(report.outcomes) - done
-    status(
-        f"{report.model_name} ({report.revision}): {done} evaluated, {skipped} skipped -> "
-        f"{report.folder}"
-    )
-    if settings.build:
-        from cardkit.build import BuildRequest, build
-
-        if settings.limit:
-            print(
-                f"warning: the card is built from results limited to {settings.limit} "
-                "examples per split"
-            )
-        cards = build(
-            BuildRequest(
-                results=[report.folder],
-                output=settings.card,
-                model_name=settings.model_name,
-                revision=report.revision,
-                extra_tasks=report.extra_tasks,
-                build_command="",  # the run command, recorded with the results, built it
-            )
+    reports = run(settings)
+    for report in reports:
+        done = sum(1 for o in report.outcomes if not o.skipped)
+        skipped = len(report.outcomes) - done
+        status(
+            f"{report.model_name} ({report.revision}): {done} evaluated, {skipped} skipped -> "
+            f"{report.folder}"
         )
-        for card in cards:
-            state = "wrote" if card.changed else "unchanged"
-            status(
-                f"{state} {card.path}: {card.model_name}, {card.tasks} tasks, "
-                f"{card.entries} entries"
+    if settings.build:
+        if settings.limit:
+            log.warning(
+                "the card is built from results limited to %s examples per split", settings.limit
             )
+        _build(None if evalscope else config, card_given, [r.folder for r in reports])
     return 0
+
+
+def _is_folder(path: Path | str | None) -> bool:
+    return path is not None and (Path(path).is_dir() or str(path).endswith(("/", "\\")))
+
+
+def _build(config: Path | None, card: Path | str | None, folders: list[Path]) -> None:
+    """`cardkit build` exactly as the command runs it: the same config, options and defaults;
+    the results are the config's, else the folders this run wrote."""
+    from cardkit.build import build
+    from cardkit.commands.build import request_from_args
+
+    options = argparse.Namespace(
+        results=[],
+        output=Path(card) if card is not None else None,
+        model_name=None,
+        revision=None,
+        metrics=None,
+        config=config,
+        no_config=False,
+        template=None,
+        chart=None,
+        body=None,
+        replace_section=None,
+        benchmarks=None,
+    )
+    request = request_from_args(options)
+    request.build_command = ""  # the run command, recorded with the results, built the card
+    if not request.results:
+        request.results = list(folders)
+    if len(folders) > 1 and _is_folder(card):
+        request.output.mkdir(parents=True, exist_ok=True)  # one card per model goes in it
+    for card_built in build(request):
+        state = "wrote" if card_built.changed else "unchanged"
+        status(
+            f"{state} {card_built.path}: {card_built.model_name}, {card_built.tasks} tasks, "
+            f"{card_built.entries} entries"
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from datasets import Dataset, DatasetDict
+from mteb._evaluators.retrieval_metrics import recall_cap
 from mteb.abstasks.classification import AbsTaskClassification
 from mteb.abstasks.pair_classification import AbsTaskPairClassification
 from mteb.abstasks.retrieval import AbsTaskRetrieval
@@ -108,6 +109,18 @@ def _pair_load(self: Any, num_proc: int | None = None, **kwargs: Any) -> None:
     self.data_loaded = True
 
 
+def _capped_recall(
+    self: Any, scores: Any, qrels: Any, results: Any, hf_split: str, hf_subset: str
+) -> dict[str, float]:
+    """mteb's capped recall (relevant found / min(k, relevant)): FlagEmbedding's Recall@k."""
+    capped = recall_cap(qrels, results, self.k_values)
+    out = {}
+    for key, values in capped.items():
+        kept = [v for v in values if v is not None]
+        out[key.lower()] = sum(kept) / len(kept) if kept else 0.0
+    return out
+
+
 _BASES: dict[str, tuple[type, Any]] = {
     "Retrieval": (AbsTaskRetrieval, _retrieval_load),
     "STS": (AbsTaskSTS, _sts_load),
@@ -126,6 +139,10 @@ def make_mteb_task(task: LocalTask) -> Any:
         "__module__": __name__,
         "__doc__": task.description,
     }
+    if task.cutoffs:
+        attributes["k_values"] = tuple(task.cutoffs)
+    if task.format == "flagembedding":
+        attributes["task_specific_scores"] = _capped_recall
     if task.type == "STS":
         attributes["min_score"] = task.min_score
         attributes["max_score"] = task.max_score

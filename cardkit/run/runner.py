@@ -1,21 +1,22 @@
-"""The `cardkit run` loop: plan, skip what is done, evaluate one task at a time with mteb.
+"""The `cardkit run` loop: plan every (model, task) pair, skip what is done, evaluate the rest.
 
 Results land in mteb's layout ``OUTPUT/<org>__<model>/<revision>/<Task>.json`` plus
-``model_meta.json``, under the name and revision the user gives. Each file is written
-atomically after its task finishes, so an interrupted run leaves only complete files, and a
-re-run skips them. Everything cheap (task files, model path, result files) is checked before
-mteb, torch or the model load.
+``model_meta.json``, under the name and revision the user gives each model; a reranked task's
+result sits beside its first stage (see :mod:`cardkit.run.rerank`). Each file is written by
+this process, atomically, after its task finishes, whether the task ran here (one model at a
+time, each loaded once) or on Ray (:mod:`cardkit.run.ray_executor`): an interrupted run leaves
+only complete files, and a re-run skips them, stage by stage. Everything cheap (task files,
+model paths, result files) is checked before mteb, torch or a model load.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
 import re
-import tempfile
-import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,26 +24,27 @@ from pathlib import Path
 from typing import Any
 
 from cardkit.atomic import write_bytes_atomic, write_text_atomic
+from cardkit.console import status
 from cardkit.errors import CardkitError
 from cardkit.readers.run_record import RUN_FILE, RunCommand, read_run_record, record_text
 from cardkit.readers.tasks_file import TASKS_FILE
+from cardkit.run.job import LIMIT_KEY, Job, JobOutput, StageOutcome, run_job
+from cardkit.run.rerank import (
+    RERANK_KEY,
+    load_reranker,
+    predictions_path,
+    reranked_catalog_entry,
+    reranked_task_name,
+)
 from cardkit.run.settings import RunSettings, check_settings
 from cardkit.run.task_files import LocalTask, load_task_folder
+from cardkit.safenames import file_name, inside
 
 log = logging.getLogger("cardkit")
 
 NO_REVISION = "no_revision_available"
-LIMIT_KEY = "cardkit_limit"
-_QUERY_DOCUMENT_TYPES = {"Retrieval", "Reranking", "InstructionRetrieval", "InstructionReranking"}
-
-
-@dataclass
-class PlannedTask:
-    name: str
-    result_path: Path
-    local: LocalTask | None = None
-    skip: bool = False
-    mteb_task: Any = None
+# A test hook: a worker (or the local loop) exits while evaluating this task.
+WORKER_EXIT_ENV = "CARDKIT_TEST_WORKER_EXIT"
 
 
 @dataclass
@@ -57,6 +59,8 @@ class TaskOutcome:
 
 @dataclass
 class RunReport:
+    """What happened to one model of the run."""
+
     folder: Path
     model_name: str
     revision: str
@@ -64,9 +68,30 @@ class RunReport:
     extra_tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def name_as_path(name: str) -> str:
-    """mteb's folder name for a model name (``org/model`` -> ``org__model``)."""
-    return name.replace("/", "__").replace(" ", "_")
+@dataclass
+class ModelRun:
+    """One model of the run: its own settings, the name and revision it is filed under."""
+
+    settings: RunSettings
+    name: str
+    revision: str
+    folder: Path
+    jobs: list[Job] = field(default_factory=list)
+    report: RunReport = field(init=False)
+    meta_written: bool = False
+    # Catalog entries of the local and reranked tasks, recorded beside the results.
+    recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # " (model name)" after task names in the printed lines, when the run has several models.
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.report = RunReport(self.folder, self.name, self.revision)
+
+
+def name_as_path(name: str, what: str = "model") -> str:
+    """mteb's folder name for a model name (``org/model`` -> ``org__model``), safe as one
+    path component (a name from a config or a model folder is untrusted)."""
+    return file_name(name.replace("/", "__").replace(" ", "_"), "", what, shown=name)
 
 
 def _looks_like_path(model: str) -> bool:
@@ -96,13 +121,16 @@ def resolve_identity(settings: RunSettings) -> tuple[str, str]:
     return settings.model_name or model, settings.revision or NO_REVISION
 
 
-def finished_result(path: Path, limit: int | None) -> bool:
-    """A result file that a previous run finished (and with the same --limit)."""
+def finished_result(path: Path, limit: int | None, rerank: dict[str, Any] | None = None) -> bool:
+    """A result file that a previous run finished (with the same --limit, and for a stage-two
+    result, the same first stage, reranker and top k)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     if not isinstance(data, dict) or not isinstance(data.get("scores"), dict):
+        return False
+    if rerank is not None and data.get(RERANK_KEY) != rerank:
         return False
     return bool(data["scores"]) and data.get(LIMIT_KEY) == limit
 
@@ -157,41 +185,6 @@ def _resolve_builtin(settings: RunSettings, local_names: set[str]) -> list[Any]:
     return list(unique.values())
 
 
-def _prompts_for(settings: RunSettings, name: str, task_type: str) -> dict[str, str]:
-    """The model_prompts entries for one task, keyed the way mteb looks prompts up."""
-    prompt = settings.prompts.get(name, settings.prompt)
-    if prompt is None:
-        return {}
-    if isinstance(prompt, dict):
-        return {f"{task_type}-{kind}": text for kind, text in prompt.items()}
-    if task_type in _QUERY_DOCUMENT_TYPES:
-        return {f"{task_type}-query": prompt}
-    return {task_type: prompt}
-
-
-def _limit_task(task: Any, limit: int) -> None:
-    """Keep the first ``limit`` examples of each evaluated split (queries, for retrieval)."""
-    from datasets import Dataset
-
-    splits = set(task.eval_splits)
-
-    def trim(node: Any, key: str | None) -> Any:
-        if isinstance(node, Dataset):
-            return node.select(range(min(limit, len(node)))) if key in splits else node
-        if isinstance(node, dict) and {"queries", "corpus", "relevant_docs"} <= set(node):
-            queries = node["queries"].select(range(min(limit, len(node["queries"]))))
-            kept = set(queries["id"])
-            node["queries"] = queries
-            node["relevant_docs"] = {q: d for q, d in node["relevant_docs"].items() if q in kept}
-            return node
-        if hasattr(node, "keys"):
-            for child in list(node.keys()):
-                node[child] = trim(node[child], child)
-        return node
-
-    task.dataset = trim(task.dataset, None)
-
-
 @contextlib.contextmanager
 def _quiet_libraries() -> Iterator[None]:
     """Keep the terminal to progress bars and cardkit's lines: library chatter is not news."""
@@ -201,6 +194,11 @@ def _quiet_libraries() -> Iterator[None]:
         for name in ("mteb", "sentence_transformers", "transformers", "datasets"):
             logging.getLogger(name).setLevel(logging.ERROR)
         yield
+
+
+def api_key(settings: RunSettings) -> str | None:
+    """The key given literally (an evalscope config), else the one in the environment."""
+    return settings.api_key or os.environ.get(settings.api_key_env)
 
 
 def _device(settings: RunSettings) -> str | None:
@@ -218,7 +216,7 @@ def load_encoder(settings: RunSettings, name: str, revision: str) -> Any:
         client = EmbeddingsClient(
             base_url=settings.api_base,
             model=str(settings.api_model),
-            api_key=os.environ.get(settings.api_key_env),
+            api_key=api_key(settings),
             dimensions=settings.dimensions,
             key_env=settings.api_key_env,
         )
@@ -234,7 +232,12 @@ def load_encoder(settings: RunSettings, name: str, revision: str) -> Any:
         if settings.pooling:
             from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
-            transformer = Transformer(model_path, max_seq_length=settings.max_seq_length)
+            transformer = Transformer(
+                model_path,
+                max_seq_length=settings.max_seq_length,
+                model_kwargs=kwargs.pop("model_kwargs", None),
+                config_kwargs=kwargs.pop("config_kwargs", None),
+            )
             pooling = Pooling(transformer.get_embedding_dimension(), settings.pooling)
             st = SentenceTransformer(
                 modules=[transformer, pooling], device=_device(settings), **kwargs
@@ -267,32 +270,20 @@ def _check_api(settings: RunSettings) -> None:
     EmbeddingsClient(
         base_url=str(settings.api_base),
         model=str(settings.api_model),
-        api_key=os.environ.get(settings.api_key_env),
+        api_key=api_key(settings),
         dimensions=settings.dimensions,
         key_env=settings.api_key_env,
     ).embed_batch(["cardkit connection check"])
 
 
-def _result_bytes(result: Any, limit: int | None) -> bytes:
-    """mteb's own serialisation (TaskResult.to_disk), plus the --limit marker when set."""
-    with tempfile.TemporaryDirectory(prefix="cardkit-run-") as tmp:
-        path = Path(tmp) / "result.json"
-        result.to_disk(path)
-        text = path.read_text(encoding="utf-8")
-    if limit is not None:
-        data = json.loads(text)
-        data[LIMIT_KEY] = limit
-        text = json.dumps(data, indent=2)
-    return text.encode("utf-8")
+def _write_model_meta(run: ModelRun, meta_json: str) -> None:
+    if not run.meta_written:
+        write_text_atomic(run.folder / "model_meta.json", meta_json)
+        run.meta_written = True
 
 
-def _write_model_meta(folder: Path, encoder: Any) -> None:
-    meta = encoder.mteb_model_meta.to_dict()
-    write_text_atomic(folder / "model_meta.json", json.dumps(meta, indent=4, default=str))
-
-
-def _update_tasks_file(folder: Path, local: list[LocalTask]) -> dict[str, dict[str, Any]]:
-    """Record the local tasks next to their results, so that a later build knows them."""
+def _update_tasks_file(folder: Path, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Record the local (and reranked) tasks next to their results, so a later build knows them."""
     path = folder / TASKS_FILE
     known: dict[str, dict[str, Any]] = {}
     if path.is_file():
@@ -300,12 +291,173 @@ def _update_tasks_file(folder: Path, local: list[LocalTask]) -> dict[str, dict[s
             loaded = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(loaded, dict) and isinstance(loaded.get("tasks"), dict):
                 known = loaded["tasks"]
-    for task in local:
-        known[task.name] = task.catalog_entry()
-    if local:
+    if entries and any(known.get(name) != entry for name, entry in entries.items()):
+        known.update(entries)
         text = json.dumps({"cardkit_tasks_version": 1, "tasks": known}, indent=2, sort_keys=True)
         write_text_atomic(path, text + "\n")
     return known
+
+
+def model_runs(settings: RunSettings) -> list[ModelRun]:
+    """Every model of the run with its own settings, name, revision and results folder."""
+    if settings.api_base:
+        singles = [settings]
+    else:
+        models = settings.models or [str(settings.model)]
+        singles = []
+        for index, model in enumerate(models):
+            names, revisions = settings.model_names, settings.revisions
+            singles.append(
+                dataclasses.replace(
+                    settings,
+                    model=model,
+                    models=[model],
+                    model_name=names[index] if len(names) == len(models) else None,
+                    revision=revisions[index] if len(revisions) == len(models) else None,
+                )
+            )
+    runs = []
+    seen: dict[Path, str] = {}
+    for single in singles:
+        name, revision = resolve_identity(single)
+        output = Path(settings.output)  # type: ignore[arg-type]
+        folder = output / name_as_path(name) / file_name(revision, "", "revision")
+        inside(folder, output)
+        if folder in seen:
+            raise CardkitError(
+                f"two models would be filed under {name} ({revision}): {seen[folder]} and "
+                f"{single.model}; give each a --model-name of its own"
+            )
+        seen[folder] = str(single.model or single.api_model)
+        runs.append(ModelRun(single, name, revision, folder))
+    if len(runs) > 1:
+        for run in runs:
+            run.label = f" ({run.name})"
+    return runs
+
+
+def reranker_identity(settings: RunSettings) -> tuple[str, str]:
+    """(name, revision) of the reranker, from its folder or Hub id like a model's."""
+    assert settings.reranker is not None
+    probe = RunSettings(
+        model=settings.reranker.model,
+        model_name=settings.reranker.name,
+        revision=settings.reranker.revision,
+    )
+    try:
+        return resolve_identity(probe)
+    except CardkitError as exc:
+        raise CardkitError(exc.message.replace("model", "reranker"), exc.path, exc.where) from None
+
+
+@dataclass
+class _TaskInfo:
+    """What planning needs to know of a task, local or built in."""
+
+    name: str
+    type: str
+    main_score: str
+    catalog_entry: dict[str, Any]
+    local: LocalTask | None = None
+
+
+def _builtin_info(task: Any) -> _TaskInfo:
+    meta = task.metadata
+    entry = {
+        "type": meta.type,
+        "dataset": meta.dataset["path"],
+        "revision": meta.dataset.get("revision"),
+        "main_score": meta.main_score,
+        "eval_splits": list(task.eval_splits),
+        "languages": sorted({lang for lang in meta.languages}),
+        "description": meta.description,
+    }
+    return _TaskInfo(meta.name, meta.type, meta.main_score, entry)
+
+
+def _plan_model(
+    run: ModelRun,
+    tasks: list[_TaskInfo],
+    settings: RunSettings,
+    reranker: tuple[str, str] | None,
+    exit_on: str | None,
+) -> None:
+    """The jobs of one model: what is missing of each stage, given the files already there."""
+    limit = settings.limit
+    first_stage = {"name": run.name, "revision": run.revision}
+    for info in tasks:
+        if info.local is not None:
+            run.recorded[info.name] = info.catalog_entry
+        result_path = run.folder / f"{info.name}.json"
+        job = Job(
+            task=info.name,
+            task_type=info.type,
+            main_score=info.main_score,
+            result_path=result_path,
+            local=info.local,
+            first_stage=first_stage,
+            exit_in_worker=exit_on == info.name,
+        )
+        done = not settings.overwrite and finished_result(result_path, limit)
+        reranked = reranker is not None and info.type == "Retrieval"
+        if reranked:
+            assert reranker is not None and settings.reranker is not None
+            job.reranked_task = reranked_task_name(info.name, reranker[0], settings.top_k)
+            job.reranked_path = run.folder / f"{name_as_path(job.reranked_task, 'task')}.json"
+            job.predictions_path = predictions_path(run.folder, info.name)
+            run.recorded[job.reranked_task] = reranked_catalog_entry(
+                info.catalog_entry, info.name, run.name, reranker[0], settings.top_k
+            )
+            marker = {
+                "task": info.name,
+                "top_k": settings.top_k,
+                "first_stage": first_stage,
+                "reranker": {
+                    "name": reranker[0],
+                    "revision": reranker[1],
+                    "type": settings.reranker.type,
+                },
+            }
+            stage2_done = not settings.overwrite and finished_result(
+                job.reranked_path, limit, marker
+            )
+            job.stage2 = not stage2_done
+            if job.stage2 and done and job.predictions_path.is_file():
+                job.predictions = job.predictions_path.read_bytes()
+            if done and not stage2_done and job.predictions is None:
+                job.note = " (again: the reranker needs its ranked documents, which were not saved)"
+            done = done and (stage2_done or job.predictions is not None)
+        job.stage1 = not done
+        if done:
+            run.report.outcomes.append(_skipped(info.name + run.label, result_path))
+        if reranked and not job.stage2:
+            assert job.reranked_task is not None and job.reranked_path is not None
+            run.report.outcomes.append(_skipped(job.reranked_task + run.label, job.reranked_path))
+        if job.stage1 or job.stage2:
+            run.jobs.append(job)
+
+
+def _skipped(name: str, path: Path) -> TaskOutcome:
+    status(f"{name}: skipped, a finished result exists ({path}); --overwrite recomputes it")
+    return TaskOutcome(name, path, True)
+
+
+def write_output(run: ModelRun, job: Job, out: JobOutput) -> None:
+    """Write what a job produced: stage one's predictions first, then each result file."""
+    if out.model_meta is not None:
+        _write_model_meta(run, out.model_meta)
+    _update_tasks_file(run.folder, run.recorded)
+    if out.predictions is not None and job.predictions_path is not None:
+        write_bytes_atomic(job.predictions_path, out.predictions)
+    if out.stage1 is not None:
+        write_bytes_atomic(job.result_path, out.stage1)
+    if out.stage2 is not None and job.reranked_path is not None:
+        write_bytes_atomic(job.reranked_path, out.stage2)
+    _record_command(run.folder, run.settings, [stage.task for stage in out.outcomes])
+    for stage in out.outcomes:
+        report_stage(run, stage)
+    if out.error:
+        raise CardkitError(out.error)
 
 
 def _record_command(folder: Path, settings: RunSettings, evaluated: list[str]) -> None:
@@ -317,125 +469,92 @@ def _record_command(folder: Path, settings: RunSettings, evaluated: list[str]) -
     write_text_atomic(folder / RUN_FILE, record_text(runs))
 
 
-def _main_score(result: Any) -> tuple[str | None, float | None]:
-    try:
-        return result.scores and next(iter(result.scores)), float(result.get_score())
-    except Exception:  # an unusual result shape: the summary line just says less
-        return None, None
+def report_stage(run: ModelRun, stage: StageOutcome) -> None:
+    run.report.outcomes.append(
+        TaskOutcome(stage.task, stage.path, False, stage.score, stage.metric, stage.seconds)
+    )
+    shown = f"{stage.score:.4f}" if stage.score is not None else "?"
+    status(
+        f"{stage.task}{run.label}: {stage.metric} = {shown} ({stage.split}) in "
+        f"{stage.seconds:.1f}s -> {stage.path}"
+    )
 
 
-def _evaluate_one(encoder: Any, plan: PlannedTask, settings: RunSettings) -> Any:
-    import mteb
-
-    task = plan.mteb_task
-    task.load_data()
-    if settings.limit:
-        _limit_task(task, settings.limit)
-    name, task_type = task.metadata.name, task.metadata.type
-    builtin = dict(getattr(encoder, "_cardkit_builtin_prompts", None) or {})
-    extra = _prompts_for(settings, name, task_type)
-    encoder.model_prompts = {**builtin, **extra} or None
-    try:
-        result = mteb.evaluate(
-            encoder,
-            task,
-            cache=None,
-            overwrite_strategy="always",
-            encode_kwargs={"batch_size": settings.batch_size, "show_progress_bar": True},
-            show_progress_bar=True,
-            raise_error=True,
-        )
-    except CardkitError:
-        raise
-    except Exception as exc:
-        raise CardkitError(
-            f"evaluating task {name} failed: {type(exc).__name__}: {exc}".splitlines()[0]
-        ) from None
-    if not result.task_results:
-        raise CardkitError(f"evaluating task {name} gave no result")
-    return result.task_results[0]
+def _run_locally(runs: list[ModelRun], settings: RunSettings, reranker_id: Any) -> None:
+    """One model at a time in this process, each loaded once; the reranker loaded once."""
+    reranker = None
+    for run in runs:
+        if not run.jobs:
+            continue
+        encoder = None
+        if any(job.stage1 for job in run.jobs):
+            encoder = load_encoder(run.settings, run.name, run.revision)
+            encoder._cardkit_builtin_prompts = dict(encoder.model_prompts or {})
+        for job in run.jobs:
+            if job.stage2 and reranker is None:
+                reranker = load_reranker(
+                    settings.reranker,  # type: ignore[arg-type]
+                    _device(settings),
+                    *reranker_id,
+                )
+            for stage, name, note in (
+                (job.stage1, job.task, job.note),
+                (job.stage2, job.reranked_task, ""),
+            ):
+                if stage:
+                    status(f"{name}{run.label}: evaluating{note}")
+            write_output(run, job, run_job(job, run.settings, encoder, reranker))
 
 
-def run(settings: RunSettings) -> RunReport:
-    """Evaluate every planned task that has no finished result yet; returns what happened."""
+def _resolve_tasks(settings: RunSettings, local: list[LocalTask]) -> list[_TaskInfo]:
+    infos = [_TaskInfo(t.name, t.type, t.main_score, t.catalog_entry(), local=t) for t in local]
+    local_names = {t.name for t in local}
+    needs_mteb = bool(settings.benchmark) or any(n not in local_names for n in settings.tasks)
+    if not needs_mteb:
+        return infos
+    builtin = _resolve_builtin(settings, local_names)
+    infos.extend(_builtin_info(task) for task in builtin)
+    return infos
+
+
+def run(settings: RunSettings) -> list[RunReport]:
+    """Evaluate every (model, task) pair that has no finished result yet; one report a model."""
     check_settings(settings)
     local = _load_local_tasks(settings)
-    model_name, revision = resolve_identity(settings)
-    folder = Path(settings.output) / name_as_path(model_name) / revision  # type: ignore[arg-type]
-    report = RunReport(folder, model_name, revision)
-    local_names = {t.name for t in local}
-    plans = [PlannedTask(t.name, folder / f"{t.name}.json", local=t) for t in local]
-    needs_mteb = bool(settings.benchmark) or any(n not in local_names for n in settings.tasks)
-    for plan in plans:
-        plan.skip = not settings.overwrite and finished_result(plan.result_path, settings.limit)
-    todo = [p for p in plans if not p.skip]
-    if not (todo or needs_mteb):
-        report.outcomes = [_skipped(p) for p in plans]
-        report.extra_tasks = _update_tasks_file(folder, local) if folder.is_dir() else {}
-        return report
-
-    if settings.api_base:
-        _check_api(settings)
+    runs = model_runs(settings)
+    reranker_id = reranker_identity(settings) if settings.reranker else None
+    exit_on = os.environ.get(WORKER_EXIT_ENV) if settings.executor == "ray" else None
     with _quiet_libraries():
-        for task in _resolve_builtin(settings, local_names):
-            path = folder / f"{task.metadata.name}.json"
-            skip = not settings.overwrite and finished_result(path, settings.limit)
-            plans.append(PlannedTask(task.metadata.name, path, mteb_task=task, skip=skip))
-        todo = [p for p in plans if not p.skip]
-        from cardkit.run.offline import check_task_data
+        tasks = _resolve_tasks(settings, local)
+        if reranker_id and not any(t.type == "Retrieval" for t in tasks):
+            log.warning("--reranker: none of the tasks is a retrieval task, nothing is reranked")
+        for run_ in runs:
+            _plan_model(run_, tasks, settings, reranker_id, exit_on)
+        todo = [job for run_ in runs for job in run_.jobs]
+        if todo:
+            from cardkit.run.offline import check_task_data
 
-        check_task_data(
-            [
-                (
-                    p.name,
-                    p.mteb_task.metadata.dataset["path"],
-                    p.mteb_task.metadata.dataset.get("revision"),
-                )
-                for p in todo
-                if p.local is None
-            ]
-        )
-        encoder = load_encoder(settings, model_name, revision) if todo else None
-        if encoder is not None:
-            encoder._cardkit_builtin_prompts = dict(encoder.model_prompts or {})
-        meta_written = False
-        for plan in plans:
-            if plan.skip:
-                report.outcomes.append(_skipped(plan))
-                continue
-            if plan.local is not None:
-                from cardkit.run.custom_tasks import make_mteb_task
-
-                plan.mteb_task = make_mteb_task(plan.local)
-            print(f"{plan.name}: evaluating", flush=True)
-            start = time.perf_counter()
-            result = _evaluate_one(encoder, plan, settings)
-            seconds = time.perf_counter() - start
-            if not meta_written:
-                _write_model_meta(folder, encoder)
-                meta_written = True
-            if plan.local is not None:
-                _update_tasks_file(folder, [plan.local])
-            write_bytes_atomic(plan.result_path, _result_bytes(result, settings.limit))
-            _record_command(folder, settings, [plan.name])
-            metric = plan.mteb_task.metadata.main_score
-            split, score = _main_score(result)
-            outcome = TaskOutcome(plan.name, plan.result_path, False, score, metric, seconds)
-            report.outcomes.append(outcome)
-            shown = f"{score:.4f}" if score is not None else "?"
-            print(
-                f"{plan.name}: {metric} = {shown} ({split}) in {seconds:.1f}s -> "
-                f"{plan.result_path}",
-                flush=True,
+            builtin = {t.name: t for t in tasks if t.local is None}
+            check_task_data(
+                [
+                    (
+                        name,
+                        builtin[name].catalog_entry["dataset"],
+                        builtin[name].catalog_entry["revision"],
+                    )
+                    for name in dict.fromkeys(job.task for job in todo)
+                    if name in builtin
+                ]
             )
-    report.extra_tasks = _update_tasks_file(folder, local) if folder.is_dir() else {}
-    return report
+            if settings.api_base:
+                _check_api(settings)
+            if settings.executor == "ray":
+                from cardkit.run.ray_executor import run_on_ray
 
-
-def _skipped(plan: PlannedTask) -> TaskOutcome:
-    print(
-        f"{plan.name}: skipped, a finished result exists ({plan.result_path}); "
-        "--overwrite recomputes it",
-        flush=True,
-    )
-    return TaskOutcome(plan.name, plan.result_path, True)
+                run_on_ray(runs, settings, reranker_id)
+            else:
+                _run_locally(runs, settings, reranker_id)
+    for run_ in runs:
+        if run_.folder.is_dir():
+            run_.report.extra_tasks = _update_tasks_file(run_.folder, run_.recorded)
+    return [run_.report for run_ in runs]

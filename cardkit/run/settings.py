@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from cardkit.errors import CardkitError
+from cardkit.run.rerank import DEFAULT_TOP_K, RerankerSettings, reranker_from_config
 from cardkit.validate import read_yaml_file
+
+EXECUTORS = ("local", "ray")
 
 
 @dataclass
@@ -46,6 +49,16 @@ class RunSettings:
     config_path: Path | None = None
     # The command line as typed ("cardkit run ..."), recorded beside the results it writes.
     command: str | None = None
+    # Several models in one run: every model, and the names and revisions given for them.
+    models: list[str] = field(default_factory=list)
+    model_names: list[str] = field(default_factory=list)
+    revisions: list[str] = field(default_factory=list)
+    reranker: RerankerSettings | None = None
+    top_k: int = DEFAULT_TOP_K
+    executor: str = "local"
+    ray_address: str | None = None
+    # A literal API key (from an evalscope config); never printed.
+    api_key: str | None = field(default=None, repr=False)
 
 
 def load_run_section(path: Path) -> dict[str, Any]:
@@ -62,6 +75,13 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
+def _listed(value: Any) -> list[str]:
+    """A repeatable option or key: nothing, one value or a list of values (never split)."""
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
 def merge_settings(cli: dict[str, Any], section: dict[str, Any], base: Path) -> RunSettings:
     """The command line wins over the config's run: section, which wins over the defaults."""
 
@@ -74,19 +94,34 @@ def merge_settings(cli: dict[str, Any], section: dict[str, Any], base: Path) -> 
     def config_path(value: str | None) -> Path | None:
         return None if value is None else base / Path(value).expanduser()
 
+    def config_model(model: str) -> str:
+        return str(base / model) if (base / model).exists() else model  # a relative folder
+
     custom = [Path(p) for p in cli.get("custom_tasks") or []]
     if not custom:
         custom = [config_path(p) for p in _as_list(section.get("custom_tasks"))]  # type: ignore[misc]
     output = cli.get("output") or config_path(section.get("output"))
-    card = cli.get("card") or config_path(section.get("card")) or Path("README.md")
-    model = cli.get("model") or section.get("model")
-    if model is not None and cli.get("model") is None and (base / model).exists():
-        model = str(base / model)  # a relative model folder in the config
+    card = Path(cli["card"]) if cli.get("card") else config_path(section.get("card"))
+    models = _listed(cli.get("model"))
+    if not models:
+        models = [config_model(m) for m in _listed(section.get("model"))]
+        models += [config_model(m) for m in _listed(section.get("models"))]
+    names = _listed(cli.get("model_name")) or _listed(section.get("model_name"))
+    revisions = _listed(cli.get("revision")) or _listed(section.get("revision"))
+    reranker = None
+    if cli.get("reranker"):
+        reranker = RerankerSettings(model=cli["reranker"])
+    elif section.get("reranker") is not None:
+        reranker = reranker_from_config(section["reranker"], base=base)
+    if reranker is not None and cli.get("reranker_type"):
+        reranker.type = cli["reranker_type"]
+    if reranker is not None and cli.get("reranker_name"):
+        reranker.name = cli["reranker_name"]
     defaults = RunSettings()
     return RunSettings(
-        model=model,
-        model_name=pick("model_name"),
-        revision=pick("revision"),
+        model=models[0] if len(models) == 1 else None,
+        model_name=names[0] if len(names) == 1 else None,
+        revision=revisions[0] if len(revisions) == 1 else None,
         tasks=_as_list(cli.get("tasks")) or _as_list(section.get("tasks")),
         benchmark=pick("benchmark"),
         custom_tasks=[p for p in custom if p is not None],
@@ -102,11 +137,18 @@ def merge_settings(cli: dict[str, Any], section: dict[str, Any], base: Path) -> 
         limit=pick("limit"),
         overwrite=bool(cli.get("overwrite")),
         build=bool(cli.get("build")),
-        card=card,
+        card=card or Path("README.md"),
         api_base=pick("api_base"),
         api_model=pick("api_model"),
         dimensions=pick("dimensions"),
         api_key_env=pick("api_key_env", defaults.api_key_env),
+        models=models,
+        model_names=names,
+        revisions=revisions,
+        reranker=reranker,
+        top_k=pick("top_k", defaults.top_k),
+        executor=pick("executor", defaults.executor),
+        ray_address=pick("ray_address"),
     )
 
 
@@ -115,9 +157,9 @@ def check_settings(settings: RunSettings) -> None:
     if settings.api_base or settings.api_model:
         if not (settings.api_base and settings.api_model):
             raise CardkitError("--api-base and --api-model go together: give both")
-        if settings.model:
+        if settings.model or settings.models:
             raise CardkitError("give either --model or --api-base/--api-model, not both")
-    elif not settings.model:
+    elif not (settings.model or settings.models):
         raise CardkitError(
             "give the model to evaluate: --model PATH_OR_ID (or run.model in "
             "cardkit.yaml), or --api-base URL --api-model NAME"
@@ -128,7 +170,21 @@ def check_settings(settings: RunSettings) -> None:
         )
     if settings.output is None:
         raise CardkitError("give the results folder: -o RESULTS (or run.output in cardkit.yaml)")
-    for key in ("batch_size", "max_seq_length", "limit", "dimensions"):
+    for key in ("batch_size", "max_seq_length", "limit", "dimensions", "top_k"):
         value = getattr(settings, key)
         if value is not None and value <= 0:
             raise CardkitError(f"--{key.replace('_', '-')} must be a positive integer")
+    for key, values in (("model-name", settings.model_names), ("revision", settings.revisions)):
+        if len(settings.models) > 1 and values and len(values) != len(settings.models):
+            raise CardkitError(
+                f"{len(settings.models)} models but {len(values)} --{key}: give one per "
+                "--model, in the same order, or none"
+            )
+        if len(settings.models) <= 1 and len(values) > 1:
+            raise CardkitError(f"--{key} is given {len(values)} times for one model")
+    if len(set(settings.models)) < len(settings.models) and not settings.model_names:
+        raise CardkitError("a model is given twice: give each a --model-name of its own")
+    if settings.executor not in EXECUTORS:
+        raise CardkitError(f"--executor must be one of {', '.join(EXECUTORS)}")
+    if settings.ray_address and settings.executor != "ray":
+        raise CardkitError("--ray-address needs --executor ray")

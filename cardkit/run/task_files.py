@@ -41,7 +41,9 @@ class LocalTask:
     revision: str
     min_score: float = 0.0
     max_score: float = 5.0
-    # Retrieval
+    # Retrieval: the data layout and the cutoffs of the metrics (empty: mteb's own)
+    format: str = "beir"
+    cutoffs: list[int] = field(default_factory=list)
     corpus: list[dict[str, str]] = field(default_factory=list)
     queries: list[dict[str, str]] = field(default_factory=list)
     qrels: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -273,5 +275,11 @@ def load_task_folder(folder: Path | str) -> LocalTask:
         )
     if task.min_score >= task.max_score:
         raise doc.error_at(["min_score"], "min_score must be below max_score")
-    _LOADERS[task_type](task)
+    from cardkit.run.flag_format import check_retrieval_keys, load_flag_retrieval
+
+    task.format, task.cutoffs = check_retrieval_keys(doc, task)
+    if task.format == "flagembedding":
+        load_flag_retrieval(task)
+    else:
+        _LOADERS[task_type](task)
     return task
