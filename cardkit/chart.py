@@ -32,9 +32,10 @@ class Chart:
 
 
 def chart_filename(benchmark_name: str) -> str:
-    """``MTEB(cmn, v1)`` -> ``mteb-cmn-v1.png``: a name safe in any file system and URL."""
-    slug = re.sub(r"[^a-z0-9]+", "-", benchmark_name.lower()).strip("-")
-    return f"mteb-{slug or 'benchmark'}.png"
+    """``MTEB(cmn, v1)`` -> ``mteb-cmn-v1.png``, ``C-MTEB`` -> ``mteb-c-mteb.png``: a name safe
+    in any file system and URL."""
+    slug = re.sub(r"[^a-z0-9]+", "-", benchmark_name.lower()).strip("-") or "benchmark"
+    return f"{slug}.png" if slug.startswith("mteb-") else f"mteb-{slug}.png"
 
 
 def _figure_classes():
