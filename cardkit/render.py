@@ -295,7 +295,7 @@ def card_context(
             for s in named
         ],
         "also_evaluated_line": named_line(named),
-        "task_table": per_task_table(rows),
+        "task_table": per_task_table(rows, bool(summaries)),
         "task_notes": per_task_notes(rows),
         "other_tasks": other_rows,
         "other_tasks_table": markdown_table(

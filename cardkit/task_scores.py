@@ -138,9 +138,9 @@ def _score_cell(task: TaskSummary) -> str:
     return f"{score(task.value)}{metric}"
 
 
-def per_task_table(rows: list[TaskRow]) -> str:
-    """The Markdown table: each task once, its score, and the card's benchmarks holding it;
-    the tasks of a type under a row naming the type."""
+def per_task_table(rows: list[TaskRow], sections: bool = True) -> str:
+    """The Markdown table: each task once, its score, and the card's benchmarks holding it
+    (``sections``: whether the card has any); the tasks of a type under a row naming the type."""
     counts = Counter(row.type for row in rows)
     cells: list[list[str | None]] = []
     previous = None
@@ -157,6 +157,8 @@ def per_task_table(rows: list[TaskRow]) -> str:
                 benchmarks_label(row.benchmarks),
             ]
         )
+    if not sections:
+        return markdown_table(PER_TASK_HEADERS[:3], [c[:3] for c in cells], [False, False, True])
     return markdown_table(PER_TASK_HEADERS, cells, [False, False, True, False])
 
 
