@@ -10,11 +10,12 @@ Dataset revisions the result files do not name are taken from the catalog, marke
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import re
 import shlex
+import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from cardkit import __version__
@@ -37,17 +38,34 @@ def is_revision(revision: str | None) -> bool:
     return bool(revision) and revision not in NOT_A_REVISION
 
 
+def _installation_record(name: str = "cardkit") -> str | None | bool:
+    """The ``direct_url.json`` text of this cardkit's installation; None when it has none (an
+    install from a package index); False when it is not installed (run from a source tree).
+
+    The dist-info folder is looked up on ``sys.path`` directly: importlib.metadata would cost
+    more than the rest of a small build."""
+    folder = f"{name}-{__version__}.dist-info"
+    for entry in sys.path:
+        record = Path(entry or ".") / folder
+        if record.is_dir():
+            direct_url = record / "direct_url.json"
+            try:
+                return direct_url.read_text(encoding="utf-8") if direct_url.is_file() else None
+            except OSError:
+                return None
+    return False
+
+
 def cardkit_install_line(extra: str = "run") -> str:
     """A pip line that installs this very cardkit, or a comment saying why none can be given."""
     requirement = f"cardkit[{extra}]"
-    try:
-        text = importlib.metadata.distribution("cardkit").read_text("direct_url.json")
-    except importlib.metadata.PackageNotFoundError:
+    text = _installation_record()
+    if text is False:
         return f"# cardkit {__version__} runs from a source folder: install that source with pip"
     if text is None:  # installed from a package index
         return f'pip install "{requirement}=={__version__}"'
     try:
-        origin = json.loads(text)
+        origin = json.loads(str(text))
     except ValueError:
         origin = {}
     url = origin.get("url") if isinstance(origin, dict) else None
