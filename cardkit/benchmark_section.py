@@ -8,6 +8,7 @@ Numbers come from `cardkit.summary`; a comparison's rows, ranks and columns from
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from cardkit.captions import (
     convention_sentences,
@@ -15,12 +16,11 @@ from cardkit.captions import (
     scoring_sentence,
     status_sentences,
 )
-from cardkit.compare import BenchmarkComparison
-from cardkit.compare_report import headers as compare_headers
-from cardkit.compare_report import rows as compare_rows
-from cardkit.compare_report import shown, without_results
 from cardkit.summary import BenchmarkSummary
 from cardkit.tables import narrow_tables
+
+if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
+    from cardkit.compare import BenchmarkComparison
 
 
 def _short_list(items: Sequence[str], limit: int = 8) -> str:
@@ -46,6 +46,8 @@ def summary_caption(
         lines += convention_sentences(summary.scores)
         lines += status_sentences(summary, mean_shown=True)
         return "\n\n".join(lines)
+    from cardkit.compare_report import shown, without_results
+
     lines.append(_ranking_sentence(comparison))
     shown_rows = shown(comparison)
     lines += _shared_sentences(
@@ -101,8 +103,10 @@ def _lacks(summary: BenchmarkSummary) -> list[str]:
 def comparison_table(comparison: BenchmarkComparison, own_name: str) -> str:
     """The leaderboard table of the card's model and the models it is compared with, as
     `cardkit compare` prints it (each model linked to its page), the card's model in bold."""
-    columns = compare_headers(comparison)
-    cells = compare_rows(comparison, links=True)
+    from cardkit.compare_report import headers, rows, shown
+
+    columns = headers(comparison)
+    cells = rows(comparison, links=True)
     for row, line in zip(shown(comparison), cells):
         if row.name == own_name:
             line[1] = f"**{line[1]}**"

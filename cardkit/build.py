@@ -11,18 +11,11 @@ import logging
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cardkit.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
 from cardkit.card import new_card_text, update_card_text
 from cardkit.catalog import Catalog, load_catalog
-from cardkit.compare import (
-    BenchmarkComparison,
-    ComparisonRow,
-    comparison_row,
-    model_facts,
-    rank_rows,
-)
 from cardkit.config import ProjectConfig
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import CardText
@@ -35,6 +28,9 @@ from cardkit.sections import Sections, choose_sections
 from cardkit.summary import BenchmarkSummary
 from cardkit.userfile import read_text
 from cardkit.writers.model_index import model_index
+
+if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
+    from cardkit.compare import BenchmarkComparison
 
 log = logging.getLogger("cardkit")
 
@@ -124,6 +120,8 @@ def _comparisons(
     """Per benchmark section, the leaderboard table of this model and the compared ones."""
     if not compared:
         return {}
+    from cardkit.compare import ComparisonRow, comparison_row, model_facts, rank_rows
+
     names = [
         f"{other.model_name} ({source})" if other.model_name == name else str(other.model_name)
         for source, other in compared

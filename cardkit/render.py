@@ -13,14 +13,13 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from cardkit import __version__
 from cardkit.benchmark_section import comparison_table, summary_caption
 from cardkit.catalog import Catalog
-from cardkit.compare import BenchmarkComparison
 from cardkit.errors import CardkitError
 from cardkit.model import ModelResults
 from cardkit.reproduce import is_revision, reproduce_context
@@ -41,6 +40,9 @@ from cardkit.tables import (
 from cardkit.tables import task_rows as benchmark_task_rows
 from cardkit.task_scores import per_task_notes, per_task_table, task_rows
 from cardkit.template_files import UserTemplateLoader
+
+if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
+    from cardkit.compare import BenchmarkComparison
 
 DEFAULT_TEMPLATE = "card.md.j2"
 
