@@ -13,8 +13,7 @@ from pathlib import Path
 
 from cardkit.console import command_line, status
 from cardkit.errors import CardkitError
-from cardkit.run.rerank import RERANKER_TYPES
-from cardkit.run.settings import EXECUTORS
+from cardkit.run.choices import EXECUTORS, RERANKER_TYPES
 
 log = logging.getLogger("cardkit")
 

@@ -21,7 +21,6 @@ from typing import Any
 
 from cardkit.errors import CardkitError
 
-RERANKER_TYPES = ("cross-encoder", "bi-encoder")
 DEFAULT_TOP_K = 10
 PREDICTIONS_DIR = "predictions"
 # The key a stage-two result file carries, next to mteb's own previous_results_model_meta.
