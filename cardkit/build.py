@@ -239,7 +239,15 @@ def render_model_card(
         comparisons = _comparisons(model, name, summaries, compared or [], catalog)
         info = _card_info(model, name, request)
         context = card_context(
-            model, catalog, info, summaries, index, links, sections.named, comparisons
+            model,
+            catalog,
+            info,
+            summaries,
+            index,
+            links,
+            sections.named,
+            comparisons,
+            sections.forced,
         )
         rendered = render_template(context, request.template)
     if old_text is None:

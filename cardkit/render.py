@@ -239,10 +239,12 @@ def card_context(
     charts: dict[str, str] | None = None,
     named: list[BenchmarkSummary] | None = None,
     comparisons: dict[str, BenchmarkComparison] | None = None,
+    forced_sections: bool = False,
 ) -> dict[str, Any]:
     """Every variable a template receives (documented in README.md, "Your own template").
 
-    ``summaries``: the benchmarks that get a section; ``named``: those only named in one line;
+    ``summaries``: the benchmarks that get a section; ``named``: those only named in one line
+    (``forced_sections``: the sections are the ones the user named);
     ``comparisons``: per benchmark name, the table with the models the card is compared with.
     """
     charts = charts or {}
@@ -296,7 +298,7 @@ def card_context(
             }
             for s in named
         ],
-        "also_evaluated_line": named_line(named),
+        "also_evaluated_line": named_line(named, forced_sections),
         "task_table": per_task_table(rows, bool(summaries)),
         "task_notes": per_task_notes(rows),
         "other_tasks": other_rows,

@@ -26,6 +26,7 @@ class Sections:
 
     shown: list[BenchmarkSummary]
     named: list[BenchmarkSummary]
+    forced: bool = False  # the sections are the ones the user named
 
 
 def covered(summary: BenchmarkSummary) -> bool:
@@ -51,16 +52,28 @@ def choose_sections(
         )
     shown = [summarize(model, catalog, name) for name in forced]
     names = {s.benchmark.name for s in shown}
-    return Sections(shown=shown, named=[s for s in relevant if s.benchmark.name not in names])
+    named = [s for s in relevant if s.benchmark.name not in names]
+    return Sections(shown=shown, named=named, forced=True)
 
 
-def named_line(named: list[BenchmarkSummary]) -> str | None:
-    """One sentence naming the benchmarks without a section, with their task counts."""
+def named_line(named: list[BenchmarkSummary], forced: bool = False) -> str | None:
+    """One sentence naming the benchmarks without a section, with their task counts
+    (``forced``: the sections were named by the user, not chosen by coverage)."""
     if not named:
         return None
-    parts = [f"{with_result(s)} of {s.expected} tasks of {s.benchmark.title}" for s in named]
+    parts = []
+    for summary in named:
+        part = f"{with_result(summary)} of {summary.expected} tasks of {summary.benchmark.title}"
+        if summary.present < with_result(summary):
+            part += f" ({summary.present} complete)"
+        parts.append(part)
+    why = (
+        "with no section asked for"
+        if forced
+        else "on too few complete tasks for a benchmark average"
+    )
     return (
-        "Also evaluated, on too few of their tasks for a benchmark average: "
+        f"Also evaluated, {why}: "
         + "; ".join(parts)
         + ". Their tasks' scores are in the per-task table."
     )
