@@ -89,6 +89,35 @@ def display_name(model: ModelResults, requested: str | None) -> str:
     return requested or model.model_name or "model"
 
 
+def guessed_name(model: ModelResults) -> bool:
+    """Whether the model's name is only a guess: no model_meta.json names it, and it is the
+    name of the folder holding the files (a flat folder, a lone file), not ``org__model``."""
+    if not model.model_name:
+        return True
+    if isinstance(model.meta.get("name"), str) or "/" in model.model_name:
+        return False
+    source = model.source
+    if source is None:
+        return False
+    folder = source if source.is_dir() else source.parent
+    return model.model_name == folder.resolve().name or model.model_name == folder.name
+
+
+def warn_guessed_name(model: ModelResults, request: BuildRequest) -> None:
+    """One line, with the fix, when the card would be titled after a folder."""
+    if request.model_name is not None or not guessed_name(model):
+        return
+    after = ", after its folder" if model.model_name else ""
+    config = "" if request.config is not None else " a"
+    log.warning(
+        "the results do not name the model, so the card calls it '%s'%s: give --model-name "
+        "ORG/NAME (or name: in%s cardkit.yaml) for its Hub id",
+        display_name(model, None),
+        after,
+        config,
+    )
+
+
 def _sections(model: ModelResults, catalog: Catalog, request: BuildRequest) -> Sections:
     names = request.benchmarks
     where = request.config.path if request.config and request.config.benchmarks else None
@@ -344,6 +373,8 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
         )
     catalog = card_catalog(request.extra_tasks)
     models = read_results(request.results, catalog, request.revision)
+    for model in models:
+        warn_guessed_name(model, request)
     outputs = _output_for(models, request.output)
     compared = read_compared(request.compare, catalog) if request.compare else []
     return [
