@@ -151,14 +151,30 @@ def narrow_tables(
     types = list(range(start, start + type_columns))
     model = list(headers).index("Model")
     parts = [_columns(headers, rows, numeric, [i for i in range(len(headers)) if i not in types])]
-    chunk: list[int] = []
-    for index in types:
-        if chunk and widths[model] + sum(widths[i] for i in chunk) + widths[index] > FIT_PX:
-            parts.append(_columns(headers, rows, numeric, [model, *chunk]))
-            chunk = []
-        chunk.append(index)
-    parts.append(_columns(headers, rows, numeric, [model, *chunk]))
+    for chunk in _type_chunks(types, widths, widths[model]):
+        parts.append(_columns(headers, rows, numeric, [model, *chunk]))
     return "\n".join(parts)
+
+
+def _type_chunks(types: list[int], widths: list[int], model: int) -> list[list[int]]:
+    """The type columns in as few tables as fit beside the model column, as even as fits."""
+
+    def fits(chunk: list[int]) -> bool:
+        return model + sum(widths[i] for i in chunk) <= FIT_PX
+
+    greedy: list[list[int]] = [[]]
+    for index in types:
+        if greedy[-1] and not fits([*greedy[-1], index]):
+            greedy.append([])
+        greedy[-1].append(index)
+    count = len(greedy)
+    size, extra = divmod(len(types), count)
+    even, start = [], 0
+    for n in range(count):
+        end = start + size + (1 if n < extra else 0)
+        even.append(types[start:end])
+        start = end
+    return even if all(fits(chunk) for chunk in even) else greedy
 
 
 def _columns(
