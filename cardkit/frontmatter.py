@@ -11,6 +11,8 @@ their formatting and comments, the body, CRLF line endings) is kept as it was.
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +23,37 @@ import yaml
 from cardkit import yamlio
 from cardkit.errors import CardkitError
 
-# huggingface_hub.repocard.REGEX_YAML_BLOCK, "exact same regex as in the Hub server": where
-# the Hub finds a card's metadata. A copy, because importing huggingface_hub.repocard costs
-# 0.17 s (as much as all of `cardkit validate`); tests/test_frontmatter_rule.py proves it is
-# the same pattern with the same flags. Blank lines (any whitespace) may stand before the
-# opening fence, nothing may follow it on its line; the block ends at the first line that is
-# '---' (spaces and tabs after it allowed) followed by LF, CRLF or the end of the file.
-REGEX_YAML_BLOCK = re.compile(
-    r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))"
-)
+
+def _hub_yaml_block() -> re.Pattern[str]:
+    """huggingface_hub's ``repocard.REGEX_YAML_BLOCK`` ("exact same regex as in the Hub
+    server"): where the Hub finds a card's metadata.
+
+    Taken from the installed huggingface_hub, never re-typed: its source line is read and its
+    string literal evaluated, because importing ``huggingface_hub.repocard`` loads the whole
+    Hub client (0.2 s, as much as all of `cardkit validate`). Should that line ever change
+    shape, the module is imported instead. Blank lines (any whitespace) may stand before the
+    opening fence, nothing may follow it on its line; the block ends at the first line that is
+    '---' (spaces and tabs after it allowed) followed by LF, CRLF or the end of the file.
+    """
+    spec = importlib.util.find_spec("huggingface_hub.repocard")
+    try:
+        source = Path(spec.origin).read_text(encoding="utf-8")  # type: ignore[union-attr, arg-type]
+        start = source.find("\nREGEX_YAML_BLOCK = ") + 1
+        literal = (
+            _HUB_RULE_LINE.fullmatch(source, start, source.find("\n", start)) if start else None
+        )
+        if literal is not None:
+            return re.compile(ast.literal_eval(literal.group(1)))
+    except (OSError, ValueError, SyntaxError, AttributeError, TypeError):
+        pass
+    from huggingface_hub.repocard import REGEX_YAML_BLOCK as rule
+
+    return rule
+
+
+# The one line of huggingface_hub/repocard.py that defines the rule, without flags.
+_HUB_RULE_LINE = re.compile(r"""REGEX_YAML_BLOCK = re\.compile\((r?"(?:[^"\\\n]|\\.)*")\)[ \t]*""")
+REGEX_YAML_BLOCK = _hub_yaml_block()
 # Lines the YAML parser counts (its marks' line numbers index them): CRLF, CR, LF, NEL, LS, PS.
 _LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
 _BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")

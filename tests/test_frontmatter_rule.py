@@ -5,6 +5,8 @@ metadata although the author clearly wrote some, validate and build say so inste
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,9 +84,18 @@ def cardkit_view(text: str) -> object:
 
 
 def test_the_rule_is_huggingface_hubs_character_for_character():
-    # cardkit keeps a copy: importing huggingface_hub.repocard would cost 0.17 s per command.
     assert frontmatter.REGEX_YAML_BLOCK.pattern == repocard.REGEX_YAML_BLOCK.pattern
     assert frontmatter.REGEX_YAML_BLOCK.flags == repocard.REGEX_YAML_BLOCK.flags
+
+
+def test_the_rule_is_read_from_huggingface_hub_without_loading_its_client():
+    script = (
+        "import sys\n"
+        "from cardkit import frontmatter\n"
+        "print(sorted(m for m in sys.modules if m.startswith('huggingface_hub')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['huggingface_hub']"  # the package's lazy top only
     assert "exact same regex as in the Hub server" in repocard.__loader__.get_source(
         repocard.__name__
     )
