@@ -170,7 +170,7 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
         replace_sections=replace_sections,
         benchmarks=pick(getattr(args, "benchmarks", None), conf.benchmarks),
         compare=list(pick(getattr(args, "compare", None), conf.compare, [])),
-        build_command=build_command_line(args),
+        build_command=build_command_line(args, pick(None, conf.output, Path("README.md"))),
     )
 
 
@@ -188,14 +188,19 @@ _REPEATED_OPTIONS = (
 _SWITCHES = (("--chart", "chart"), ("--body", "body"))
 
 
-def build_command_line(args: argparse.Namespace) -> str:
+def build_command_line(args: argparse.Namespace, default_output: Path | None = None) -> str:
     """The `cardkit build` command the card records: the results and the options given that
-    shape the card, in one order, so `cardkit check` with the same options records the same."""
+    shape the card, in one order, leaving out what changes nothing (``-o`` naming the card the
+    config or the default names anyway, ``--config`` naming ./cardkit.yaml), so that `cardkit
+    check` run the same way, or more briefly, records the same."""
+    from cardkit.config import CONFIG_NAME
+
     words = ["cardkit", "build", *map(str, args.results)]
-    if args.output is not None:
+    if args.output is not None and not _same_path(args.output, default_output):
         words += ["-o", str(args.output)]
-    if getattr(args, "config", None) is not None:
-        words += ["--config", str(args.config)]
+    config = getattr(args, "config", None)
+    if config is not None and not _same_path(config, Path(CONFIG_NAME)):
+        words += ["--config", str(config)]
     if getattr(args, "no_config", False):
         words.append("--no-config")
     for option, key in _VALUE_OPTIONS:
@@ -210,6 +215,13 @@ def build_command_line(args: argparse.Namespace) -> str:
         for value in getattr(args, key, None) or ():
             words += [option, str(value)]
     return redact(shlex.join(words))
+
+
+def _same_path(path: Path | str, other: Path | None) -> bool:
+    """Whether two paths name the same file (as the current folder resolves them)."""
+    if other is None or is_stream(Path(path)):
+        return False
+    return Path(path).absolute() == Path(other).absolute()
 
 
 def card_diff(card: BuiltCard) -> str:

@@ -203,7 +203,7 @@ def _build(config: Path | None, card: Path | str | None, folders: list[Path]) ->
     """`cardkit build` exactly as the command runs it: the same config, options and defaults;
     the results are the config's, else the folders this run wrote."""
     from cardkit.build import build
-    from cardkit.commands.build import request_from_args
+    from cardkit.commands.build import build_command_line, request_from_args
 
     options = argparse.Namespace(
         results=[],
@@ -220,9 +220,10 @@ def _build(config: Path | None, card: Path | str | None, folders: list[Path]) ->
         benchmarks=None,
     )
     request = request_from_args(options)
-    request.build_command = ""  # the run command, recorded with the results, built the card
-    if not request.results:
+    if not request.results:  # the folders this run wrote, and the command building from them
         request.results = list(folders)
+        options.results = list(folders)
+        request.build_command = build_command_line(options, request.output)
     if len(folders) > 1 and _is_folder(card):
         request.output.mkdir(parents=True, exist_ok=True)  # one card per model goes in it
     for card_built in build(request):
