@@ -373,11 +373,9 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
         )
     catalog = card_catalog(request.extra_tasks)
     models = read_results(request.results, catalog, request.revision)
-    for model in models:
-        warn_guessed_name(model, request)
     outputs = _output_for(models, request.output)
     compared = read_compared(request.compare, catalog) if request.compare else []
-    return [
+    cards = [
         render_model_card(
             model,
             catalog.with_recorded_tasks(model.extra_tasks),
@@ -389,6 +387,9 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
         )
         for model, out in zip(models, outputs)
     ]
+    for model in models:  # once every card is made: an error stays the only line
+        warn_guessed_name(model, request)
+    return cards
 
 
 def write_cards(cards: list[BuiltCard]) -> None:
