@@ -19,7 +19,7 @@ from cardkit.catalog import Catalog, load_catalog
 from cardkit.config import ProjectConfig
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import CardText
-from cardkit.metrics import MetricsChoice
+from cardkit.metrics import EXPECTED_MISSING, MetricsChoice
 from cardkit.model import ModelResults
 from cardkit.readers import read_results
 from cardkit.redact import redact
@@ -58,6 +58,8 @@ class BuildRequest:
     # Other models to show beside this one in every summary table: anything `cardkit compare`
     # reads (result folders, cards, a results store, hf://ORG/NAME[@REVISION]).
     compare: list[str] = field(default_factory=list)
+    # Remove the card's MTEB entries the results do not hold (they are kept otherwise).
+    prune: bool = False
 
 
 @dataclass
@@ -105,8 +107,8 @@ def guessed_name(model: ModelResults) -> bool:
 
 def warn_guessed_name(model: ModelResults, request: BuildRequest) -> None:
     """One line, with the fix, when the card would be titled after a folder."""
-    if request.model_name is not None or not guessed_name(model):
-        return
+    if request.model_name is not None or model.name_note or not guessed_name(model):
+        return  # named, or a tool's placeholder already said (the note)
     after = ", after its folder" if model.model_name else ""
     config = "" if request.config is not None else " a"
     log.warning(
@@ -250,6 +252,7 @@ def render_model_card(
     """The card text for one model at ``output``; an existing card is updated, not replaced."""
     request = request or BuildRequest(results=[], output=output, metrics=metrics)
     index = model_index(model, catalog, name, metrics)
+    _refuse_wrong_scale(index, model)
     entries = len(index[0]["results"])
     old_text = read_text(output, "card") if output_kind(output) == "file" else None
     config = request.config or ProjectConfig()
@@ -277,6 +280,8 @@ def render_model_card(
             sections.named,
             comparisons,
             sections.forced,
+            metrics,
+            _limit_mb() if metrics != request.metrics else None,  # every metric would not fit
         )
         rendered = render_template(context, request.template)
     if old_text is None:
@@ -308,6 +313,8 @@ def render_model_card(
             tags=config.tags,
             missing_keys=config.card_front_matter(),
             body=body,
+            prune=request.prune,
+            canonical=catalog.canonical_name,
         )
         if rendered is not None and not assets_linked(text, assets):
             assets = {}
@@ -365,6 +372,25 @@ def _output_for(models: list[ModelResults], output: Path) -> list[Path]:
     )
 
 
+def _note_expected_missing(models: list[ModelResults]) -> None:
+    """One line for all files lacking what mteb leaves empty on purpose (ap of multiclass
+    classification), instead of one warning per file."""
+    files = [
+        task
+        for model in models
+        for task in model.tasks.values()
+        if set(EXPECTED_MISSING) & set(task.dropped_metrics)
+    ]
+    if files:
+        log.info(
+            "note: left out %s where null or NaN, as mteb writes them for multiclass "
+            "classification (%d file(s), e.g. %s)",
+            " and ".join(EXPECTED_MISSING),
+            len(files),
+            files[0].source,
+        )
+
+
 def plan_build(request: BuildRequest) -> list[BuiltCard]:
     """Compute every card the request would write, writing nothing."""
     if not request.results:
@@ -373,15 +399,18 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
         )
     catalog = card_catalog(request.extra_tasks)
     models = read_results(request.results, catalog, request.revision)
+    _note_expected_missing(models)
+    for model in models:
+        if model.name_note and request.model_name is None:
+            log.info("note: %s", model.name_note)
     outputs = _output_for(models, request.output)
     compared = read_compared(request.compare, catalog) if request.compare else []
     cards = [
-        render_model_card(
+        _render_within_limit(
             model,
             catalog.with_recorded_tasks(model.extra_tasks),
             display_name(model, request.model_name),
             out,
-            request.metrics,
             request,
             compared,
         )
@@ -390,6 +419,76 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     for model in models:  # once every card is made: an error stays the only line
         warn_guessed_name(model, request)
     return cards
+
+
+def _limit_mb() -> int:
+    """The largest card `cardkit validate` accepts, in MB."""
+    from cardkit.validate.parse import MAX_BYTES
+
+    return MAX_BYTES // 1024 // 1024
+
+
+# Each metric of a model-index takes at least this many bytes of YAML (its "- type:" and
+# "value:" lines): a card with more metrics than the limit allows need not be rendered.
+_MIN_METRIC_BYTES = 30
+
+
+def _refuse_wrong_scale(index: list[dict[str, Any]], model: ModelResults) -> None:
+    """Results whose every score is below 1% make a card `cardkit validate` refuses (it looks
+    like 0 to 1 scores): the results store holds such files, taken from a card on the 0 to 1
+    scale and divided by 100 again."""
+    from cardkit.validate.checks import looks_scaled_down
+
+    results = index[0]["results"]
+    if results and all(looks_scaled_down(result) for result in results):
+        raise CardkitError(
+            "every score in the results lies between 0 and 0.01 (below 1%), which cardkit "
+            "validate refuses as a card on the wrong scale: these look like 0 to 1 scores "
+            "divided by 100 again; check the result files",
+            model.source,
+        )
+
+
+def _render_within_limit(
+    model: ModelResults,
+    catalog: Catalog,
+    name: str,
+    output: Path,
+    request: BuildRequest,
+    compared: list[tuple[str, ModelResults]] | None = None,
+) -> BuiltCard:
+    """The card, never larger than `cardkit validate` accepts: when every metric would not
+    fit, the card carries each task's main score only (as ``--metrics main``), with a warning;
+    when even that does not fit, nothing is written."""
+    from cardkit.validate.parse import MAX_BYTES
+
+    limit_mb = MAX_BYTES // 1024 // 1024
+    if request.metrics != "main":
+        index = model_index(model, catalog, name, request.metrics)
+        values = sum(len(result["metrics"]) for result in index[0]["results"])
+        if values * _MIN_METRIC_BYTES <= MAX_BYTES:
+            card = render_model_card(
+                model, catalog, name, output, request.metrics, request, compared
+            )
+            if len(card.text.encode("utf-8")) <= MAX_BYTES:
+                return card
+        log.warning(
+            "%s: with %s metrics (%d values) the card would be over the %d MB cardkit validate "
+            "accepts: it carries each task's main score only (as --metrics main)",
+            output,
+            request.metrics,
+            values,
+            limit_mb,
+        )
+    card = render_model_card(model, catalog, name, output, "main", request, compared)
+    size = len(card.text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise CardkitError(
+            f"the card would be {size / 1024 / 1024:.1f} MB even with main scores only, over "
+            f"the {limit_mb} MB cardkit validate accepts: build fewer tasks per card",
+            output,
+        )
+    return card
 
 
 def write_cards(cards: list[BuiltCard]) -> None:

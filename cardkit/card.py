@@ -1,23 +1,37 @@
 """Assemble card text: a new card from scratch, or an existing card with managed keys updated.
 
-Managed front-matter keys are ``model-index`` (replaced) and ``tags`` (``mteb`` added);
-the body changes only inside its generated regions (`cardkit.regions`); every other byte of an
-existing card is kept.
+Managed front-matter keys are ``model-index`` (merged, see below) and ``tags`` (``mteb``
+added); the body changes only inside its generated regions (`cardkit.regions`); every other
+byte of an existing card is kept.
+
+In the ``model-index``, cardkit owns the MTEB results it writes (entries named ``MTEB <Task>``):
+those the new results hold are replaced. Every other entry is kept byte for byte: the author's
+own results (a GLUE score) and MTEB results of tasks, splits or subsets the new results lack (a
+partial re-run), which are reported in one line and removed only when asked (``prune``).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from cardkit.frontmatter import (
     CardText,
     dump_yaml,
     load_front_matter,
+    parse_front_matter,
     split_card,
     update_keys,
 )
+from cardkit.validate.checks import is_mteb_result
+
+log = logging.getLogger("cardkit")
 
 NEW_CARD_TAGS = ["mteb", "sentence-transformers", "sentence-similarity", "feature-extraction"]
 
@@ -65,12 +79,17 @@ def update_card_text(
     tags: list[str] | None = None,
     missing_keys: dict[str, Any] | None = None,
     body: Callable[[CardText], str] | None = None,
+    prune: bool = False,
+    canonical: Callable[[str], str] = str,
 ) -> str:
-    """Replace model-index and make sure ``mteb`` is a tag; keep every other byte.
+    """Merge the new results into the model-index and make sure ``mteb`` is a tag; keep every
+    other byte.
 
     ``tags`` are added to the card's tags too; ``missing_keys`` are added only where the card
     lacks them (a key the author wrote is never overwritten); ``body`` turns the split card into
-    its new body (the generated regions), else the body is kept as it is.
+    its new body (the generated regions), else the body is kept as it is; ``prune`` removes the
+    card's MTEB entries the new results do not hold; ``canonical`` gives a task's current name
+    (a card's ``MTEB CMedQAv1`` entries are the results' ``CMedQAv1-reranking``).
     """
     card = split_card(text, path)
     new_body = body(card) if body is not None else card.body
@@ -83,12 +102,246 @@ def update_card_text(
         return "---" + card.newline + yaml_text + "---" + card.newline + new_body
     existing = load_front_matter(card, path)  # refuse to edit what does not parse
     added = {k: v for k, v in (missing_keys or {}).items() if k not in existing}
+    merged = merge_model_index(card.yaml_text, model_index, card.newline, path, prune, canonical)
+    set_values = dict(added) if merged is not None else {"model-index": model_index, **added}
     card.yaml_text = update_keys(
-        card.yaml_text,
-        set_values={"model-index": model_index, **added},
+        merged if merged is not None else card.yaml_text,
+        set_values=set_values,
         add_items={"tags": wanted_tags},
         newline=card.newline,
         path=path,
     )
     card.body = new_body
     return card.render()
+
+
+# --------------------------------------------------------------------------- model-index merge
+
+_MTEB_NAME = re.compile(r"^MTEB (?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
+
+
+def result_key(result: Any, canonical: Callable[[str], str] = str) -> tuple[str, str, str] | None:
+    """(task, subset, split) of an MTEB result entry; None for any other entry."""
+    if not isinstance(result, dict) or not is_mteb_result(result):
+        return None
+    dataset = result["dataset"]
+    name = str(dataset.get("name") or dataset.get("type"))
+    match = _MTEB_NAME.match(name)
+    task = canonical(match.group("task") if match else name)
+    subset = dataset.get("config") or (match.group("subset") if match else None) or "default"
+    return task, str(subset), str(dataset.get("split") or "test")
+
+
+@dataclass
+class MergePlan:
+    """The merged results as ("old", index in the card) and ("new", index in the new results),
+    and the card's MTEB entries the new results lack (kept, or pruned)."""
+
+    order: list[tuple[str, int]] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+    pruned: bool = False
+
+
+def plan_merge(
+    old: list[Any],
+    new: list[dict[str, Any]],
+    prune: bool = False,
+    canonical: Callable[[str], str] = str,
+) -> MergePlan:
+    """Which entries the merged results hold, in which order.
+
+    Entries that are not MTEB results keep their place before or after the MTEB block; the
+    MTEB entries are in ASCII order of task, each task's new entries before its kept ones.
+    """
+    keys = [result_key(entry, canonical) for entry in old]
+    new_keys = {result_key(entry, canonical) for entry in new}
+    first_mteb = next((i for i, key in enumerate(keys) if key is not None), len(old))
+    plan = MergePlan(pruned=prune)
+    plan.missing = [i for i, key in enumerate(keys) if key is not None and key not in new_keys]
+    by_task: dict[str, list[tuple[str, int]]] = {}
+    for j, entry in enumerate(new):
+        key = result_key(entry, canonical)
+        by_task.setdefault(key[0] if key else "", []).append(("new", j))
+    if not prune:
+        for i in plan.missing:
+            by_task.setdefault(keys[i][0], []).append(("old", i))  # type: ignore[index]
+    before = [("old", i) for i, key in enumerate(keys) if key is None and i < first_mteb]
+    after = [("old", i) for i, key in enumerate(keys) if key is None and i > first_mteb]
+    plan.order = before + [item for task in sorted(by_task) for item in by_task[task]] + after
+    return plan
+
+
+def _report(plan: MergePlan, old: list[Any], path: Path | str | None) -> None:
+    """One line naming the card's MTEB tasks the new results lack."""
+    if not plan.missing:
+        return
+    tasks = sorted({result_key(old[i])[0] for i in plan.missing})  # type: ignore[index]
+    what = f"{len(plan.missing)} MTEB entries of {len(tasks)} task(s) not in the results"
+    if plan.pruned:
+        log.info("note: %s: pruned %s: %s", path, what, ", ".join(tasks))
+    else:
+        log.info("note: %s: kept %s: %s (--prune removes them)", path, what, ", ".join(tasks))
+
+
+def merge_model_index(
+    yaml_text: str,
+    model_index: list[dict[str, Any]],
+    newline: str,
+    path: Path | str | None,
+    prune: bool,
+    canonical: Callable[[str], str] = str,
+) -> str | None:
+    """The front matter with the new model-index merged in as text (kept entries byte for
+    byte); None when the card has no model-index to merge with."""
+    root, data = parse_front_matter(yaml_text, path)
+    nodes = {str(k.value): (k, v) for k, v in root.value} if root is not None else {}
+    if "model-index" not in nodes or not isinstance(data.get("model-index"), list):
+        return None
+    [ours] = model_index
+    items = data["model-index"]
+    target = next((i for i, m in enumerate(items) if _name(m) == ours["name"]), None)
+    if target is None and len(items) == 1:
+        target = 0
+    lines = _lines(yaml_text, newline)
+    value_node = nodes["model-index"][1]
+    try:
+        if target is None:
+            edit = _append_item(lines, value_node, ours, newline)
+            plan = None
+        else:
+            old = items[target].get("results") if isinstance(items[target], dict) else None
+            old = old if isinstance(old, list) else []
+            plan = plan_merge(old, ours["results"], prune, canonical)
+            edit = _merge_item(lines, value_node.value[target], old, ours, plan, newline)
+    except _NotBlockStyle:
+        return _merged_by_value(yaml_text, data, target, ours, prune, newline, path, canonical)
+    if plan is not None:
+        _report(plan, old, path)
+    for start, end, text in sorted(edit, reverse=True):
+        lines[start:end] = [text]
+    return "".join(lines)
+
+
+class _NotBlockStyle(Exception):
+    """The model-index is written in a style the text splice does not handle (flow style)."""
+
+
+def _name(item: Any) -> Any:
+    return item.get("name") if isinstance(item, dict) else None
+
+
+# The line breaks pyyaml counts: its marks' line numbers index these lines.
+_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
+
+
+def _lines(text: str, newline: str) -> list[str]:
+    lines = [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    return lines
+
+
+def _dash_column(lines: list[str], node: yaml.Node) -> int:
+    """The column of the ``- `` that opens a block sequence item (its node starts after it)."""
+    line = lines[node.start_mark.line]
+    col = node.start_mark.column
+    if col < 2 or line[col - 2 : col] != "- " or line[: col - 2].strip():
+        raise _NotBlockStyle
+    return col - 2
+
+
+def _indented(value: Any, column: int, newline: str) -> str:
+    text = "".join(" " * column + line for line in dump_yaml(value).splitlines(keepends=True))
+    return text.replace("\n", newline) if newline != "\n" else text
+
+
+def _end_line(node: yaml.Node) -> int:
+    mark = node.end_mark
+    return mark.line if mark.column == 0 else mark.line + 1
+
+
+def _merge_item(
+    lines: list[str],
+    item: yaml.Node,
+    old: list[Any],
+    ours: dict[str, Any],
+    plan: MergePlan,
+    newline: str,
+) -> list[tuple[int, int, str]]:
+    """Line edits that put the merged results (and our name) into one model-index item."""
+    if not isinstance(item, yaml.MappingNode) or item.flow_style:
+        raise _NotBlockStyle
+    fields = {str(k.value): (k, v) for k, v in item.value}
+    edits: list[tuple[int, int, str]] = []
+    if "name" in fields and fields["name"][1].value != ours["name"]:
+        key, value = fields["name"]
+        if value.start_mark.line != value.end_mark.line:
+            raise _NotBlockStyle
+        row = value.start_mark.line
+        scalar = dump_yaml({"name": ours["name"]})[len("name: ") :].rstrip("\n")
+        line = lines[row]
+        edits.append(
+            (row, row + 1, line[: value.start_mark.column] + scalar + line[value.end_mark.column :])
+        )
+    results = fields.get("results", (None, None))[1]
+    if not isinstance(results, yaml.SequenceNode) or results.flow_style or not results.value:
+        raise _NotBlockStyle
+    column = _dash_column(lines, results.value[0])
+    spans = []
+    for index, entry in enumerate(results.value):
+        if _dash_column(lines, entry) != column:
+            raise _NotBlockStyle
+        end = (
+            results.value[index + 1].start_mark.line
+            if index + 1 < len(results.value)
+            else _end_line(results)
+        )
+        spans.append((entry.start_mark.line, end))
+    pieces = []
+    for source, index in plan.order:
+        if source == "old":
+            start, end = spans[index]
+            pieces.append("".join(lines[start:end]))
+        else:
+            pieces.append(_indented([ours["results"][index]], column, newline))
+    edits.append((spans[0][0], spans[-1][1], "".join(pieces)))
+    return edits
+
+
+def _append_item(
+    lines: list[str], value: yaml.Node, ours: dict[str, Any], newline: str
+) -> list[tuple[int, int, str]]:
+    """A model-index of other models: ours is added as one more item."""
+    if not isinstance(value, yaml.SequenceNode) or value.flow_style or not value.value:
+        raise _NotBlockStyle
+    column = _dash_column(lines, value.value[0])
+    end = _end_line(value)
+    return [(end, end, _indented([ours], column, newline))]
+
+
+def _merged_by_value(
+    yaml_text: str,
+    data: dict[str, Any],
+    target: int | None,
+    ours: dict[str, Any],
+    prune: bool,
+    newline: str,
+    path: Path | str | None,
+    canonical: Callable[[str], str] = str,
+) -> str:
+    """The same merge for a model-index in flow style: the key is written anew (its values
+    kept, not its formatting)."""
+    items = list(data["model-index"])
+    if target is None:
+        items.append(ours)
+    else:
+        item = dict(items[target]) if isinstance(items[target], dict) else {}
+        old = item.get("results") if isinstance(item.get("results"), list) else []
+        plan = plan_merge(old, ours["results"], prune, canonical)
+        _report(plan, old, path)
+        item["name"] = ours["name"]
+        item["results"] = [
+            old[i] if source == "old" else ours["results"][i] for source, i in plan.order
+        ]
+        items[target] = item
+    return update_keys(yaml_text, set_values={"model-index": items}, newline=newline, path=path)

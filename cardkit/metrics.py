@@ -1,7 +1,8 @@
-"""Which metrics of a score entry go into a card, and under which name."""
+"""Which metrics of a score entry go into a card, under which name and on which scale."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 MetricsChoice = Literal["default", "main", "all"]
@@ -41,9 +42,44 @@ def alias_names(name: str) -> list[str]:
     return names
 
 
+# mteb's scores are fractions (accuracy, ndcg, v_measure, correlations, ...) that cards show in
+# percent. These are not: regression errors (mse, mae, rmse) and r2 (unbounded below), nAUC
+# differences (nauc_*, nAUC_*: -2 to 1), similarity thresholds (distances), and the counts and
+# times of speed tasks and human-agreement baselines. Matched on the flattened name's parts.
+_NOT_PERCENT = re.compile(
+    r"(?:^|_)(?:mse|mae|rmse|r2|threshold|time|cores|gpus|words_per_sec|count)(?:_|$)"
+    r"|nauc|_at_\d+_(?:diff1|max)$|(?:^|_)n_[a-z]|(?:^|_)num_|total_annotations",
+    re.IGNORECASE,
+)
+
+
+def is_percentage(name: str) -> bool:
+    """Whether a metric is a fraction that cards show multiplied by 100.
+
+    The one rule for the model-index writer (which scales only these), the card reader
+    (which divides only these) and the validator (which range-checks only these).
+    """
+    return _NOT_PERCENT.search(name) is None
+
+
+def card_value(name: str, value: float) -> float:
+    """A metric's value as a card shows it: percentages times 100, others as the file has them."""
+    return float(value) * 100 if is_percentage(name) else float(value)
+
+
+# mteb computes average precision for binary classification only and writes null (or NaN, in
+# some versions) for the others on purpose: no news for the user, reported once per build.
+EXPECTED_MISSING = ("ap", "ap_weighted")
+
+
+# mteb's nAUC diagnostics, whatever their prefix (og_, changed_, individual_..._naucs_,
+# max_over_subqueries_) and including FollowIR's older "mrr_at_10_diff1" style names.
+_NAUC = re.compile(r"nauc|_at_\d+_(?:diff1|max|std)$", re.IGNORECASE)
+
+
 def is_diagnostic(name: str) -> bool:
     """Thresholds, standard deviations and mteb's nAUC diagnostics are not scores."""
-    return "threshold" in name or "std" in name or name.lower().startswith("nauc_")
+    return "threshold" in name or "std" in name or _NAUC.search(name) is not None
 
 
 def select_metrics(
@@ -89,3 +125,43 @@ def find_metric(metrics: dict[str, float], candidates: list[str]) -> tuple[str, 
             if name in metrics:
                 return name, metrics[name]
     return None
+
+
+# numpy sums float arrays pairwise in blocks of 128 with eight accumulators: mteb's means (and
+# so the digits it publishes) come from that order of additions, not from a left-to-right sum.
+_PAIRWISE_BLOCK = 128
+
+
+def _pairwise_sum(values: list[float]) -> float:
+    n = len(values)
+    if n < 8:
+        total = 0.0
+        for value in values:
+            total += value
+        return total
+    if n <= _PAIRWISE_BLOCK:
+        acc = list(values[:8])
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                acc[j] += values[i + j]
+            i += 8
+        total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+        for value in values[i:]:
+            total += value
+        return total
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(values[:half]) + _pairwise_sum(values[half:])
+
+
+def mean_as_numpy(values: list[float]) -> float:
+    """``numpy.mean(values)`` to the last bit, without numpy."""
+    return _pairwise_sum([float(v) for v in values]) / len(values)
+
+
+def round_as_numpy(value: float, digits: int) -> float:
+    """``round(numpy.float64(value), digits)``: scale, round half to even, scale back (Python's
+    own ``round`` rounds the decimal value instead and can differ in the last digit)."""
+    scale = 10.0**digits
+    return round(value * scale) / scale

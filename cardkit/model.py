@@ -48,6 +48,8 @@ class ModelResults:
     source: Path | None = None
     # Catalog entries of the project's own tasks found beside the results (cardkit-tasks.json).
     extra_tasks: dict[str, dict] = field(default_factory=dict)
+    # Why the name may not be the Hub id (a tool wrote a placeholder): said unless one is given.
+    name_note: str | None = None
 
     def sorted_tasks(self) -> list[TaskResult]:
         """Tasks in ASCII order of name, the order of the reference cards."""

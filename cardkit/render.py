@@ -240,12 +240,17 @@ def card_context(
     named: list[BenchmarkSummary] | None = None,
     comparisons: dict[str, BenchmarkComparison] | None = None,
     forced_sections: bool = False,
+    metrics: str = "default",
+    metrics_cut: int | None = None,
 ) -> dict[str, Any]:
     """Every variable a template receives (documented in README.md, "Your own template").
 
     ``summaries``: the benchmarks that get a section; ``named``: those only named in one line
     (``forced_sections``: the sections are the ones the user named);
     ``comparisons``: per benchmark name, the table with the models the card is compared with.
+    ``metrics``: the metrics the model-index holds (``default``, ``main``, ``all``);
+    ``metrics_cut``: main scores only because every metric would make the card larger than
+    this many MB (None: not cut).
     """
     charts = charts or {}
     comparisons = comparisons or {}
@@ -311,6 +316,8 @@ def card_context(
         else None,
         "results": entries,
         "metric_count": sum(len(e["metrics"]) for e in entries),
+        "metrics": metrics,
+        "metrics_cut": metrics_cut,
         "metrics_table": _Deferred(lambda: metrics_table(entries)),
         "reproduce": reproduce_context(model, catalog, info.model_id, info.build_command),
         "cardkit_version": __version__,

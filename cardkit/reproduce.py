@@ -218,7 +218,8 @@ def reproduce_context(
         "mteb_versions_text": versions_text(versions),
         "mteb_pin": mteb_pin,
         "model_revision": model.revision if is_revision(model.revision) else None,
-        # Several revisions merged task by task: each with its tasks.
+        # Several revisions merged task by task: each with its tasks, the most used first (its
+        # tasks are "the others" on the card: naming hundreds of them says nothing more).
         "model_revisions": [
             {
                 "revision": rev or "unknown",
@@ -229,7 +230,7 @@ def reproduce_context(
                     if (t.model_revision or model.revision) == rev
                 ],
             }
-            for rev, count in used.items()
+            for rev, count in used.most_common()
         ]
         if merged
         else [],

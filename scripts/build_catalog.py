@@ -1,11 +1,25 @@
 #!/usr/bin/env python
-"""Generate ``cardkit/data/catalog.json``: mteb's task registry as data, plus a legacy overlay.
+"""Generate ``cardkit/data/catalog.json``: mteb's task registry as data, plus what older mteb
+releases and the public results store knew.
 
 Why: turning result files into model-index metadata needs each task's type, dataset path,
 revision, main score, splits and benchmarks. mteb knows all of that, but importing it pulls in
 torch and takes seconds, so cardkit ships a snapshot and never imports mteb on the conversion path.
-``scripts/catalog_legacy.yaml`` adds what current mteb no longer knows: removed and renamed tasks,
-the dataset paths older cards show for old revisions, and the C-MTEB leaderboard definition.
+
+Where each part comes from:
+
+- current tasks, their renames and mteb's benchmarks: the installed mteb (``mteb.get_tasks``,
+  ``mteb.get_benchmarks``, mteb's rename tables);
+- tasks current mteb no longer has, further renames (found where a release dropped a name and
+  the same class took a new one, or where the results store spells a task in another case),
+  renamed subsets (MLSUM ``default`` -> ``fr``, XPQA ``fr`` -> ``fra-fra``), the dataset path
+  every task revision was published under, and every task name the results store uses:
+  ``scripts/catalog_history.json``, mined from mteb's git history (every release's task source)
+  and the results store by ``scripts/mine_task_history.py`` (the command is in its
+  ``generated_by`` field);
+- what no source says: ``scripts/catalog_legacy.yaml``, written by hand (dataset paths that
+  published cards show where they differ from mteb's, aggregate tasks mteb 1.x cards named by
+  their combined dataset, the C-MTEB leaderboard definition). It wins over both.
 
 Usage (needs mteb, i.e. the ``run`` extra)::
 
@@ -36,6 +50,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 OVERLAY_PATH = REPO / "scripts" / "catalog_legacy.yaml"
+HISTORY_PATH = REPO / "scripts" / "catalog_history.json"
 CATALOG_PATH = REPO / "cardkit" / "data" / "catalog.json"
 MODEL_REVISIONS_PATH = REPO / "cardkit" / "data" / "model_revisions.json"
 REFERENCE = Path(os.environ.get("CARDKIT_SHARED", REPO.parent / "shared"))
@@ -286,35 +301,112 @@ def _overlay_task(
     return entry
 
 
+def load_history(path: Path = HISTORY_PATH) -> dict[str, Any]:
+    """The mined history (see ``scripts/mine_task_history.py``); none is an empty one."""
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def merge_tasks(
+    tasks: dict[str, dict[str, Any]],
+    aliases: dict[str, str],
+    overlay: dict[str, Any],
+    history: dict[str, Any],
+) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, dict[str, str]], dict, list[str]]:
+    """Tasks, aliases, legacy dataset paths and subset renames, and notes.
+
+    Precedence: mteb's registry, then the mined history for what it lacks, then the overlay
+    over both.
+    """
+    notes: list[str] = []
+    tasks = {name: dict(entry) for name, entry in tasks.items()}
+    mined_aliases = {str(k): str(v) for k, v in history.get("renames", {}).items()}
+    all_aliases = {
+        **mined_aliases,
+        **aliases,
+        **{str(k): str(v) for k, v in overlay["aliases"].items()},
+    }
+    for name, entry in history.get("retired_tasks", {}).items():
+        if name not in tasks and name not in all_aliases:
+            tasks[name] = {k: v for k, v in entry.items() if k in TASK_FIELDS}
+    for name, fields in overlay["tasks"].items():
+        tasks[name] = _overlay_task(name, fields, tasks.get(name))
+
+    kept_aliases: dict[str, str] = {}
+    for old, new in sorted(all_aliases.items()):
+        if old in tasks:
+            notes.append(f"alias {old} -> {new} dropped: {old} is itself a current task")
+        elif new not in tasks:
+            if old in mined_aliases:
+                notes.append(f"mined rename {old} -> {new} dropped: {new} is not a catalog task")
+                continue
+            raise CatalogError(f"alias {old} -> {new}: {new} is not a catalog task")
+        else:
+            kept_aliases[old] = new
+
+    legacy = _legacy_paths(
+        tasks, kept_aliases, history.get("dataset_paths", {}), overlay["legacy_datasets"]
+    )
+    subset_renames: dict[str, dict[str, str]] = {}
+    for name, renames in history.get("subset_renames", {}).items():
+        target = name if name in tasks else kept_aliases.get(name)
+        if target is None:
+            notes.append(f"subset renames of {name} dropped: not a catalog task")
+            continue
+        known = tasks[target].get("subsets")
+        kept = {old: new for old, new in renames.items() if known is None or new in known}
+        if kept != renames:
+            notes.append(f"subset renames of {name} not all current subsets: {renames}")
+        if kept:
+            subset_renames[target] = kept
+    return tasks, kept_aliases, legacy, subset_renames, notes
+
+
+def _legacy_paths(
+    tasks: dict[str, dict[str, Any]],
+    aliases: dict[str, str],
+    mined: dict[str, dict[str, str]],
+    overlay: dict[str, dict[Any, Any]],
+) -> dict[str, dict[str, str]]:
+    """Task -> {revision -> the dataset path cards of that revision show}: every mined path
+    that differs from the task's current one (a renamed task's under its new name, its own
+    first), then the overlay's (cards win)."""
+    published: dict[str, dict[str, str]] = {}
+    for name, revisions in sorted(mined.items(), key=lambda item: item[0] in aliases):
+        target = name if name in tasks else aliases.get(name)
+        if target is not None:
+            for rev, path in revisions.items():
+                published.setdefault(target, {}).setdefault(rev, path)
+    legacy: dict[str, dict[str, str]] = {}
+    for name, revisions in published.items():
+        current = tasks[name].get("dataset")
+        differing = {rev: path for rev, path in revisions.items() if path != current}
+        if differing:
+            legacy[name] = differing
+    for name, revisions in overlay.items():
+        if name not in tasks:
+            raise CatalogError(f"legacy_datasets: {name} is not a catalog task (use its new name)")
+        pairs = {str(rev): str(path) for rev, path in revisions.items()}
+        legacy[name] = {**legacy.get(name, {}), **pairs}
+    return {
+        name: dict(sorted(pairs.items(), key=lambda kv: (kv[0] != "None", kv[0])))
+        for name, pairs in sorted(legacy.items())
+    }
+
+
 def merge(
     tasks: dict[str, dict[str, Any]],
     aliases: dict[str, str],
     benchmarks: dict[str, dict[str, Any]],
     overlay: dict[str, Any],
     mteb_version: str,
+    history: dict[str, Any] | None = None,
 ) -> tuple[Catalog, list[str]]:
     """The catalog, and notes on what the overlay had to supply or could not use."""
-    notes: list[str] = []
-    tasks = {name: dict(entry) for name, entry in tasks.items()}
-    for name, fields in overlay["tasks"].items():
-        tasks[name] = _overlay_task(name, fields, tasks.get(name))
-
-    all_aliases = {**aliases, **{str(k): str(v) for k, v in overlay["aliases"].items()}}
-    kept_aliases: dict[str, str] = {}
-    for old, new in sorted(all_aliases.items()):
-        if old in tasks:
-            notes.append(f"alias {old} -> {new} dropped: {old} is itself a current task")
-        elif new not in tasks:
-            raise CatalogError(f"alias {old} -> {new}: {new} is not a catalog task")
-        else:
-            kept_aliases[old] = new
-
-    legacy: dict[str, dict[str, str]] = {}
-    for name, revisions in sorted(overlay["legacy_datasets"].items()):
-        if name not in tasks:
-            raise CatalogError(f"legacy_datasets: {name} is not a catalog task (use its new name)")
-        pairs = {str(rev): str(path) for rev, path in revisions.items()}
-        legacy[name] = dict(sorted(pairs.items(), key=lambda kv: (kv[0] != "None", kv[0])))
+    tasks, kept_aliases, legacy, subset_renames, notes = merge_tasks(
+        tasks, aliases, overlay, history or {}
+    )
 
     merged_benchmarks: dict[str, dict[str, Any]] = {}
     for name, fields in overlay["benchmarks"].items():
@@ -335,6 +427,7 @@ def merge(
         "tasks": {name: _ordered(tasks[name], TASK_FIELDS) for name in sorted(tasks)},
         "aliases": kept_aliases,
         "legacy_datasets": legacy,
+        "subset_renames": subset_renames,
         "benchmarks": merged_benchmarks,
     }
     return catalog, notes
@@ -377,7 +470,7 @@ def _compact(value: Any) -> str:
 def render(catalog: Catalog) -> str:
     """JSON with one line per task, alias and legacy entry: small to load, readable in a diff."""
     lines = ["{", f' "mteb_version": {_compact(catalog["mteb_version"])},']
-    for section in ("tasks", "aliases", "legacy_datasets"):
+    for section in ("tasks", "aliases", "legacy_datasets", "subset_renames"):
         items = catalog[section]
         lines.append(f' "{section}": {{')
         body = [f"  {_compact(key)}: {_compact(value)}" for key, value in items.items()]
@@ -404,7 +497,10 @@ def build(
     mteb = _quiet_mteb()
     tasks = mteb_tasks(mteb)
     overlay = load_overlay(overlay_path)
-    catalog, notes = merge(tasks, mteb_aliases(), mteb_benchmarks(mteb), overlay, mteb.__version__)
+    history = load_history()
+    catalog, notes = merge(
+        tasks, mteb_aliases(), mteb_benchmarks(mteb), overlay, mteb.__version__, history
+    )
     for name in mteb_placeholder_tasks():
         if name not in catalog["tasks"]:
             notes.append(f"mteb still reads old results of {name}; describe it in the overlay")
@@ -415,7 +511,7 @@ def build(
     size = len(text.encode()) / 1024
     print(f"wrote {_display(output)} ({size:.0f} KiB, mteb {mteb.__version__})")
     print(
-        f"  {len(catalog['tasks'])} tasks ({len(overlay_only)} from the overlay: "
+        f"  {len(catalog['tasks'])} tasks ({len(overlay_only)} not in the installed mteb: "
         f"{', '.join(sorted(overlay_only))}), {len(catalog['aliases'])} aliases, "
         f"{sum(map(len, catalog['legacy_datasets'].values()))} legacy dataset paths "
         f"for {len(catalog['legacy_datasets'])} tasks, {len(catalog['benchmarks'])} benchmarks"
@@ -506,7 +602,7 @@ def check(catalog: Catalog, reference: Path, overlay_only: set[str] | None = Non
     print(f"  resolved through an alias: {renames or '-'}")
     if overlay_only is not None:
         used = sorted(n for n in names if _resolve(catalog, n) in overlay_only)
-        print(f"  known only from the overlay (current mteb lacks them): {', '.join(used) or '-'}")
+        print(f"  not in the installed mteb (history or overlay): {', '.join(used) or '-'}")
 
     entries = 0
     for card in cards:
@@ -531,12 +627,16 @@ def check(catalog: Catalog, reference: Path, overlay_only: set[str] | None = Non
     print(f"cards: {len(cards)} cards, {entries} model-index entries checked")
 
     # An external folder was derived from a card of its own era: unless its revision is still the
-    # current one, the path that card showed must be pinned in legacy_datasets.
+    # current one, the path that card showed must be known, pinned in legacy_datasets or published
+    # for that revision by an mteb release (then legacy_datasets holds it only where it differs).
+    published = load_history().get("dataset_paths", {})
     for folder, name, revision in sorted(external_pairs):
         current = catalog["tasks"][name]["revision"]
-        if revision != current and revision not in catalog["legacy_datasets"].get(name, {}):
+        known = {**published.get(name, {}), **catalog["legacy_datasets"].get(name, {})}
+        if revision != current and revision not in known:
             problems.append(f"external {folder}: no legacy dataset path for {name} @ {revision}")
     print(f"external folders: {len(external_pairs)} (task, revision) pairs checked")
+    problems.extend(check_store_names(catalog))
 
     for bench_name, bench in catalog["benchmarks"].items():
         for name in bench["tasks"]:
@@ -546,6 +646,14 @@ def check(catalog: Catalog, reference: Path, overlay_only: set[str] | None = Non
     if cmteb is None or len(cmteb["tasks"]) != 35:
         problems.append("C-MTEB must list 35 tasks")
     return problems
+
+
+def check_store_names(catalog: Catalog) -> list[str]:
+    """Every task name the results store uses (as mined) must resolve."""
+    names = load_history().get("store_task_names", [])
+    unknown = [name for name in names if _resolve(catalog, name) is None]
+    print(f"results store: {len(names)} task names, {len(unknown)} unknown")
+    return [f"results store task not in catalog: {name}" for name in unknown]
 
 
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:

@@ -102,6 +102,23 @@ def test_unknown_task_says_how_to_declare_it(folder: Path, tmp_path: Path):
     )
 
 
+@pytest.mark.parametrize(
+    ("source", "suggested"),
+    [
+        ("AFQMC.json", "type: STS, dataset: ORG/DATASET, main_score: cos_sim_spearman"),
+        ("TNews.json", "type: Classification, dataset: ORG/DATASET, main_score: accuracy"),
+    ],
+)
+def test_unknown_task_suggests_the_type_its_metrics_point_to(
+    folder: Path, tmp_path: Path, source: str, suggested: str
+):
+    path = folder / source
+    data = json.loads(path.read_text())
+    data["task_name"] = "OurOwnTask"
+    path.write_text(json.dumps(data))
+    build_fails([folder], tmp_path, "unknown task 'OurOwnTask'", suggested)
+
+
 def test_empty_folder(tmp_path: Path):
     empty = tmp_path / "empty"
     empty.mkdir()

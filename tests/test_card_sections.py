@@ -3,7 +3,9 @@ model was really run on, the others named in one line; a card body that stays sm
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -81,5 +83,35 @@ def test_qwen3_card_body_stays_small_and_the_whole_card_validates(tmp_path: Path
     [per_task] = [t for t in markdown_tables(body) if t["header"] == PER_TASK_HEADER]
     tasks = [row[0] for row in per_task["rows"] if row[2]]  # the others name a task type
     assert len(set(tasks)) == len(tasks) == 408
+    done = run_cli("validate", card)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_card_says_which_metrics_its_model_index_holds(tmp_path: Path):
+    """A card over what `cardkit validate` accepts carries main scores only, and says so."""
+    folder = tmp_path / "results" / "Qwen__Qwen3-Embedding-0.6B" / "b22da495"
+    folder.mkdir(parents=True)
+    source = next(QWEN3.iterdir())
+    for name in ("AFQMC.json", "STS22.json", "model_meta.json"):
+        shutil.copy(source / name, folder / name)
+    data = json.loads((folder / "AFQMC.json").read_text())
+    data["scores"]["validation"][0].update({f"extra_{i}": 0.5 for i in range(400_000)})
+    (folder / "AFQMC.json").write_text(json.dumps(data))
+    body = _build(folder, tmp_path / "README.md")
+    assert (
+        "This card's metadata (`model-index`) holds each task's main score only: with every "
+        "metric the card would be over the 10 MB `cardkit validate` accepts"
+    ) in body
+    main = _build(QUICK_START, tmp_path / "main.md", "--metrics", "main")
+    assert "holds each task's main score; the result files have every metric." in main
+    default = _build(QUICK_START, tmp_path / "default.md")
+    assert "holds every metric of every task, diagnostics (nAUC, thresholds) aside." in default
+
+
+def test_qwen3_card_with_every_metric_still_validates(tmp_path: Path):
+    card = tmp_path / "README.md"
+    body = _build(QWEN3, card, "--metrics", "all")
+    assert "holds every metric of every task." in body
+    assert card.stat().st_size <= 10 * 1024 * 1024
     done = run_cli("validate", card)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -13,8 +14,10 @@ import yaml
 
 from cardkit.catalog import load_catalog
 from cardkit.readers import read_results
+from cardkit.readers.mteb_json import read_result_file
+from cardkit.writers.eval_results import eval_results_documents, file_name
 
-from .conftest import REPO, RESULTS, run_cli
+from .conftest import REPO, RESULTS, revision_folders, run_cli
 
 pytestmark = pytest.mark.shared
 
@@ -22,6 +25,9 @@ QWEN = RESULTS / "Qwen__Qwen3-Embedding-0.6B" / "b22da495047858cce924d27d76261e9
 # Single- and multi-subset tasks, with and without an evaluation date in the file.
 TASKS = ["AFQMC", "ATEC", "Assin2STS", "AmazonReviewsClassification", "MassiveIntentClassification"]
 SCHEMA = REPO / "schemas" / "eval-results.schema.json"
+# Every key of the Hub's format (hub-docs' eval_results.yaml, huggingface_hub's EvalResultEntry).
+HUB_KEYS = {"dataset", "value", "verifyToken", "date", "source", "notes"}
+HUB_DATASET_KEYS = {"id", "task_id", "revision"}
 
 
 def json_main_scores(path: Path) -> dict[tuple[str, str], float]:
@@ -77,27 +83,78 @@ def test_files_parse_with_huggingface_hubs_own_parser(built):
             )
 
 
-def test_files_match_what_mteb_itself_writes(built):
-    """Same ids, task ids, dates, notes and values as mteb's `push_eval_results` files.
+def _mteb_entries(path: Path) -> tuple[list[tuple[str, str, float]], str | None] | None:
+    """(task_id, dataset id, value) of what mteb's own writer makes of a result file, and the
+    file's dataset revision; None where mteb cannot read the file.
 
-    mteb rounds values to 5 decimals (cardkit keeps them exact) and writes the revision of
-    the dataset in its current registry; cardkit writes the revision the result file says
-    was evaluated (checked in the test above).
+    mteb also writes a NaN value for a split it could not score (cardkit leaves such entries
+    out, as it leaves them out of the card), and no whole-task entry when the file holds more
+    splits than the task evaluates (cardkit writes it, as the mean over the evaluation splits:
+    mteb's own ``get_score`` over those splits gives the expected value).
     """
+    import math
+
+    from mteb import get_task
     from mteb.results.task_result import TaskResult
 
-    for task in TASKS:
-        ours = yaml.safe_load((built / ".eval_results" / f"{task}.yaml").read_text())
-        theirs = yaml.safe_load(
-            TaskResult.from_disk(QWEN / f"{task}.json")._to_hf_benchmark_result().to_yaml()
-        )
-        assert [e["dataset"]["task_id"] for e in ours] == [e["dataset"]["task_id"] for e in theirs]
-        for mine, reference in zip(ours, theirs):
-            assert mine["dataset"]["id"] == reference["dataset"]["id"]
-            assert mine["value"] == pytest.approx(reference["value"], abs=1e-5)
-            assert mine.get("date") == reference.get("date")
-            assert mine["notes"] == reference["notes"]
-            assert mine["source"] == {k: v for k, v in reference["source"].items() if v}
+    try:
+        result = TaskResult.from_disk(path)
+        written = result._to_hf_benchmark_result().to_yaml()
+        meta = get_task(result.task_name).metadata
+    except Exception:  # noqa: BLE001 - a file mteb itself cannot read
+        return None
+    entries = [
+        (e["dataset"]["task_id"], e["dataset"]["id"], e["value"])
+        for e in yaml.safe_load(written)
+        if not (isinstance(e["value"], float) and math.isnan(e["value"]))
+    ]
+
+    def scored(split: str) -> set[str]:
+        return {
+            s["hf_subset"]
+            for s in result.scores.get(split, [])
+            if not (isinstance(s.get("main_score"), float) and math.isnan(s["main_score"]))
+        }
+
+    complete = all(set(meta.hf_subsets) <= scored(split) for split in meta.eval_splits)
+    if complete and meta.name not in {task_id for task_id, _, _ in entries}:
+        value = round(result.get_score(splits=meta.eval_splits) * 100, 5)
+        entries.append((meta.name, meta.dataset["path"], value))
+    return entries, result.dataset_revision
+
+
+@pytest.mark.parametrize("folder", revision_folders(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_entries_equal_what_mteb_itself_writes(folder: Path):
+    """For every file mteb can read: the same task ids (mteb's current task and subset names),
+    dataset ids and values as mteb's `push_eval_results` files, no key outside the Hub's format,
+    and the evaluated revision (mteb writes its registry's current one) or none."""
+    catalog = load_catalog()
+    [model] = read_results([folder], catalog)
+    documents = eval_results_documents(model, catalog)
+    compared = 0
+    for path in sorted(folder.glob("*.json")):
+        reference = None if path.name == "model_meta.json" else _mteb_entries(path)
+        if reference is None:
+            continue
+        expected, revision = reference
+        ours = documents.get(file_name(catalog.canonical_name(read_result_file(path).task_name)))
+        # mteb writes a sentence as the dataset id of an aggregate task; cardkit the combined
+        # dataset its catalog names.
+        aggregate = any(" " in dataset_id for _, dataset_id, _ in expected)
+        got = [
+            (e["dataset"]["task_id"], None if aggregate else e["dataset"]["id"], e["value"])
+            for e in ours or []
+        ]
+        want = [(t, None if aggregate else d, v) for t, d, v in expected]
+        assert sorted(got) == sorted(want), path.name
+        for entry in ours or []:
+            assert set(entry) <= HUB_KEYS, path.name
+            assert set(entry["dataset"]) <= HUB_DATASET_KEYS, path.name
+            assert entry["dataset"].get("revision") == (
+                revision if re.fullmatch(r"[0-9a-f]{40}", str(revision)) else None
+            ), path.name
+        compared += 1
+    assert compared > 0
 
 
 def test_a_date_in_the_result_file_is_written_as_an_iso_string(built):
@@ -151,7 +208,8 @@ def test_a_card_and_its_eval_results_round_trip_through_the_readers(built, tmp_p
     only_two.mkdir(parents=True)
     for name in ("AFQMC", "ATEC"):
         shutil.copy(QWEN / f"{name}.json", only_two)
-    result = run_cli("build", only_two, "-o", folder / "README.md", "--no-config")
+    # --prune: the card keeps only these two tasks; the three others are in .eval_results only
+    result = run_cli("build", only_two, "-o", folder / "README.md", "--no-config", "--prune")
     assert result.returncode == 0, result.stderr
 
     [model] = read_results([folder / "README.md"], load_catalog())
@@ -223,3 +281,30 @@ def test_a_value_that_is_not_a_number_is_refused(tmp_path):
     result = run_cli("build", folder, "-o", tmp_path / "README.md", "--no-config")
     assert result.returncode == 1
     assert "AFQMC.yaml: line 4 column 10: NaN is not a valid value" in result.stderr
+
+
+def test_validate_refuses_keys_outside_the_hubs_format_and_a_revision_that_is_no_hash(tmp_path):
+    """What cardkit wrote before: dataset.config, dataset.split, and the string None that the
+    results store's `external` files hold as a revision."""
+    folder = tmp_path / ".eval_results"
+    folder.mkdir()
+    (folder / "AFQMC.yaml").write_text(
+        "- dataset:\n"
+        "    id: C-MTEB/AFQMC\n"
+        "    task_id: AFQMC_default_validation\n"
+        "    config: default\n"
+        "    split: validation\n"
+        "    revision: None\n"
+        "  value: 43.2271\n"
+    )
+    result = run_cli("validate", folder / "AFQMC.yaml")
+    assert result.returncode == 1
+    findings = result.stdout.splitlines()[:-1]
+    assert [line.split(": ", 2)[1] for line in findings] == [
+        "[0].dataset.config",
+        "[0].dataset.split",
+        "[0].dataset.revision",
+    ]
+    assert findings[0].startswith(f"{folder / 'AFQMC.yaml'}:4:5:")
+    assert "'None' is not a commit hash" in findings[2]
+    assert result.stdout.splitlines()[-1] == "1 file checked: 3 errors, 0 warnings"

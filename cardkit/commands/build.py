@@ -95,6 +95,12 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
         "implies --body",
     )
     parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove the card's MTEB results of tasks, splits and subsets the results do not "
+        "hold (by default they are kept, and named)",
+    )
+    parser.add_argument(
         "--benchmark",
         action="append",
         default=None,
@@ -171,6 +177,7 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
         benchmarks=pick(getattr(args, "benchmarks", None), conf.benchmarks),
         compare=list(pick(getattr(args, "compare", None), conf.compare, [])),
         build_command=build_command_line(args, pick(None, conf.output, Path("README.md"))),
+        prune=bool(getattr(args, "prune", False)),
     )
 
 

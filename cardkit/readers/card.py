@@ -1,8 +1,9 @@
-"""Read the model-index of an existing card back into results (values divided by 100).
+"""Read the model-index of an existing card back into results (percentages divided by 100).
 
-A card copied from the rendered Hub page (every front-matter line wrapped in '|', fences
-'--- |') is read too, once unwrapped, so that whoever has only such a copy gets the results
-back; `cardkit validate` refuses it all the same.
+Only MTEB results are results here: the author's other entries (a GLUE score) are left out,
+with one line naming them. A card copied from the rendered Hub page (every front-matter line
+wrapped in '|', fences '--- |') is read too, once unwrapped, so that whoever has only such a
+copy gets the results back; `cardkit validate` refuses it all the same.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import load_front_matter, split_card, web_paste
+from cardkit.metrics import is_percentage
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.readers.mteb_json import finite_float
 from cardkit.userfile import read_text
+from cardkit.validate.checks import is_mteb_result
 
 log = logging.getLogger("cardkit")
 
@@ -29,6 +32,7 @@ def card_results(data: dict[str, Any], path: Path) -> list[ModelResults]:
     if not isinstance(model_index, list) or not model_index:
         raise CardkitError("the card has no model-index to read results from", path, "model-index")
     models = []
+    others: list[str] = []
     for m_index, entry in enumerate(model_index):
         where = f"model-index[{m_index}]"
         if not isinstance(entry, dict):
@@ -38,8 +42,21 @@ def card_results(data: dict[str, Any], path: Path) -> list[ModelResults]:
         if not isinstance(results, list):
             raise CardkitError("'results' must be a list", path, f"{where}.results")
         for r_index, result in enumerate(results):
-            _add_result(model, result, path, f"{where}.results[{r_index}]")
+            r_where = f"{where}.results[{r_index}]"
+            if isinstance(result, dict) and not is_mteb_result(result):
+                dataset = result.get("dataset")
+                label = dataset.get("name") if isinstance(dataset, dict) else None
+                others.append(f"{label or '?'} ({r_where})")
+                continue
+            _add_result(model, result, path, r_where)
         models.append(model)
+    if others:
+        log.info(
+            "note: %s: left out %d model-index entries that are not MTEB results: %s",
+            path,
+            len(others),
+            "; ".join(others),
+        )
     return models
 
 
@@ -68,7 +85,8 @@ def _add_result(model: ModelResults, result: Any, path: Path, where: str) -> Non
             raise CardkitError(
                 f"metric value must be a finite number, got {shown}", path, f"{m_where}.value"
             )
-        metrics[str(metric["type"])] = value / 100
+        name = str(metric["type"])
+        metrics[name] = value / 100 if is_percentage(name) else float(value)
     task = model.tasks.get(task_name)
     if task is None:
         task = model.tasks[task_name] = TaskResult(

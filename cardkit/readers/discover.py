@@ -1,9 +1,19 @@
 """Find the results behind each path the user gives, whatever the folder layout.
 
 Layouts: a single task file; a flat folder of task files; a revision folder
-``<org>__<model>/<revision>/`` (mteb, the public results repository, evalscope's
-``outputs/<model>/<revision>/``); a model folder holding revision folders; a results root
-holding model folders; a model card (its model-index).
+``<org>__<model>/<revision>/`` (mteb, the public results repository); a model folder holding
+revision folders; a results root holding model folders; a model card (its model-index); and
+what other tools write:
+
+- evalscope (mteb backend): ``outputs/results/eval__<model>/<revision>/`` through mteb's
+  ``ResultCache``, two-stage runs under ``outputs/stage1/`` and ``outputs/stage2/`` (with
+  ``predictions/`` beside the results); older versions ``outputs/<model>/<revision>/``.
+  evalscope names the model ``eval/<folder basename>``: the card says ``<folder basename>``;
+- FlagEmbedding's MTEB runner: ``<output>/<model>/no_model_name_available/
+  no_revision_available/`` (mteb's placeholders: the model is the folder above them);
+- mteb 2.x experiments: ``<model>/<revision>/experiments/<name>/``, the same model run with
+  other settings. They are read when given themselves, and named in a note otherwise, so that
+  a revision folder gives one card.
 """
 
 from __future__ import annotations
@@ -16,8 +26,8 @@ from pathlib import Path
 
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
-from cardkit.metrics import is_diagnostic
-from cardkit.model import ModelResults, TaskResult
+from cardkit.metrics import EXPECTED_MISSING, is_diagnostic
+from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.readers.card import read_card
 from cardkit.readers.eval_results import (
     add_sibling_eval_results,
@@ -32,32 +42,75 @@ from cardkit.readers.tasks_file import TASKS_FILE, read_tasks_file
 log = logging.getLogger("cardkit")
 
 _SKIPPED_NAMES = {"model_meta.json", TASKS_FILE, RUN_FILE}
-_MAX_DEPTH = 3
+# Deep enough for evalscope's two-stage root: outputs/stage1/results/eval__<model>/<revision>.
+_MAX_DEPTH = 5
+EXPERIMENTS = "experiments"  # mteb's folder for runs of a model revision with other settings
+EVALSCOPE_PREFIX = "eval/"  # evalscope's ModelMeta name: "eval/" + the model path's basename
+NO_MODEL_NAME = "no_model_name_available"  # mteb's name for a model it cannot name
+PREDICTIONS_SUFFIX = "_predictions.json"  # mteb's prediction_folder files
 
 
 def _json_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
 
 
+def _subfolders(folder: Path) -> list[Path]:
+    """Folders to look into: no hidden ones, no links out of the tree."""
+    return sorted(
+        p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and p.name[:1] != "."
+    )
+
+
 def _result_folders(root: Path, depth: int = 0) -> list[Path]:
-    """Folders below ``root`` (itself included) that directly hold JSON files."""
-    if _json_files(root):
+    """Folders below ``root`` (itself included) that directly hold result files.
+
+    A folder of mteb predictions only is skipped with a note; so are the experiments of a
+    revision folder (runs with other settings: each is a card of its own).
+    """
+    files = _json_files(root)
+    if files and all(p.name.endswith(PREDICTIONS_SUFFIX) for p in files):
+        log.info("note: skipped %s: mteb predictions, not results", root)
+        return []
+    if files:
+        _note_experiments(root)
         return [root]
     if depth >= _MAX_DEPTH:
         return []
     found: list[Path] = []
-    for child in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for child in _subfolders(root):
         found.extend(_result_folders(child, depth + 1))
     return found
 
 
-def _model_identity(folder: Path) -> tuple[str, str | None, dict]:
-    """(model name, revision, model_meta) of a folder of task files."""
+def _note_experiments(folder: Path) -> None:
+    experiments = folder / EXPERIMENTS
+    if not experiments.is_dir() or experiments.is_symlink():
+        return
+    names = [p.name for p in _subfolders(experiments)]
+    if names:
+        log.info(
+            "note: %s also holds mteb experiments (the model run with other settings), left out "
+            "of this card: %s; build %s/<name> for a card of one",
+            folder,
+            ", ".join(names),
+            experiments,
+        )
+
+
+def _load_meta(folder: Path) -> dict:
     meta_path = folder / "model_meta.json"
-    meta: dict = {}
-    if meta_path.is_file():
-        loaded = load_json(meta_path)
-        meta = loaded if isinstance(loaded, dict) else {}
+    if not meta_path.is_file():
+        return {}
+    loaded = load_json(meta_path)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _model_identity(folder: Path) -> tuple[str, str | None, dict, str | None]:
+    """(model name, revision, model_meta, why the name may not be the Hub id) of a folder of
+    task files."""
+    meta = _load_meta(folder)
+    if folder.parent.name == EXPERIMENTS:
+        return _experiment_identity(folder, meta)
     parent = folder.parent.name
     looks_like_revision = "__" in parent or _is_revision_name(folder.name)
     name = meta.get("name") if isinstance(meta.get("name"), str) else None
@@ -67,7 +120,47 @@ def _model_identity(folder: Path) -> tuple[str, str | None, dict]:
     revision = meta.get("revision") if isinstance(meta.get("revision"), str) else None
     if looks_like_revision:
         revision = folder.name
-    return name, revision, meta
+    shown, note = _tool_name(name, folder)
+    return shown, revision, meta, note
+
+
+def _tool_name(name: str, folder: Path) -> tuple[str, str | None]:
+    """The model's name where a tool wrote a placeholder or a prefix of its own, and a note
+    that says how to give the real one."""
+    if name.startswith(EVALSCOPE_PREFIX) or name.startswith("eval__"):
+        base = name.split("/", 1)[1] if "/" in name else name[len("eval__") :]
+        return base, (
+            f"{folder}: evalscope names the model '{name}' (from its folder's name only): the "
+            f"card calls it '{base}'; give --model-name ORG/NAME for its Hub id"
+        )
+    if name == NO_MODEL_NAME:
+        # FlagEmbedding's runner writes <output>/<model>/no_model_name_available/<revision>/;
+        # a plain mteb run writes results/no_model_name_available/<revision>/.
+        above = folder.parent.parent.name if folder.parent.name == NO_MODEL_NAME else ""
+        base = above if above not in ("", "results", "outputs") else NO_MODEL_NAME
+        return base, (
+            f"{folder}: the results do not name the model (mteb wrote '{NO_MODEL_NAME}'): the "
+            f"card calls it '{base}'; give --model-name ORG/NAME for its Hub id"
+        )
+    return name, None
+
+
+def _experiment_identity(folder: Path, meta: dict) -> tuple[str, str | None, dict, str | None]:
+    """``<model>/<revision>/experiments/<name>/``: the model of the revision folder above; the
+    revision names the experiment too (``<revision>/experiments/<name>``, mteb's own path), so
+    that two experiments never merge into one card."""
+    revision_folder = folder.parent.parent
+    name = meta.get("name") if isinstance(meta.get("name"), str) else None
+    name = name or revision_folder.parent.name.replace("__", "/")
+    log.info(
+        "note: %s: mteb experiment '%s' of %s at revision %s",
+        folder,
+        folder.name,
+        name,
+        revision_folder.name,
+    )
+    shown, note = _tool_name(name, folder)
+    return shown, f"{revision_folder.name}/{EXPERIMENTS}/{folder.name}", meta, note
 
 
 def _is_revision_name(name: str) -> bool:
@@ -77,8 +170,9 @@ def _is_revision_name(name: str) -> bool:
 
 
 def _read_folder(folder: Path, catalog: Catalog) -> ModelResults:
-    name, revision, meta = _model_identity(folder)
+    name, revision, meta, note = _model_identity(folder)
     model = ModelResults(model_name=name, revision=revision, meta=meta, source=folder)
+    model.name_note = note
     model.extra_tasks = read_tasks_file(folder)
     catalog = catalog.with_recorded_tasks(model.extra_tasks)
     for path in _json_files(folder):
@@ -95,13 +189,49 @@ def _read_folder(folder: Path, catalog: Catalog) -> ModelResults:
 
 def load_task(path: Path) -> TaskResult:
     """Parse one result file, warning once about metrics left out for NaN or missing values."""
-    task = parse_result(load_json(path), path)
-    # Diagnostics (nauc_*, thresholds) are not in a card by default: their NaN is no news.
-    shown = [name for name in task.dropped_metrics if not is_diagnostic(name)]
+    task = drop_repeated_scores(parse_result(load_json(path), path))
+    # Diagnostics (nauc_*, thresholds) are not in a card by default: their NaN is no news; nor
+    # are the scores mteb leaves empty on purpose (counted once per build instead).
+    shown = [
+        name
+        for name in task.dropped_metrics
+        if not is_diagnostic(name) and name not in EXPECTED_MISSING
+    ]
     if shown:
         log.warning(
             "%s: left out metrics holding NaN, infinity or null: %s", path, ", ".join(shown)
         )
+    return task
+
+
+def drop_repeated_scores(task: TaskResult) -> TaskResult:
+    """One score per (split, subset) of a file (cards were exported with entries twice): a
+    repeat is dropped, with a note when its scores are the same and a warning naming both
+    main scores when they are not (the first is kept)."""
+    seen: dict[tuple[str, str], SubsetScores] = {}
+    kept: list[SubsetScores] = []
+    same: list[str] = []
+    for scores in task.scores:
+        key = (scores.split, scores.subset)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = scores
+            kept.append(scores)
+        elif _same_scores(first.metrics, scores.metrics):
+            same.append(f"{key[0]}/{key[1]}")
+        else:
+            log.warning(
+                "%s: split '%s', subset '%s' is in the file twice with different scores "
+                "(main score %s, then %s): the first is kept",
+                task.source,
+                key[0],
+                key[1],
+                first.main_score,
+                scores.main_score,
+            )
+    if same:
+        log.info("note: %s: left out repeats of the same scores: %s", task.source, ", ".join(same))
+    task.scores = kept
     return task
 
 
@@ -150,8 +280,9 @@ def _read_path(path: Path, catalog: Catalog) -> list[ModelResults]:
         if path.suffix.lower() in (".md", ".markdown"):
             return add_sibling_eval_results(read_card(path), path, catalog)
         task = load_task(path)
-        name, revision, meta = _model_identity(path.parent)
+        name, revision, meta, note = _model_identity(path.parent)
         model = ModelResults(model_name=name, revision=revision, meta=meta, source=path)
+        model.name_note = note
         add_task(model, task, catalog)
         return [model]
     folders = _result_folders(path)

@@ -1,10 +1,10 @@
 """Read the Hub's `.eval_results/*.yaml` files back into the results model.
 
 Each entry holds one main score in percent (what cardkit and mteb write). The (split,
-subset) comes from ``dataset.split`` / ``dataset.config`` when present, else from mteb's
-``task_id`` ``<Task>_<subset>_<split>``. Entries that are aggregates (mteb's whole-task or
-benchmark score, ``task_id`` without subset and split) carry no per-subset score and are
-skipped with a note.
+subset) comes from mteb's ``task_id`` ``<Task>_<subset>_<split>``, split where the catalog's
+subsets and splits of the task say (subsets and splits may hold ``_`` themselves). Entries that
+are aggregates (mteb's whole-task or benchmark score, ``task_id`` without subset and split)
+carry no per-subset score and are skipped with a note.
 """
 
 from __future__ import annotations
@@ -40,19 +40,27 @@ def _load(path: Path) -> list[Any]:
 
 
 def _split_task_id(task_id: str, task_name: str, catalog: Catalog) -> tuple[str, str] | None:
-    """(subset, split) from ``<Task>_<subset>_<split>``, or None for an aggregate id."""
+    """(subset, split) from ``<Task>_<subset>_<split>``, or None for an aggregate id.
+
+    Of the ways to cut the rest at a ``_``, the one whose subset and split the catalog knows
+    for the task wins; without that knowledge the split is what follows the last ``_``.
+    """
     prefix = f"{task_name}_"
     if not task_id.startswith(prefix):
         return None
     rest = task_id[len(prefix) :]
     info = catalog.get(task_name)
-    for split in sorted(info.eval_splits if info else (), key=len, reverse=True):
-        if rest.endswith(f"_{split}") and len(rest) > len(split) + 1:
-            return rest[: -len(split) - 1], split
-    if "_" not in rest:
-        return None
-    subset, split = rest.rsplit("_", 1)
-    return subset, split
+    subsets = set(info.subsets or ("default",)) if info else {"default"}
+    splits = set(info.eval_splits) if info else set()
+    best: tuple[int, int, str, str] | None = None
+    for cut in (i for i, char in enumerate(rest) if char == "_"):
+        subset, split = rest[:cut], rest[cut + 1 :]
+        if not subset or not split:
+            continue
+        score = 2 * (subset in subsets) + (split in splits)
+        if best is None or (score, cut) > best[:2]:
+            best = (score, cut, subset, split)
+    return None if best is None else (best[2], best[3])
 
 
 def _task_name(path: Path, task_id: str, catalog: Catalog) -> str:
@@ -84,16 +92,11 @@ def read_eval_results_file(path: Path, catalog: Catalog) -> list[TaskResult]:
             raise CardkitError(message, path, f"{where}.value")
         tid = str(dataset.get("task_id") or "")
         name = _task_name(path, tid, catalog)
-        if dataset.get("config") is not None or dataset.get("split") is not None:
-            parsed = _split_task_id(tid, name, catalog) if tid else None
-            subset = str(dataset.get("config") or (parsed[0] if parsed else "default"))
-            split = str(dataset.get("split") or (parsed[1] if parsed else "test"))
-        else:
-            parsed = _split_task_id(tid, name, catalog)
-            if parsed is None:
-                log.info("note: skipped %s: %s: '%s' is an aggregate score", path, where, tid)
-                continue
-            subset, split = parsed
+        parsed = _split_task_id(tid, name, catalog)
+        if parsed is None:
+            log.info("note: skipped %s: %s: '%s' is an aggregate score", path, where, tid)
+            continue
+        subset, split = parsed
         info = catalog.get(name)
         metric = info.main_score if info and info.main_score else "main_score"
         score = value / 100

@@ -6,23 +6,45 @@ the same model: the name is part of it because distinct MTEB tasks share a datas
 (ArxivClusteringP2P and ArXivHierarchicalClusteringP2P, the BRIGHT tasks).
 
 MTEB scores (entries whose ``dataset.name`` starts with ``MTEB `` or whose ``dataset.type``
-is under ``mteb/`` or ``C-MTEB/``) are percentages:
-- a value below -100 or above 100 is an error (correlations and nAUC scores may be negative);
-- an entry whose values all lie in [0, 1], one of them above 0, gets a warning: it looks
-  like a 0 to 1 score that was not multiplied by 100;
-- when every MTEB entry of a model-index looks like that, it is an error instead, reported
-  once: the whole card was written on the wrong scale.
+is under ``mteb/`` or ``C-MTEB/``) are percentages, except the metrics that are no fractions
+(``cardkit.metrics.is_percentage``: errors such as mse, thresholds, nAUC, counts), which are
+shown as the result file has them and not range-checked:
+- a percentage below -100 or above 100 is an error (correlations may be negative);
+- an entry whose percentages all lie between 0 and 1 (one above 0) gets a warning when its
+  task type has scores no model falls to 1% on (``FLOORED_TYPES``: average precision is at
+  least the share of positives, reranking MAP at least the share of relevant candidates): it
+  looks like a 0 to 1 score that was not multiplied by 100. Elsewhere such an entry is no sign:
+  real results score below 1% on a language pair the model cannot read, a corpus it cannot
+  search, a clustering of a script it does not know;
+- when every MTEB entry of a model-index lies between 0 and 1, it is an error, reported once:
+  the whole card was written on the wrong scale.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from typing import Any
 
+from cardkit.metrics import is_percentage
 from cardkit.validate.findings import data_path
 from cardkit.validate.parse import Document
 from cardkit.validate.schema import where
+
+# Task types whose main scores have a floor far above 1%: over the 100,000 result files of the
+# public results store, none of their entries lies below 1% (pair classification: 0 of
+# 15,058; reranking: 0 of 5,386), while retrieval, bitext mining, clustering, STS and
+# classification all have real ones.
+FLOORED_TYPES = frozenset({"PairClassification", "Reranking"})
+
+# A dataset revision in `.eval_results`: the dataset's git commit (hub-docs' eval_results.yaml).
+_COMMIT_HASH = re.compile(r"[0-9a-f]{40}")
+
+
+def is_commit_hash(revision: object) -> bool:
+    """Whether a value is what `.eval_results` calls a revision (the writer keeps only these)."""
+    return isinstance(revision, str) and _COMMIT_HASH.fullmatch(revision) is not None
 
 
 def _at(doc: Document, keys: list[Any], message: str, severity: str = "error") -> None:
@@ -34,7 +56,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _is_mteb(result: dict[str, Any]) -> bool:
+def is_mteb_result(result: dict[str, Any]) -> bool:
+    """An MTEB result entry (``MTEB <Task>`` name, or a dataset under ``mteb/`` or ``C-MTEB/``):
+    the entries cardkit writes, owns when it updates a card, and range-checks."""
     dataset = result.get("dataset")
     if not isinstance(dataset, dict):
         return False
@@ -56,8 +80,8 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
     if not isinstance(results, list):
         return
     seen: dict[tuple[Any, ...], int] = {}
-    scaled_down: list[int] = []
-    mteb_entries = 0
+    # [(entry index, whether all its percentages lie between 0 and 1, its task type)]
+    mteb_entries: list[tuple[int, bool, str]] = []
     for r, result in enumerate(results):
         if not isinstance(result, dict):
             continue
@@ -86,11 +110,14 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
                 )
             else:
                 names[key2] = m
-        if not _is_mteb(result):
+        if not is_mteb_result(result):
             continue
-        mteb_entries += 1
-        values = [(m, metric.get("value")) for m, metric in _metrics(result)]
-        numbers = [(m, v) for m, v in values if _is_number(v)]
+        percentages = [
+            (m, metric.get("value"))
+            for m, metric in _metrics(result)
+            if is_percentage(str(metric.get("type")))
+        ]
+        numbers = [(m, v) for m, v in percentages if _is_number(v)]
         for m, value in numbers:
             if not -100 <= value <= 100:
                 _at(
@@ -98,29 +125,51 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
                     [*where, "metrics", m, "value"],
                     f"{value} is outside -100 to 100: MTEB scores are percentages",
                 )
-        if (
-            numbers
-            and len(numbers) == len(values)
-            and all(0 <= v <= 1 for _, v in numbers)
-            and any(v > 0 for _, v in numbers)
-        ):
-            scaled_down.append(r)
-    if mteb_entries and len(scaled_down) == mteb_entries:
+        low = looks_scaled_down(result)
+        task = result.get("task")
+        kind = str(task.get("type")) if isinstance(task, dict) else ""
+        mteb_entries.append((r, low, kind))
+    _check_scale(doc, mteb_entries, base)
+
+
+def looks_scaled_down(result: dict[str, Any]) -> bool:
+    """Whether every percentage of an MTEB entry lies between 0 and 1 (one above 0): a 0 to 1
+    score not multiplied by 100, if the whole model-index is like that."""
+    percentages = [
+        metric.get("value")
+        for _, metric in _metrics(result)
+        if is_percentage(str(metric.get("type")))
+    ]
+    numbers = [v for v in percentages if _is_number(v)]
+    return (
+        bool(numbers)
+        and len(numbers) == len(percentages)
+        and all(0 <= v <= 1 for v in numbers)
+        and any(v > 0 for v in numbers)
+    )
+
+
+def _check_scale(doc: Document, entries: list[tuple[int, bool, str]], base: list) -> None:
+    """0 to 1 scores: an error when the whole model-index is, a warning for an entry whose
+    task type no model scores that low on."""
+    low = [(r, kind) for r, is_low, kind in entries if is_low]
+    if entries and len(low) == len(entries):
         _at(
             doc,
-            [*base, "results", scaled_down[0], "metrics", 0, "value"],
+            [*base, "results", low[0][0], "metrics", 0, "value"],
             "every MTEB score of this model-index lies between 0 and 1: they look like 0 to 1 "
             "scores; multiply every value by 100",
         )
         return
-    for r in scaled_down:
-        _at(
-            doc,
-            [*base, "results", r, "metrics", 0, "value"],
-            "every value of this entry lies between 0 and 1: it looks like a 0 to 1 score; "
-            "multiply by 100",
-            "warning",
-        )
+    for r, kind in low:
+        if kind in FLOORED_TYPES:
+            _at(
+                doc,
+                [*base, "results", r, "metrics", 0, "value"],
+                f"every value of this entry lies between 0 and 1, which no {kind} score "
+                "falls to: it looks like a 0 to 1 score; multiply by 100",
+                "warning",
+            )
 
 
 def check_card(doc: Document) -> None:
@@ -165,11 +214,20 @@ def check_eval_results(doc: Document) -> None:
                     "(huggingface_hub cannot read the entry without it)",
                     "warning",
                 )
-            key = tuple(str(dataset.get(k)) for k in ("id", "task_id", "config", "split"))
+            key = tuple(str(dataset.get(k)) for k in ("id", "task_id"))
             if key in seen:
                 _at(doc, [i, "dataset"], f"the same dataset and task as entry [{seen[key]}]")
             else:
                 seen[key] = i
+            revision = dataset.get("revision")
+            if revision is not None and not is_commit_hash(revision):
+                _at(
+                    doc,
+                    [i, "dataset", "revision"],
+                    f"dataset.revision {revision!r} is not a commit hash (40 hex digits): the "
+                    "format wants the dataset's git revision; leave the key out when it is "
+                    "unknown",
+                )
         date = entry.get("date")
         if (
             isinstance(date, str)

@@ -1,16 +1,20 @@
 """Write the Hub's `.eval_results/<Task>.yaml` files: one file per task, one entry per score.
 
-The format is the Hub's `eval_results.yaml` (huggingface_hub's ``EvalResultEntry``): a list
-of ``{dataset: {id, task_id, ...}, value, date, source: {url, name}, notes}``. Like mteb 2.x
-(``ModelResult.push_eval_results``), cardkit writes one file per task named after it, one
-entry per (split, subset) with ``task_id`` ``<Task>_<subset>_<split>`` and the main score
-in percent, plus mteb's whole-task entry (``task_id`` ``<Task>``) when nothing is missing.
-``config`` and ``split`` are written as well so that readers need not parse the id. Values
-are not rounded (mteb rounds to 5 decimals), so a card and its files agree exactly.
+The format is the Hub's ``eval_results.yaml`` (huggingface_hub's ``EvalResultEntry``): a list
+of ``{dataset: {id, task_id, revision}, value, date, source: {url, name}, notes}`` and no other
+key. The entries are those mteb 2.x's own writer (``TaskResult._to_hf_benchmark_result``) makes
+from the same result file, with mteb's current task and subset names so that ``task_id``
+matches the benchmarks on the Hub: one per (split, subset) with ``task_id``
+``<Task>_<subset>_<split>``, plus the whole-task entry (``task_id`` ``<Task>``, the mean over
+the task's evaluation splits and subsets) when all of them are present. Values are main scores
+in percent rounded as mteb rounds them. ``dataset.revision`` is the revision the result file
+says was evaluated (mteb writes its registry's current one instead); it is left out when that
+is not a commit hash.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +24,18 @@ from cardkit.atomic import output_kind, write_text_atomic
 from cardkit.catalog import Catalog, TaskInfo
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import dump_yaml
+from cardkit.metrics import card_value, mean_as_numpy, round_as_numpy
 from cardkit.model import ModelResults, TaskResult
 from cardkit.safenames import file_name as safe_file_name
 from cardkit.safenames import inside, unique_names
 from cardkit.userfile import read_bytes
-from cardkit.writers.model_index import main_value
+from cardkit.validate.checks import is_commit_hash
+from cardkit.writers.model_index import main_value, task_info
 
 if TYPE_CHECKING:
     from cardkit.build import BuiltCard
+
+log = logging.getLogger("cardkit")
 
 FOLDER = ".eval_results"
 SOURCE_URL = "https://github.com/embeddings-benchmark/mteb/"
@@ -59,64 +67,88 @@ def _common(task: TaskResult) -> dict[str, Any]:
     return common
 
 
-def _is_complete(task: TaskResult, info: TaskInfo, scored: list[tuple[str, str]]) -> bool:
-    """Every evaluation split and subset is there (mteb then adds a whole-task score)."""
+def hub_revision(revision: str | None) -> str | None:
+    """The evaluated revision when it is a commit hash; None (leave it out) otherwise: result
+    files also say ``None``, ``1.0`` or ``..._is_a_combined_dataset``."""
+    return revision if is_commit_hash(revision) else None
+
+
+def whole_task_scores(scored: list[tuple[str, str, float]], info: TaskInfo) -> list[float] | None:
+    """The main scores mteb averages into the whole-task entry (evaluation splits and the
+    task's subsets, in file order), or None unless every one of them is there."""
     if not info.eval_splits or not scored:
-        return False
-    splits = {split for split, _ in scored}
-    subsets = {subset for _, subset in scored}
-    return set(info.eval_splits) <= splits and set(info.subsets or ("default",)) <= subsets
+        return None
+    subsets = set(info.subsets or ("default",))
+    wanted = {(split, subset) for split in info.eval_splits for subset in subsets}
+    values = [value for split, subset, value in scored if (split, subset) in wanted]
+    present = {(split, subset) for split, subset, _ in scored}
+    return values if wanted <= present else None
 
 
 def task_entries(task: TaskResult, catalog: Catalog) -> list[dict[str, Any]]:
-    """The entries of one task's file; a (split, subset) without a main score is left out.
-
-    When every split and subset is present, a last entry with ``task_id`` ``<Task>`` holds
-    the mean of the main scores, as mteb writes it.
-    """
-    info = catalog.task(task.task_name, task.source)
-    # The Hub links these files to benchmark datasets by their current id, as mteb writes them.
-    dataset_id = info.dataset
+    """The entries of one task's file; a (split, subset) without a main score is left out,
+    and so is a task with no dataset on the Hub (there is no benchmark to link it to)."""
+    info = task_info(catalog, task)
+    name = info.name
+    dataset_id = catalog.hub_dataset(name)
+    if dataset_id is None:
+        return []
+    revision = hub_revision(task.dataset_revision)
     entries: list[dict[str, Any]] = []
-    scored: list[tuple[str, str]] = []
-    values: list[float] = []
+    scored: list[tuple[str, str, float]] = []
     for scores in task.scores:
         value = main_value(scores, info.main_score)
         if value is None:
             continue
-        dataset: dict[str, Any] = {
-            "id": dataset_id,
-            "task_id": task_id(task.task_name, scores.subset, scores.split),
-            "config": scores.subset,
-            "split": scores.split,
-        }
-        if task.dataset_revision is not None:
-            dataset["revision"] = task.dataset_revision
-        entries.append({"dataset": dataset, "value": float(value) * 100, **_common(task)})
-        scored.append((scores.split, scores.subset))
-        values.append(float(value))
-    if _is_complete(task, info, scored):
-        dataset = {"id": dataset_id, "task_id": task.task_name}
-        if task.dataset_revision is not None:
-            dataset["revision"] = task.dataset_revision
-        mean = sum(values) / len(values) * 100
-        entries.append({"dataset": dataset, "value": mean, **_common(task)})
+        subset = catalog.current_subset(name, scores.subset)
+        # mteb rounds each value to 5 decimals after scaling.
+        shown = round(card_value(info.main_score or "main_score", value), 5)
+        tid = task_id(name, subset, scores.split)
+        entries.append(_entry(dataset_id, tid, revision, shown, task))
+        scored.append((scores.split, subset, float(value)))
+    whole = whole_task_scores(scored, info)
+    if whole is not None:
+        # mteb averages with numpy and rounds the numpy scalar: the same digits here.
+        mean = card_value(info.main_score or "main_score", mean_as_numpy(whole))
+        entries.append(_entry(dataset_id, name, revision, round_as_numpy(mean, 5), task))
     return entries
+
+
+def _entry(
+    dataset_id: str, tid: str, revision: str | None, value: float, task: TaskResult
+) -> dict[str, Any]:
+    dataset: dict[str, Any] = {"id": dataset_id, "task_id": tid}
+    if revision is not None:
+        dataset["revision"] = revision
+    return {"dataset": dataset, "value": value, **_common(task)}
 
 
 def eval_results_documents(
     model: ModelResults, catalog: Catalog
 ) -> dict[str, list[dict[str, Any]]]:
-    """File name -> entries, tasks in ASCII order; tasks with no main score give no file."""
+    """File name -> entries, tasks in ASCII order; tasks with no main score give no file.
+
+    Files are named after mteb's current task name, as mteb names them.
+    """
     documents: dict[str, list[dict[str, Any]]] = {}
     names = []
+    without: list[str] = []
     for task in model.sorted_tasks():
         entries = task_entries(task, catalog)
         if entries:
-            name = file_name(task.task_name)
+            name = file_name(catalog.canonical_name(task.task_name))
             names.append((task.task_name, name))
             documents[name] = entries
+        else:
+            without.append(task.task_name)
     unique_names(names, "tasks")
+    if without:
+        log.info(
+            "note: no .eval_results file for %d task(s) without a main score in the file or "
+            "a dataset on the Hub: %s",
+            len(without),
+            ", ".join(without),
+        )
     return documents
 
 

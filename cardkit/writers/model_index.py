@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cardkit.catalog import Catalog
-from cardkit.metrics import MetricsChoice, find_metric, select_metrics
+from cardkit.catalog import Catalog, TaskInfo
+from cardkit.errors import CardkitError
+from cardkit.metrics import MetricsChoice, card_value, find_metric, is_percentage, select_metrics
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 
 log = logging.getLogger("cardkit")
@@ -34,23 +35,41 @@ def main_value(scores: SubsetScores, main_metric: str | None) -> float | None:
     return found[1] if found else None
 
 
+def task_info(catalog: Catalog, task: TaskResult) -> TaskInfo:
+    """The task's catalog entry; for an unknown task, the error suggests the type and main
+    score its file points to."""
+    metrics = [name for scores in task.scores[:1] for name in scores.metrics]
+    main = next(
+        (
+            name
+            for scores in task.scores[:1]
+            for name, value in scores.metrics.items()
+            if scores.main_score is not None and value == scores.main_score
+        ),
+        None,
+    )
+    return catalog.task(task.task_name, task.source, metrics, main)
+
+
 def result_entries(
     model: ModelResults, catalog: Catalog, metrics: MetricsChoice = "default"
 ) -> list[dict[str, Any]]:
     """One entry per (task, split, subset): tasks in ASCII order, splits and subsets as found."""
     entries: list[dict[str, Any]] = []
     for task in model.sorted_tasks():
-        info = catalog.task(task.task_name, task.source)
+        info = task_info(catalog, task)
         if info.type in NON_SCORE_TYPES:
             log.info(
                 "note: skipped %s: a %s task measures no quality score", task.task_name, info.type
             )
             continue
         revision = task.dataset_revision
+        out_of_range: list[str] = []
         for scores in task.scores:
-            selected = select_metrics(
-                scores.metrics, metrics, info.main_score, main_value(scores, info.main_score)
-            )
+            main = main_value(scores, info.main_score)
+            _check_main(task, scores, info.main_score, main)
+            selected = select_metrics(scores.metrics, metrics, info.main_score, main)
+            selected = _in_range(selected, out_of_range)
             if not selected:
                 continue
             entries.append(
@@ -64,15 +83,44 @@ def result_entries(
                         "revision": "None" if revision is None else revision,
                     },
                     "metrics": [
-                        {"type": name, "value": _percent(value)} for name, value in selected.items()
+                        {"type": name, "value": card_value(name, value)}
+                        for name, value in selected.items()
                     ],
                 }
+            )
+        if out_of_range:
+            log.warning(
+                "%s: left out metrics outside -1 to 1, which no fraction can be: %s",
+                task.source or task.task_name,
+                ", ".join(out_of_range),
             )
     return entries
 
 
-def _percent(value: float) -> float:
-    return float(value) * 100
+def _check_main(
+    task: TaskResult, scores: SubsetScores, metric: str | None, value: float | None
+) -> None:
+    """A main score is what leaderboards rank by: one no fraction can be stops the build."""
+    if value is None or -1 <= value <= 1 or (metric and not is_percentage(metric)):
+        return
+    raise CardkitError(
+        f"main score {value!r} is outside -1 to 1: mteb scores are fractions "
+        "(cards show them times 100)",
+        task.source,
+        f"split '{scores.split}', subset '{scores.subset}'",
+    )
+
+
+def _in_range(selected: dict[str, float], out_of_range: list[str]) -> dict[str, float]:
+    """The metrics a card can show: a percentage must be a fraction (-1 to 1) in the file."""
+    kept = {}
+    for name, value in selected.items():
+        if is_percentage(name) and not -1 <= value <= 1:
+            if name not in out_of_range:
+                out_of_range.append(name)
+            continue
+        kept[name] = value
+    return kept
 
 
 def model_index(

@@ -80,6 +80,23 @@ def cases() -> dict[str, Callable[[], Case]]:
         out = base[:end] + base[start:end] + base[end:]
         return _text(out), 1, end + (dataset_type - start) - 1 + 1
 
+    def zero_to_one_entry() -> Case:
+        """The Dmeta card's Cmnli entry (pair classification: no real score is below 1%) on
+        the 0 to 1 scale, put first among the correct entries."""
+        card = DMETA.read_text(encoding="utf-8").splitlines(keepends=True)
+        name = find(card, "name: MTEB Cmnli")
+        start = max(i for i in range(name) if card[i].strip() == "- task:")
+        end = find_prefix(card, "- task:", name)
+        entry = [
+            ln.split(":", 1)[0] + f": {float(ln.split(':', 1)[1]) / 100}\n"
+            if ln.strip().startswith("value:")
+            else ln
+            for ln in card[start:end]
+        ]
+        first = find(base, "- task:")
+        out = base[:first] + entry + base[first:]
+        return _text(out), 0, first + find_prefix(entry, "value:") + 1
+
     def web_paste() -> Case:
         out = [ln.rstrip("\n") + " |\n" if i <= close else ln for i, ln in enumerate(base)]
         return _text(out), 1, 1
@@ -198,7 +215,7 @@ def cases() -> dict[str, Callable[[], Case]]:
             1,
             first_value + 1,
         ),
-        "zero-to-one-entry.md": lambda: (_text(scale(0.01, 1)), 0, first_value + 1),
+        "zero-to-one-entry.md": zero_to_one_entry,
         "zero-to-one-card.md": lambda: (_text(scale(0.01, 99)), 1, first_value + 1),
         "out-of-range.md": lambda: (
             _text(edit(first_value, "      value: 6560.825224706932\n")),
