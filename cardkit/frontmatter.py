@@ -35,9 +35,11 @@ def _hub_yaml_block() -> re.Pattern[str]:
     opening fence, nothing may follow it on its line; the block ends at the first line that is
     '---' (spaces and tabs after it allowed) followed by LF, CRLF or the end of the file.
     """
-    spec = importlib.util.find_spec("huggingface_hub.repocard")
+    # The package's folder, found without importing the package (nor anything of it).
+    spec = importlib.util.find_spec("huggingface_hub")
     try:
-        source = Path(spec.origin).read_text(encoding="utf-8")  # type: ignore[union-attr, arg-type]
+        folder = Path(spec.submodule_search_locations[0])  # type: ignore[union-attr, index]
+        source = (folder / "repocard.py").read_text(encoding="utf-8")
         start = source.find("\nREGEX_YAML_BLOCK = ") + 1
         literal = (
             _HUB_RULE_LINE.fullmatch(source, start, source.find("\n", start)) if start else None
