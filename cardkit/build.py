@@ -8,9 +8,10 @@ regions; a card without regions keeps its body unless ``body`` asks for the regi
 from __future__ import annotations
 
 import logging
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cardkit.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
 from cardkit.card import new_card_text, update_card_text
@@ -21,10 +22,15 @@ from cardkit.frontmatter import CardText
 from cardkit.metrics import EXPECTED_MISSING, MetricsChoice
 from cardkit.model import ModelResults
 from cardkit.readers import read_results
+from cardkit.redact import redact
 from cardkit.safenames import inside, model_folder, unique_names
-from cardkit.summary import BenchmarkSummary, relevant_summaries, summarize
+from cardkit.sections import Sections, choose_sections
+from cardkit.summary import BenchmarkSummary
 from cardkit.userfile import read_text
 from cardkit.writers.model_index import model_index
+
+if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
+    from cardkit.compare import BenchmarkComparison
 
 log = logging.getLogger("cardkit")
 
@@ -49,6 +55,9 @@ class BuildRequest:
     replace_sections: dict[str, str] = field(default_factory=dict)
     benchmarks: list[str] | None = None
     build_command: str | None = None
+    # Other models to show beside this one in every summary table: anything `cardkit compare`
+    # reads (result folders, cards, a results store, hf://ORG/NAME[@REVISION]).
+    compare: list[str] = field(default_factory=list)
     # Remove the card's MTEB entries the results do not hold (they are kept otherwise).
     prune: bool = False
 
@@ -82,20 +91,80 @@ def display_name(model: ModelResults, requested: str | None) -> str:
     return requested or model.model_name or "model"
 
 
-def _summaries(
-    model: ModelResults, catalog: Catalog, request: BuildRequest
-) -> list[BenchmarkSummary]:
+def guessed_name(model: ModelResults) -> bool:
+    """Whether the model's name is only a guess: no model_meta.json names it, and it is the
+    name of the folder holding the files (a flat folder, a lone file), not ``org__model``."""
+    if not model.model_name:
+        return True
+    if isinstance(model.meta.get("name"), str) or "/" in model.model_name:
+        return False
+    source = model.source
+    if source is None:
+        return False
+    folder = source if source.is_dir() else source.parent
+    return model.model_name == folder.resolve().name or model.model_name == folder.name
+
+
+def warn_guessed_name(model: ModelResults, request: BuildRequest) -> None:
+    """One line, with the fix, when the card would be titled after a folder."""
+    if request.model_name is not None or model.name_note or not guessed_name(model):
+        return  # named, or a tool's placeholder already said (the note)
+    after = ", after its folder" if model.model_name else ""
+    config = "" if request.config is not None else " a"
+    log.warning(
+        "the results do not name the model, so the card calls it '%s'%s: give --model-name "
+        "ORG/NAME (or name: in%s cardkit.yaml) for its Hub id",
+        display_name(model, None),
+        after,
+        config,
+    )
+
+
+def _sections(model: ModelResults, catalog: Catalog, request: BuildRequest) -> Sections:
     names = request.benchmarks
-    if names is None:
-        return relevant_summaries(model, catalog)
     where = request.config.path if request.config and request.config.benchmarks else None
-    summaries = []
-    for name in names:
-        try:
-            summaries.append(summarize(model, catalog, name))
-        except CardkitError as exc:
-            raise CardkitError(exc.message, exc.path or where, exc.where) from None
-    return summaries
+    try:
+        return choose_sections(model, catalog, names)
+    except CardkitError as exc:
+        raise CardkitError(exc.message, exc.path or where, exc.where) from None
+
+
+def read_compared(sources: list[str], catalog: Catalog) -> list[tuple[str, ModelResults]]:
+    """(source, model) of every model a comparison source holds, read as `cardkit compare`
+    reads them (a model folder's revisions merged as the leaderboard merges them)."""
+    from cardkit.sources import grouped_notes, read_source
+
+    found: list[tuple[str, ModelResults]] = []
+    with grouped_notes():
+        for source in sources:
+            found.extend((source, model) for model in read_source(source, catalog))
+    return found
+
+
+def _comparisons(
+    model: ModelResults,
+    name: str,
+    summaries: list[BenchmarkSummary],
+    compared: list[tuple[str, ModelResults]],
+    catalog: Catalog,
+) -> dict[str, BenchmarkComparison]:
+    """Per benchmark section, the leaderboard table of this model and the compared ones."""
+    if not compared:
+        return {}
+    from cardkit.compare import ComparisonRow, comparison_row, model_facts, rank_rows
+
+    names = [
+        f"{other.model_name} ({source})" if other.model_name == name else str(other.model_name)
+        for source, other in compared
+    ]
+    tables = {}
+    for summary in summaries:
+        rows = [ComparisonRow(model_facts(model, name), summary)]
+        for other_name, (_, other) in zip(names, compared):
+            other_catalog = catalog.with_recorded_tasks(other.extra_tasks)
+            rows.append(comparison_row(other, other_catalog, summary.benchmark, other_name))
+        tables[summary.benchmark.name] = rank_rows(rows)
+    return tables
 
 
 def _card_info(model: ModelResults, name: str, request: BuildRequest):
@@ -113,27 +182,31 @@ def _card_info(model: ModelResults, name: str, request: BuildRequest):
         base_model=config.base_model,
         prompts=dict(config.prompts),
         citation=config.citation,
-        build_command=request.build_command or default_build_command(request),
+        build_command=default_build_command(request)
+        if request.build_command is None
+        else request.build_command,
     )
 
 
 def default_build_command(request: BuildRequest) -> str:
-    """The command a reader runs after `mteb run` to rebuild this card (no local paths)."""
-    config = request.config
-    if config is not None and config.path is not None:
-        if config.path.name == "cardkit.yaml":
-            return "cardkit build"
-        return f"cardkit build --config {config.path.name}"
-    command = f"cardkit build results -o {request.output.name}"
+    """The `cardkit build` command of a request made from Python: its results and the options
+    that shape the card."""
+    words = ["cardkit", "build", *map(str, request.results), "-o", str(request.output)]
+    if request.config is not None and request.config.path is not None:
+        words += ["--config", str(request.config.path)]
     if request.model_name:
-        command += f' --model-name "{request.model_name}"'
+        words += ["--model-name", request.model_name]
     if request.revision:
-        command += f" --revision {request.revision}"
+        words += ["--revision", request.revision]
     if request.metrics != "default":
-        command += f" --metrics {request.metrics}"
+        words += ["--metrics", request.metrics]
     if request.chart:
-        command += " --chart"
-    return command
+        words.append("--chart")
+    for name in request.benchmarks or ():
+        words += ["--benchmark", name]
+    for source in request.compare:
+        words += ["--compare", source]
+    return redact(shlex.join(words))
 
 
 def _charts(
@@ -174,6 +247,7 @@ def render_model_card(
     output: Path,
     metrics: MetricsChoice,
     request: BuildRequest | None = None,
+    compared: list[tuple[str, ModelResults]] | None = None,
     index: list[dict[str, Any]] | None = None,
 ) -> BuiltCard:
     """The card text for one model at ``output``; an existing card is updated, not replaced.
@@ -194,12 +268,26 @@ def render_model_card(
     if needs_body:
         from cardkit.render import card_context, render_template  # Jinja2: only for a body
 
-        summaries = _summaries(model, catalog, request)
+        sections = _sections(model, catalog, request)
+        summaries = sections.shown
         links: dict[str, str] = {}
         if request.chart:
             links, assets = _charts(summaries, name, output)
+        comparisons = _comparisons(model, name, summaries, compared or [], catalog)
         info = _card_info(model, name, request)
-        context = card_context(model, catalog, info, summaries, index, links)
+        context = card_context(
+            model,
+            catalog,
+            info,
+            summaries,
+            index,
+            links,
+            sections.named,
+            comparisons,
+            sections.forced,
+            metrics,
+            _limit_mb() if metrics != request.metrics else None,  # every metric would not fit
+        )
         rendered = render_template(context, request.template)
     if old_text is None:
         assert rendered is not None
@@ -321,16 +409,28 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
         if model.name_note and request.model_name is None:
             log.info("note: %s", model.name_note)
     outputs = _output_for(models, request.output)
-    return [
+    compared = read_compared(request.compare, catalog) if request.compare else []
+    cards = [
         _render_within_limit(
             model,
             catalog.with_recorded_tasks(model.extra_tasks),
             display_name(model, request.model_name),
             out,
             request,
+            compared,
         )
         for model, out in zip(models, outputs)
     ]
+    for model in models:  # once every card is made: an error stays the only line
+        warn_guessed_name(model, request)
+    return cards
+
+
+def _limit_mb() -> int:
+    """The largest card `cardkit validate` accepts, in MB."""
+    from cardkit.validate.parse import MAX_BYTES
+
+    return MAX_BYTES // 1024 // 1024
 
 
 # Each metric of a model-index takes at least this many bytes of YAML (its "- type:" and
@@ -355,7 +455,12 @@ def _refuse_wrong_scale(index: list[dict[str, Any]], model: ModelResults) -> Non
 
 
 def _render_within_limit(
-    model: ModelResults, catalog: Catalog, name: str, output: Path, request: BuildRequest
+    model: ModelResults,
+    catalog: Catalog,
+    name: str,
+    output: Path,
+    request: BuildRequest,
+    compared: list[tuple[str, ModelResults]] | None = None,
 ) -> BuiltCard:
     """The card, never larger than `cardkit validate` accepts: when every metric would not
     fit, the card carries each task's main score only (as ``--metrics main``), with a warning;
@@ -368,7 +473,7 @@ def _render_within_limit(
         values = sum(len(result["metrics"]) for result in index[0]["results"])
         if values * _MIN_METRIC_BYTES <= MAX_BYTES:
             card = render_model_card(
-                model, catalog, name, output, request.metrics, request, index
+                model, catalog, name, output, request.metrics, request, compared, index
             )
             if len(card.text.encode("utf-8")) <= MAX_BYTES:
                 return card
@@ -380,7 +485,7 @@ def _render_within_limit(
             values,
             limit_mb,
         )
-    card = render_model_card(model, catalog, name, output, "main", request)
+    card = render_model_card(model, catalog, name, output, "main", request, compared)
     size = len(card.text.encode("utf-8"))
     if size > MAX_BYTES:
         raise CardkitError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from cardkit.errors import CardkitError
 from cardkit.summary import BenchmarkSummary
@@ -31,9 +32,10 @@ class Chart:
 
 
 def chart_filename(benchmark_name: str) -> str:
-    """``MTEB(cmn, v1)`` -> ``mteb-cmn-v1.png``: a name safe in any file system and URL."""
-    slug = re.sub(r"[^a-z0-9]+", "-", benchmark_name.lower()).strip("-")
-    return f"mteb-{slug or 'benchmark'}.png"
+    """``MTEB(cmn, v1)`` -> ``mteb-cmn-v1.png``, ``C-MTEB`` -> ``mteb-c-mteb.png``: a name safe
+    in any file system and URL."""
+    slug = re.sub(r"[^a-z0-9]+", "-", benchmark_name.lower()).strip("-") or "benchmark"
+    return f"{slug}.png" if slug.startswith("mteb-") else f"mteb-{slug}.png"
 
 
 def _figure_classes():
@@ -51,6 +53,18 @@ def _figure_classes():
 def summary_chart(summary: BenchmarkSummary, model_name: str) -> Chart:
     """One horizontal bar per task type with a score (incomplete types lighter, types without
     any result labelled so); the overall average as a dashed line."""
+    fig = chart_figure(summary, model_name)
+    ax = fig.axes[0]
+    count = len(ax.patches)
+    buffer = io.BytesIO()
+    # No timestamp or version in the metadata: the same scores give the same bytes.
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    width, height = fig.canvas.get_width_height()
+    return Chart(chart_filename(summary.benchmark.name), buffer.getvalue(), count, width, height)
+
+
+def chart_figure(summary: BenchmarkSummary, model_name: str) -> Any:
+    """The matplotlib figure of :func:`summary_chart`, laid out, not yet saved."""
     Figure, FigureCanvasAgg = _figure_classes()
     types = list(summary.by_type.values())
     labels = [f"{type_label(t.type)} ({count_label(t.present, t.expected)})" for t in types]
@@ -68,6 +82,8 @@ def summary_chart(summary: BenchmarkSummary, model_name: str) -> Chart:
         color=[BAR_COLOR if t.complete else INCOMPLETE_COLOR for _, t in scored],
     )
     ax.set_yticks(positions, labels, fontsize=11)
+    # Every row keeps its place, with or without a bar: the top one never runs into the title.
+    ax.set_ylim(-0.6, len(types) - 0.4)
     ax.set_xlim(0, 100)
     ax.set_xlabel("mean score (0 to 100)", fontsize=10)
     ax.tick_params(axis="x", labelsize=10)
@@ -97,9 +113,4 @@ def summary_chart(summary: BenchmarkSummary, model_name: str) -> Chart:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
-    count = len(ax.patches)
-    buffer = io.BytesIO()
-    # No timestamp or version in the metadata: the same scores give the same bytes.
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    width, height = fig.canvas.get_width_height()
-    return Chart(chart_filename(summary.benchmark.name), buffer.getvalue(), count, width, height)
+    return fig

@@ -30,12 +30,13 @@ COMMANDS: tuple[str, ...] = (
     "push",
     "diff",
     "compare",
+    "preview",
 )
 # Commands over in seconds run with the cycle collector paused: walking the million objects
 # of a big card again and again frees next to nothing. `run` evaluates for hours in torch and
 # mteb, and keeps it.
 SHORT_LIVED: frozenset[str] = frozenset(
-    {"build", "check", "validate", "export", "push", "diff", "compare"}
+    {"build", "check", "validate", "export", "push", "diff", "compare", "preview"}
 )
 
 
@@ -144,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _redacted_output():
         parser = make_parser(argv)
         args = parser.parse_args(argv)
+        # The words as typed, for commands that record how they were run.
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         if args.command not in SHORT_LIVED:
             gc.enable()
         _setup_logging(args.quiet)

@@ -43,6 +43,8 @@ class ProjectConfig:
     body: bool | None = None
     replace_sections: dict[str, str] = field(default_factory=dict)
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Other models for the summary tables: paths (resolved) or hf://ORG/NAME[@REVISION].
+    compare: list[str] | None = None
 
     def card_front_matter(self) -> dict[str, Any]:
         """The metadata keys a new card gets from the config, in the order cards show them."""
@@ -122,7 +124,16 @@ def load_config(path: Path) -> ProjectConfig:
         body=data.get("body"),
         replace_sections=dict(data.get("replace_sections") or {}),
         tasks=dict(data.get("tasks") or {}),
+        compare=_sources(data.get("compare"), base),
     )
+
+
+def _sources(value: str | list[str] | None, base: Path) -> list[str] | None:
+    """Comparison sources: paths relative to the config's folder; Hub sources as they are."""
+    if value is None:
+        return None
+    values = [value] if isinstance(value, str) else value
+    return [v if v.startswith("hf://") else str(base / Path(v).expanduser()) for v in values]
 
 
 def find_config(

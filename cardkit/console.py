@@ -6,6 +6,7 @@ say what was done (``wrote README.md: ...``) go through ``status``.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from typing import Any, TextIO
 
@@ -49,3 +50,15 @@ class RedactingStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+_QUIET_WORDS = {"-q", "--quiet"}
+
+
+def command_line(command: str, argv: list[str] | None) -> str | None:
+    """``cardkit <command> ...`` as typed (``-q`` left out, secrets masked), for a record of
+    how results were made; None when not run from the command line."""
+    if argv is None or command not in argv:
+        return None
+    words = [word for word in argv if word not in _QUIET_WORDS]
+    return redact(shlex.join(["cardkit", *words]))

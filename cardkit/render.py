@@ -10,39 +10,41 @@ from __future__ import annotations
 import json
 import re
 import traceback
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from cardkit import __version__
+from cardkit.benchmark_section import comparison_table, summary_caption
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
 from cardkit.model import ModelResults
+from cardkit.reproduce import is_revision, reproduce_context
 from cardkit.resources import resource_dir
 from cardkit.sandbox import BudgetSandbox, TemplateLimitError
+from cardkit.sections import named_line, with_result
 from cardkit.summary import BenchmarkSummary
 from cardkit.tables import (
-    entry_task,
-    main_score_rows,
     markdown_table,
     metrics_table,
     score,
-    summary_caption,
     summary_headers,
     summary_row,
     summary_table,
-    task_rows,
     task_table,
     type_label,
 )
+from cardkit.tables import task_rows as benchmark_task_rows
+from cardkit.task_scores import per_task_notes, per_task_table, task_rows
 from cardkit.template_files import UserTemplateLoader
 
+if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
+    from cardkit.compare import BenchmarkComparison
+
 DEFAULT_TEMPLATE = "card.md.j2"
-# Folder names that are not real model revisions (mteb and the results repository use them).
-_NOT_A_REVISION = {"no_revision_available", "external", "main", "master"}
 
 
 @dataclass
@@ -58,7 +60,8 @@ class CardInfo:
     base_model: str | list[str] | None = None
     prompts: dict[str, str] = field(default_factory=dict)
     citation: str | None = None
-    build_command: str = "cardkit build results -o README.md"
+    # The `cardkit build` command that made the card (None: not known, "": none to show).
+    build_command: str | None = None
 
 
 def templates_dir() -> Path:
@@ -158,7 +161,10 @@ def render_template(context: dict[str, Any], template: Path | None = None) -> st
 
 
 def _benchmark_context(
-    summary: BenchmarkSummary, model_name: str, chart: str | None
+    summary: BenchmarkSummary,
+    model_name: str,
+    chart: str | None,
+    comparison: BenchmarkComparison | None = None,
 ) -> dict[str, Any]:
     bench = summary.benchmark
     return {
@@ -203,70 +209,25 @@ def _benchmark_context(
         ],
         "headers": summary_headers(summary),
         "row": summary_row(summary, model_name),
-        "table": summary_table(summary, model_name),
-        "caption": summary_caption(summary),
+        "table": comparison_table(comparison, model_name)
+        if comparison is not None
+        else summary_table(summary, model_name),
+        "caption": summary_caption(summary, comparison),
         "task_table": task_table(summary),
-        "task_rows": task_rows(summary.scores),
+        "task_rows": benchmark_task_rows(summary.scores),
         "chart": chart,
     }
 
 
-def _is_revision(revision: str | None) -> bool:
-    return bool(revision) and revision not in _NOT_A_REVISION
+class _Deferred:
+    """Text computed only when a template prints it (the every-metric table of a large
+    model-index costs more than the whole card)."""
 
+    def __init__(self, compute: Callable[[], str]):
+        self._compute = compute
 
-def _reproduce_context(model: ModelResults, catalog: Catalog, info: CardInfo) -> dict[str, Any]:
-    tasks = model.sorted_tasks()
-    versions = sorted({t.mteb_version for t in tasks if t.mteb_version}, key=_version_key)
-    used = Counter(t.model_revision or model.revision for t in tasks)
-    merged = len(used) > 1
-    revisions = []
-    for task in tasks:
-        known = catalog.get(task.task_name)
-        revisions.append(
-            {
-                "task": task.task_name,
-                "dataset": catalog.dataset_path(task.task_name, task.dataset_revision)
-                if known
-                else task.task_name,
-                "revision": task.dataset_revision or "unknown",
-                "mteb_version": task.mteb_version or "unknown",
-                "model_revision": task.model_revision or model.revision,
-            }
-        )
-    pins = [f'"cardkit=={__version__}"']
-    # Pin mteb to the version that wrote the files when it is a release one can install.
-    release = versions and re.fullmatch(r"\d+\.\d+\.\d+", versions[-1])
-    pins.append(f'"mteb=={versions[-1]}"' if release else "mteb")
-    run = f"mteb run -m {info.model_id}"
-    if _is_revision(model.revision):
-        run += f" --model-revision {model.revision}"
-    names = sorted({catalog.canonical_name(t.task_name) for t in tasks})
-    run += " -t " + " ".join(names) + " --output-folder results"
-    headers = ["Task", "Dataset", "Revision", "mteb version"]
-    rows = [[r["task"], r["dataset"], r["revision"], r["mteb_version"]] for r in revisions]
-    if merged:
-        headers.append("Model revision")
-        for row, r in zip(rows, revisions):
-            row.append(r["model_revision"] or "unknown")
-    return {
-        "cardkit_version": __version__,
-        "mteb_versions": versions,
-        "model_revision": model.revision if _is_revision(model.revision) else None,
-        # Several revisions merged task by task: each with its number of tasks.
-        "model_revisions": [
-            {"revision": rev or "unknown", "tasks": count} for rev, count in used.items()
-        ]
-        if merged
-        else [],
-        "dataset_revisions": revisions,
-        "revisions_table": markdown_table(headers, rows),
-        "commands": [f"pip install {' '.join(pins)}", run, info.build_command],
-    }
-
-
-def _version_key(version: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.+-]", version))
+    def __str__(self) -> str:
+        return self._compute()
 
 
 def card_context(
@@ -276,22 +237,44 @@ def card_context(
     summaries: list[BenchmarkSummary],
     index: list[dict[str, Any]],
     charts: dict[str, str] | None = None,
+    named: list[BenchmarkSummary] | None = None,
+    comparisons: dict[str, BenchmarkComparison] | None = None,
+    forced_sections: bool = False,
+    metrics: str = "default",
+    metrics_cut: int | None = None,
 ) -> dict[str, Any]:
-    """Every variable a template receives (documented in docs/readme/card.md)."""
+    """Every variable a template receives (documented in README.md, "Your own template").
+
+    ``summaries``: the benchmarks that get a section; ``named``: those only named in one line
+    (``forced_sections``: the sections are the ones the user named);
+    ``comparisons``: per benchmark name, the table with the models the card is compared with.
+    ``metrics``: the metrics the model-index holds (``default``, ``main``, ``all``);
+    ``metrics_cut``: main scores only because every metric would make the card larger than
+    this many MB (None: not cut).
+    """
     charts = charts or {}
+    comparisons = comparisons or {}
+    named = named or []
     entries = index[0]["results"] if index else []
-    covered = {t.task for summary in summaries for t in summary.tasks}
-    other_entries = [e for e in entries if catalog.canonical_name(entry_task(e)) not in covered]
-    main_metrics = {}
-    for entry in entries:
-        task_info = catalog.get(entry_task(entry))
-        main_metrics[entry_task(entry)] = task_info.main_score if task_info else None
-    other_rows = main_score_rows(other_entries, main_metrics)
+    rows = task_rows(model, catalog, summaries)
+    other_rows = [
+        [
+            row.task,
+            type_label(row.type),
+            row.score.split,
+            ", ".join(row.score.subsets),
+            row.score.metric or "",
+            score(row.score.value),
+        ]
+        for row in rows
+        if not row.benchmarks
+    ]
+    compared = sorted({r.name for c in comparisons.values() for r in c.rows if r.name != info.name})
     return {
         "model": {
             "id": info.model_id,
             "name": info.name,
-            "revision": model.revision if _is_revision(model.revision) else None,
+            "revision": model.revision if is_revision(model.revision) else None,
             "tasks": len(model.tasks),
         },
         "name": info.name,
@@ -304,8 +287,25 @@ def card_context(
         "prompts": {"query": info.prompts.get("query"), "passage": info.prompts.get("passage")},
         "citation": info.citation,
         "benchmarks": [
-            _benchmark_context(s, info.name, charts.get(s.benchmark.name)) for s in summaries
+            _benchmark_context(
+                s, info.name, charts.get(s.benchmark.name), comparisons.get(s.benchmark.name)
+            )
+            for s in summaries
         ],
+        "compared": compared,
+        "also_evaluated": [
+            {
+                "name": s.benchmark.name,
+                "title": s.benchmark.title,
+                "with_result": with_result(s),
+                "complete": s.present,
+                "expected": s.expected,
+            }
+            for s in named
+        ],
+        "also_evaluated_line": named_line(named, forced_sections),
+        "task_table": per_task_table(rows, bool(summaries)),
+        "task_notes": per_task_notes(rows),
         "other_tasks": other_rows,
         "other_tasks_table": markdown_table(
             ["Task", "Type", "Split", "Subset", "Main metric", "Score"],
@@ -316,7 +316,9 @@ def card_context(
         else None,
         "results": entries,
         "metric_count": sum(len(e["metrics"]) for e in entries),
-        "metrics_table": metrics_table(entries),
-        "reproduce": _reproduce_context(model, catalog, info),
+        "metrics": metrics,
+        "metrics_cut": metrics_cut,
+        "metrics_table": _Deferred(lambda: metrics_table(entries)),
+        "reproduce": reproduce_context(model, catalog, info.model_id, info.build_command),
         "cardkit_version": __version__,
     }

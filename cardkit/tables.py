@@ -10,7 +10,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from cardkit.metrics import alias_names
 from cardkit.summary import BenchmarkSummary, TaskSummary
 
 MISSING = "–"
@@ -26,7 +25,10 @@ def score(value: float | None) -> str:
 
 
 def cell(value: Any) -> str:
-    """A value safe inside a table cell: pipes escaped, no line breaks."""
+    """A value safe inside a table cell: pipes escaped, no line breaks; None leaves the cell
+    empty, an empty text shows a dash."""
+    if value is None:
+        return ""
     text = " ".join(str(value).split())
     return text.replace("\\", "\\\\").replace("|", "\\|") if text else MISSING
 
@@ -102,55 +104,94 @@ def summary_row(summary: BenchmarkSummary, model_name: str) -> list[str]:
 def summary_table(summary: BenchmarkSummary, model_name: str) -> str:
     """The leaderboard row: the means over tasks and task types, task counts beside them."""
     headers = summary_headers(summary)
-    return markdown_table(
-        headers, [summary_row(summary, model_name)], [False] + [True] * (len(headers) - 1)
+    types = len(summary.by_type) if _shows_types(summary) else 0
+    return narrow_tables(
+        headers, [summary_row(summary, model_name)], [False] + [True] * (len(headers) - 1), types
     )
 
 
-def summary_caption(summary: BenchmarkSummary) -> str:
-    """Which tasks and which metric convention the table uses, where it differs from mteb's
-    leaderboard, and what is missing or partial (one line each)."""
-    bench = summary.benchmark
-    lines = [f"**{bench.title}**: {summary.expected} tasks"]
-    if bench.convention:
-        lines[0] += f"; {bench.convention.rstrip('.')}"
-    lines[0] += "."
-    if summary.not_averaged:
-        lines.append(
-            "As on mteb's leaderboard, the means cover the public tasks only; the private "
-            f"ones ({_short_list(summary.not_averaged)}) are shown but not averaged."
-        )
-    for note in summary.conventions:
-        lines.append(f"Differs from mteb's leaderboard: {note}.")
-    if not summary.complete:
-        lacking = len(summary.missing) + len(summary.partial)
-        lines.append(
-            f"Incomplete: {lacking} of {summary.expected} tasks are missing or partial. The "
-            "leaderboard shows no mean for an incomplete run; the means here cover the "
-            f"{_tasks(sum(t.complete for t in summary.averaged))} complete."
-        )
-    if summary.missing:
-        lines.append(f"No result: {_short_list(summary.missing)}.")
-    if summary.partial:
-        parts = [f"{t.task} (lacks {t.missing_text()})" for t in summary.partial]
-        lines.append(f"Partial, not averaged: {_short_list(parts)}.")
-    return "\n\n".join(lines)
+# What a table may need, at least, to fit the Hub's content column (800 px) with a margin:
+# each column as wide as its longest unbreakable piece of text (a browser breaks lines at
+# spaces and after hyphens), at about 8 px a character of its 14 px font, plus padding.
+FIT_PX = 760
+_CHAR_PX = 8
+_CELL_PX = 18
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
-def _tasks(count: int) -> str:
-    return f"{count} task that is" if count == 1 else f"{count} tasks that are"
+def _min_width(values: Sequence[Any]) -> int:
+    """The narrowest a column holding ``values`` can be laid out, in pixels (an estimate)."""
+    pieces = [
+        piece
+        for value in values
+        for word in _LINK.sub(r"\1", str(value)).replace("*", "").split()
+        for piece in re.findall(r"[^-]*-|[^-]+", word)
+    ]
+    return max((len(p) for p in pieces), default=1) * _CHAR_PX + _CELL_PX
 
 
-def _short_list(items: Sequence[str], limit: int = 8) -> str:
-    if len(items) <= limit:
-        return ", ".join(items)
-    return ", ".join(items[:limit]) + f", and {len(items) - limit} more"
+def narrow_tables(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    numeric: Sequence[bool],
+    type_columns: int,
+    first_type: int | None = None,
+) -> str:
+    """A leaderboard table that fits the Hub's content width: whole when it fits; else the
+    model with its counts and means, then its per-type means as many types at a time as fit,
+    the model repeated in each.
+
+    ``type_columns``: how many columns hold per-type means, starting at ``first_type``
+    (default: the last ones).
+    """
+    widths = [_min_width([h, *(row[i] for row in rows)]) for i, h in enumerate(headers)]
+    if sum(widths) <= FIT_PX or not type_columns:
+        return markdown_table(headers, rows, numeric)
+    start = len(headers) - type_columns if first_type is None else first_type
+    types = list(range(start, start + type_columns))
+    model = list(headers).index("Model")
+    parts = [_columns(headers, rows, numeric, [i for i in range(len(headers)) if i not in types])]
+    for chunk in _type_chunks(types, widths, widths[model]):
+        parts.append(_columns(headers, rows, numeric, [model, *chunk]))
+    return "\n".join(parts)
 
 
-def subsets_label(subsets: Sequence[str], limit: int = 4) -> str:
+def _type_chunks(types: list[int], widths: list[int], model: int) -> list[list[int]]:
+    """The type columns in as few tables as fit beside the model column, as even as fits."""
+
+    def fits(chunk: list[int]) -> bool:
+        return model + sum(widths[i] for i in chunk) <= FIT_PX
+
+    greedy: list[list[int]] = [[]]
+    for index in types:
+        if greedy[-1] and not fits([*greedy[-1], index]):
+            greedy.append([])
+        greedy[-1].append(index)
+    count = len(greedy)
+    size, extra = divmod(len(types), count)
+    even, start = [], 0
+    for n in range(count):
+        end = start + size + (1 if n < extra else 0)
+        even.append(types[start:end])
+        start = end
+    return even if all(fits(chunk) for chunk in even) else greedy
+
+
+def _columns(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[bool], keep: list[int]
+) -> str:
+    return markdown_table(
+        [headers[i] for i in keep],
+        [[row[i] for i in keep] for row in rows],
+        [numeric[i] for i in keep],
+    )
+
+
+def subsets_label(subsets: Sequence[str], limit: int = 3) -> str:
+    """The subsets by name when there are few, else how many."""
     if len(subsets) <= limit:
         return ", ".join(subsets)
-    return ", ".join(subsets[:limit]) + f", … ({len(subsets)} subsets)"
+    return f"{len(subsets)} subsets"
 
 
 TASK_HEADERS = ["Task", "Type", "Split", "Subset", "Main metric", "Score"]
@@ -167,34 +208,6 @@ def task_rows(scores: Sequence[TaskSummary]) -> list[list[str]]:
 def task_table(summary: BenchmarkSummary) -> str:
     """One row per task of the benchmark: the score that went into the averages."""
     return markdown_table(TASK_HEADERS, task_rows(summary.scores), TASK_NUMERIC)
-
-
-def main_score_rows(
-    entries: Sequence[dict[str, Any]], main_metrics: dict[str, str | None]
-) -> list[list[str]]:
-    """Per (task, split, subset) rows of the main metric, from model-index entries."""
-    rows = []
-    for entry in entries:
-        task = entry_task(entry)
-        metric = main_metrics.get(task)
-        values = {m["type"]: m["value"] for m in entry["metrics"]}
-        name = next((n for n in alias_names(metric) if n in values), None) if metric else None
-        if name is None:
-            name, value = entry["metrics"][0]["type"], entry["metrics"][0]["value"]
-        else:
-            value = values[name]
-        data = entry["dataset"]
-        rows.append(
-            [
-                task,
-                type_label(entry["task"]["type"]),
-                data["split"],
-                data["config"],
-                name,
-                score(value),
-            ]
-        )
-    return rows
 
 
 def entry_task(entry: dict[str, Any]) -> str:

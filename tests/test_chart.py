@@ -89,3 +89,27 @@ def test_build_without_chart_does_not_import_matplotlib(tmp_path: Path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("name", ["MTEB(Medical, v1)", "MTEB(Multilingual, v2)", "C-MTEB"])
+def test_every_label_stays_inside_the_plot_and_below_the_title(name: str):
+    """An incomplete benchmark's top row may have no bar: its "no result" label still sits in
+    its own row, under the title, not on it."""
+    pytest.importorskip("matplotlib")
+    from cardkit.chart import chart_figure
+
+    catalog = load_catalog()
+    [model] = read_results([BGE_ZH], catalog, None)
+    summary = summarize(model, catalog, name)
+    figure = chart_figure(summary, "BAAI/bge-base-zh")
+    renderer = figure.canvas.get_renderer()
+    [axes] = figure.axes
+    plot = axes.get_window_extent(renderer)
+    title = axes.title.get_window_extent(renderer)
+    assert title.y0 >= plot.y1
+    labels = axes.texts
+    assert len(labels) == len(summary.by_type)
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        assert plot.y0 <= box.y0 and box.y1 <= plot.y1, label.get_text()
+        assert not box.overlaps(title)

@@ -15,7 +15,8 @@ from cardkit.catalog import load_catalog
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import split_card
 from cardkit.readers import read_results
-from cardkit.summary import relevant_benchmarks, summarize
+from cardkit.sections import choose_sections
+from cardkit.summary import summarize
 from cardkit.tables import type_label
 
 from .conftest import RESULTS, TEST_DATA, revision_folders, run_cli
@@ -29,6 +30,7 @@ MEAN_HEADERS = {
     "mean_subset": "Mean (Subset)",
 }
 BGE_ZH = RESULTS / "BAAI__bge-base-zh"
+PER_TASK_HEADER = ["Task", "Data", "Score", "In"]
 
 
 def markdown_tables(body: str) -> list[dict]:
@@ -58,6 +60,28 @@ def markdown_tables(body: str) -> list[dict]:
     return tables
 
 
+def section_tables(tables: list[dict]) -> list[dict]:
+    """Each benchmark's leaderboard table whole again: the card splits a wide one into the
+    table with the task counts and means, then tables of a few task types, the model repeated
+    in each (joined here row by row on it)."""
+    joined: list[dict] = []
+    for table in tables:
+        if "Model" not in table["header"][:2]:
+            continue
+        if "Tasks" in table["header"]:
+            joined.append(
+                {"header": list(table["header"]), "rows": [list(r) for r in table["rows"]]}
+            )
+            continue
+        last = joined[-1]
+        model = last["header"].index("Model")
+        assert [r[0] for r in table["rows"]] == [r[model] for r in last["rows"]]
+        last["header"] += table["header"][1:]
+        for row, more in zip(last["rows"], table["rows"]):
+            row += more[1:]
+    return joined
+
+
 def write_config(folder: Path, results: Path, **extra) -> Path:
     config = {"model_id": "org/model", "results": str(results), **extra}
     path = folder / "cardkit.yaml"
@@ -84,16 +108,18 @@ def test_minimal_config_card_tables_match_the_summary_function(folder: Path, tmp
 
     catalog = load_catalog()
     [model] = read_results([folder], catalog, None)
-    # The huge all-metrics table is parsed on its own (a real parser on 100k rows is slow).
-    head, sep, all_metrics_block = card.body.partition("<summary>All metrics")
-    assert sep
-    tables = markdown_tables(head)
-    summary_tables = [t for t in tables if t["header"][:1] == ["Model"]]
-    benchmarks = relevant_benchmarks(model, catalog)
-    summaries = [summarize(model, catalog, bench) for bench in benchmarks]
-    assert len(summary_tables) == len(benchmarks)
-    if not benchmarks:  # only partial benchmark tasks (one subset of two): shown on their own
-        assert "### Other tasks" in head
+    assert "<summary>All metrics" not in card.body  # the model-index is not repeated
+    assert len(card.body.encode("utf-8")) < 60 * 1024
+    tables = markdown_tables(card.body)
+    summary_tables = section_tables(tables)
+    sections = choose_sections(model, catalog)
+    summaries = sections.shown
+    assert len(summary_tables) == len(summaries)
+    for summary in summaries:  # a section only for a benchmark at least 90% complete
+        assert summary.present >= 0.9 * summary.expected
+    for summary in sections.named:  # the others named in one line, without an average
+        line = next(x for x in card.body.splitlines() if x.startswith("Also evaluated"))
+        assert f"of {summary.expected} tasks of {summary.benchmark.title}" in line
     for summary, table in zip(summaries, summary_tables):
         shown = summary.benchmark.aggregations
         means = [a for a in shown if a in MEAN_HEADERS]
@@ -123,18 +149,27 @@ def test_minimal_config_card_tables_match_the_summary_function(folder: Path, tmp
         ):
             assert header.startswith(type_label(t.type) + " (")
             assert value == ("–" if t.mean is None else f"{t.mean:.2f}")
-    task_header = ["Task", "Type", "Split", "Subset", "Main metric", "Score"]
-    per_task = [t for t in tables if t["header"] == task_header]
-    for summary, table in zip(summaries, per_task):
-        assert len(table["rows"]) == summary.present
-    metric_count = len(results)
-    block = all_metrics_block.partition("</details>")[0]
-    if len(block) < 300_000:
-        [all_metrics] = markdown_tables(block.partition("</summary>")[2])
-        assert all_metrics["header"] == ["Task", "Split", "Subset", "Metric", "Value"]
-        assert len(all_metrics["rows"]) == metric_count
-    else:
-        assert block.count("\n| ") == metric_count + 1  # the header row and one per metric
+    # One per-task table: every task of the results once, with the score a section averages.
+    # Without a section there is no "In" column: no benchmark on the card holds a task.
+    header = PER_TASK_HEADER if summaries else PER_TASK_HEADER[:3]
+    [per_task] = [t for t in tables if t["header"] == header]
+    tasks = [row + ["–"] * (4 - len(row)) for row in per_task["rows"] if row[2]]
+    names = [row[0] for row in tasks]
+    assert sorted(names) == sorted({catalog.canonical_name(t) for t in model.tasks})
+    section_scores: dict[str, set[str]] = {}
+    for summary in summaries:
+        for task in summary.scores:
+            section_scores.setdefault(task.task, set()).add(f"{task.value:.2f}")
+    for task, _, value, where in tasks:
+        value = value.split(" (")[0]  # a metric other than the main score is named after it
+        if task in section_scores:
+            assert value in section_scores[task]
+            shown_in = [s.benchmark.name for s in summaries if task in s.benchmark.tasks]
+            assert where != "–" and len(where) >= len(min(shown_in, key=len))
+            for other in section_scores[task] - {value}:  # another section's score: noted
+                assert f"{task} {other}" in card.body
+        elif value[:1].isdigit():  # in no section: its own main score over all its data
+            assert where == "–"
 
 
 def test_default_card_sections_come_in_order(tmp_path: Path):
@@ -155,7 +190,7 @@ def test_default_card_sections_come_in_order(tmp_path: Path):
         "# My Model",
         "A small Chinese model.",
         "## Evaluation",
-        "<details>",
+        "### Per task",
         "## Usage",
         "## Reproduce",
         "## License",
@@ -172,8 +207,13 @@ def test_default_card_sections_come_in_order(tmp_path: Path):
     # Reproduce: cardkit's version, the mteb versions in the files, dataset revisions, commands.
     assert f"cardkit {__version__}" in body
     assert "mteb 1.0.2, 1.1.1.dev0" in body  # the versions the bge-base-zh files carry
-    assert "1399c76144fd37290681b995c656ef9b2e06e26d" in body  # AmazonReviews' dataset revision
-    assert "mteb run -m org/model -t " in body and "\ncardkit build\n" in body
+    # A dataset revision a file records is in the model-index; one it does not, from the catalog.
+    assert "1399c76144fd37290681b995c656ef9b2e06e26d" in card.yaml_text  # AmazonReviews'
+    catalog = load_catalog()
+    assert f"| AFQMC | C-MTEB/AFQMC | {catalog.get('AFQMC').revision} |" in body
+    assert f"Revision (mteb {catalog.mteb_version})" in body
+    assert "\ncardkit run --model org/model --tasks AFQMC,ATEC," in body
+    assert "\ncardkit build\n" in body  # the command that was run: the config did the rest
 
 
 def test_custom_template_renders(tmp_path: Path):

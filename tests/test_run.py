@@ -40,6 +40,8 @@ STS = TASKS / "sentence-similarity-sts"
 CLASSIFICATION = TASKS / "topic-classification"
 PAIRS = TASKS / "paraphrase-pairs"
 NAME = "sentence-transformers/all-MiniLM-L6-v2"
+# The files beside the results that are not results.
+RECORDS = ("model_meta.json", "cardkit-tasks.json", "cardkit-run.json")
 MAIN = {
     "AnimalFactsRetrieval": "ndcg_at_10",
     "EverydaySTS": "cosine_spearman",
@@ -105,7 +107,7 @@ def full_run(tmp_path_factory, offline_env):
 def test_run_writes_mteb_result_files(full_run):
     result, folder, _ = full_run
     assert sorted(p.name for p in folder.glob("*.json")) == sorted(
-        [f"{t}.json" for t in MAIN] + ["model_meta.json", "cardkit-tasks.json"]
+        [f"{t}.json" for t in MAIN] + ["model_meta.json", "cardkit-tasks.json", "cardkit-run.json"]
     )
     meta = json.loads((folder / "model_meta.json").read_text())
     assert (meta["name"], meta["revision"]) == (NAME, "no_revision_available")
@@ -276,7 +278,7 @@ def test_killed_run_leaves_only_complete_files(tmp_path, offline_env):
     assert proc.returncode == -signal.SIGKILL  # killed mid-run, not finished
     finished = {}
     for path in folder.iterdir():
-        if path.suffix == ".json" and path.name not in ("model_meta.json", "cardkit-tasks.json"):
+        if path.suffix == ".json" and path.name not in RECORDS:
             data = json.loads(path.read_text())  # every file there is complete
             assert data["scores"]["test"][0]["main_score"] is not None
             finished[path.name] = (path.stat().st_mtime_ns, path.read_bytes())

@@ -113,6 +113,11 @@ def _result_files(results: Path) -> dict[str, dict]:
     }
 
 
+def _recorded_tasks(record: dict) -> set[str]:
+    assert all(run["command"].startswith("cardkit run ") for run in record["runs"])
+    return {task for run in record["runs"] for task in run["tasks"]}
+
+
 def _same_scores(a: object, b: object, where: str) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
         assert a.keys() == b.keys(), where
@@ -161,10 +166,13 @@ def test_ray_run_equals_local_run_and_a_dead_worker_loses_only_its_task(
         assert f"EverydaySTS ({name}): cosine_spearman = " in again.stdout
     local_files, ray_files = _result_files(local), _result_files(by_ray)
     assert sorted(local_files) == sorted(ray_files)
-    assert len(local_files) == 2 * (len(TASK_NAMES) + 2)  # + model_meta.json, cardkit-tasks.json
+    # + model_meta.json, cardkit-tasks.json, cardkit-run.json
+    assert len(local_files) == 2 * (len(TASK_NAMES) + 3)
     for path, data in local_files.items():
         other = ray_files[path]
-        if "scores" in data:
+        if path.endswith("cardkit-run.json"):  # each run records its own command line
+            assert _recorded_tasks(data) == _recorded_tasks(other) == set(TASK_NAMES), path
+        elif "scores" in data:
             assert data["task_name"] == other["task_name"]
             assert data["dataset_revision"] == other["dataset_revision"]
             _same_scores(data["scores"], other["scores"], path)

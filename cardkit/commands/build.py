@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from cardkit.atomic import is_stdout, is_stream
 from cardkit.console import status
 from cardkit.errors import CardkitError
 from cardkit.metrics import METRICS_CHOICES
+from cardkit.redact import redact
 
 # The library is imported when the command runs, not when its options are listed.
 if TYPE_CHECKING:
@@ -105,8 +107,16 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         dest="benchmarks",
         metavar="NAME",
-        help="benchmark to summarise (repeatable; default: "
-        "every benchmark with a task in the results)",
+        help="benchmark to summarise (repeatable; default: every benchmark with at least 90%% "
+        "of its tasks complete in the results)",
+    )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=None,
+        metavar="RESULTS_OR_CARD",
+        help="another model to show in every summary table: its results folder, its card, a "
+        "results store (every model in it) or hf://ORG/NAME[@REVISION] (repeatable)",
     )
 
 
@@ -183,8 +193,60 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
         body=body,
         replace_sections=replace_sections,
         benchmarks=pick(getattr(args, "benchmarks", None), conf.benchmarks),
+        compare=list(pick(getattr(args, "compare", None), conf.compare, [])),
+        build_command=build_command_line(args, pick(None, conf.output, Path("README.md"))),
         prune=bool(getattr(args, "prune", False)),
     )
+
+
+_VALUE_OPTIONS = (
+    ("--model-name", "model_name"),
+    ("--revision", "revision"),
+    ("--metrics", "metrics"),
+    ("--template", "template"),
+)
+_REPEATED_OPTIONS = (
+    ("--replace-section", "replace_section"),
+    ("--benchmark", "benchmarks"),
+    ("--compare", "compare"),
+)
+_SWITCHES = (("--chart", "chart"), ("--body", "body"))
+
+
+def build_command_line(args: argparse.Namespace, default_output: Path | None = None) -> str:
+    """The `cardkit build` command the card records: the results and the options given that
+    shape the card, in one order, leaving out what changes nothing (``-o`` naming the card the
+    config or the default names anyway, ``--config`` naming ./cardkit.yaml), so that `cardkit
+    check` run the same way, or more briefly, records the same."""
+    from cardkit.config import CONFIG_NAME
+
+    words = ["cardkit", "build", *map(str, args.results)]
+    if args.output is not None and not _same_path(args.output, default_output):
+        words += ["-o", str(args.output)]
+    config = getattr(args, "config", None)
+    if config is not None and not _same_path(config, Path(CONFIG_NAME)):
+        words += ["--config", str(config)]
+    if getattr(args, "no_config", False):
+        words.append("--no-config")
+    for option, key in _VALUE_OPTIONS:
+        value = getattr(args, key, None)
+        if value is not None:
+            words += [option, str(value)]
+    for option, key in _SWITCHES:
+        value = getattr(args, key, None)
+        if value is not None:
+            words.append(option if value else f"--no-{option[2:]}")
+    for option, key in _REPEATED_OPTIONS:
+        for value in getattr(args, key, None) or ():
+            words += [option, str(value)]
+    return redact(shlex.join(words))
+
+
+def _same_path(path: Path | str, other: Path | None) -> bool:
+    """Whether two paths name the same file (as the current folder resolves them)."""
+    if other is None or is_stream(Path(path)):
+        return False
+    return Path(path).absolute() == Path(other).absolute()
 
 
 def card_diff(card: BuiltCard) -> str:

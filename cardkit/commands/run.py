@@ -11,7 +11,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from cardkit.console import status
+from cardkit.console import command_line, status
 from cardkit.errors import CardkitError
 from cardkit.run.choices import EXECUTORS, RERANKER_TYPES
 
@@ -151,9 +151,11 @@ def handle(args: argparse.Namespace) -> int:
         config = Path("cardkit.yaml")
     section, overwrite, api_key, evalscope = _read_config(config)
     base = config.parent if config is not None else Path(".")
-    cli = {key: value for key, value in vars(args).items() if key not in ("handler", "config")}
+    skip = ("handler", "config", "argv")
+    cli = {key: value for key, value in vars(args).items() if key not in skip}
     settings = merge_settings(cli, section, base)
     settings.config_path = config
+    settings.command = command_line("run", getattr(args, "argv", None))
     settings.overwrite = settings.overwrite or overwrite
     settings.api_key = api_key
     check_settings(settings)
@@ -201,7 +203,7 @@ def _build(config: Path | None, card: Path | str | None, folders: list[Path]) ->
     """`cardkit build` exactly as the command runs it: the same config, options and defaults;
     the results are the config's, else the folders this run wrote."""
     from cardkit.build import build
-    from cardkit.commands.build import request_from_args
+    from cardkit.commands.build import build_command_line, request_from_args
 
     options = argparse.Namespace(
         results=[],
@@ -218,8 +220,10 @@ def _build(config: Path | None, card: Path | str | None, folders: list[Path]) ->
         benchmarks=None,
     )
     request = request_from_args(options)
-    if not request.results:
+    if not request.results:  # the folders this run wrote, and the command building from them
         request.results = list(folders)
+        options.results = list(folders)
+        request.build_command = build_command_line(options, request.output)
     if len(folders) > 1 and _is_folder(card):
         request.output.mkdir(parents=True, exist_ok=True)  # one card per model goes in it
     for card_built in build(request):

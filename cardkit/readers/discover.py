@@ -36,11 +36,12 @@ from cardkit.readers.eval_results import (
 )
 from cardkit.readers.mteb_json import NotAResultFile, load_json, parse_result
 from cardkit.readers.revisions import MERGE, POLICIES, outranks, select_revision
+from cardkit.readers.run_record import RUN_FILE
 from cardkit.readers.tasks_file import TASKS_FILE, read_tasks_file
 
 log = logging.getLogger("cardkit")
 
-_SKIPPED_NAMES = {"model_meta.json", TASKS_FILE}
+_SKIPPED_NAMES = {"model_meta.json", TASKS_FILE, RUN_FILE}
 # Deep enough for evalscope's two-stage root: outputs/stage1/results/eval__<model>/<revision>.
 _MAX_DEPTH = 5
 EXPERIMENTS = "experiments"  # mteb's folder for runs of a model revision with other settings

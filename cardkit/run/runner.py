@@ -26,6 +26,7 @@ from typing import Any
 from cardkit.atomic import write_bytes_atomic, write_text_atomic
 from cardkit.console import status
 from cardkit.errors import CardkitError
+from cardkit.readers.run_record import RUN_FILE, RunCommand, read_run_record, record_text
 from cardkit.readers.tasks_file import TASKS_FILE
 from cardkit.run.job import LIMIT_KEY, Job, JobOutput, StageOutcome, run_job
 from cardkit.run.rerank import (
@@ -452,10 +453,20 @@ def write_output(run: ModelRun, job: Job, out: JobOutput) -> None:
         write_bytes_atomic(job.result_path, out.stage1)
     if out.stage2 is not None and job.reranked_path is not None:
         write_bytes_atomic(job.reranked_path, out.stage2)
+    _record_command(run.folder, run.settings, [stage.task for stage in out.outcomes])
     for stage in out.outcomes:
         report_stage(run, stage)
     if out.error:
         raise CardkitError(out.error)
+
+
+def _record_command(folder: Path, settings: RunSettings, evaluated: list[str]) -> None:
+    """Add this run's command and the tasks it evaluated to the folder's run record."""
+    if not (settings.command and evaluated):
+        return
+    config = str(settings.config_path) if settings.config_path is not None else None
+    runs = read_run_record(folder) + [RunCommand(settings.command, tuple(evaluated), config)]
+    write_text_atomic(folder / RUN_FILE, record_text(runs))
 
 
 def report_stage(run: ModelRun, stage: StageOutcome) -> None:

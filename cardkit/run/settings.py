@@ -46,6 +46,8 @@ class RunSettings:
     dimensions: int | None = None
     api_key_env: str = "OPENAI_API_KEY"
     config_path: Path | None = None
+    # The command line as typed ("cardkit run ..."), recorded beside the results it writes.
+    command: str | None = None
     # Several models in one run: every model, and the names and revisions given for them.
     models: list[str] = field(default_factory=list)
     model_names: list[str] = field(default_factory=list)
