@@ -46,7 +46,10 @@ LARGE = (  # 408 tasks, mteb 1.38 files
     / "b22da495047858cce924d27d76261e96be6febc0"
 )
 PYTHON = sys.executable
+# Installed packages run from their compiled bytecode (pip compiles them): the processes
+# measured may write theirs even where the caller's environment says not to.
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # The build floor: read every result file and write the same front matter with libyaml.
 # Loading the prepared front matter is the floor's input, not its work: it is subtracted.

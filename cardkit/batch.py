@@ -27,6 +27,7 @@ from typing import Any, Literal
 from cardkit.atomic import write_text_atomic
 from cardkit.build import BuildRequest, plan_build, write_cards
 from cardkit.errors import CardkitError
+from cardkit.readers.discover import PREDICTIONS_SUFFIX
 from cardkit.readers.revisions import revisions_used
 from cardkit.safenames import file_name, inside
 from cardkit.workers import WorkerDied, WorkerFailed, run_each
@@ -51,6 +52,16 @@ def _holds_json(folder: str | Path) -> bool:
         return any(e.name.endswith(".json") and e.is_file() for e in entries)
 
 
+def _holds_results(folder: str | Path) -> bool:
+    """Result files, not only mteb's predictions (evalscope keeps those in a folder beside
+    its results, which would make its output folder look like a store)."""
+    with os.scandir(folder) as entries:
+        return any(
+            e.name.endswith(".json") and not e.name.endswith(PREDICTIONS_SUFFIX) and e.is_file()
+            for e in entries
+        )
+
+
 def store_model_folders(root: Path) -> list[Path] | None:
     """The model folders of a results store, or None when ``root`` is not one.
 
@@ -63,7 +74,7 @@ def store_model_folders(root: Path) -> list[Path] | None:
             return None
         models = _subfolders(root)
         if not any(
-            not _holds_json(m.path) and any(_holds_json(r.path) for r in _subfolders(m.path))
+            not _holds_json(m.path) and any(_holds_results(r.path) for r in _subfolders(m.path))
             for m in models
         ):
             return None
@@ -265,13 +276,23 @@ def _own_cpu() -> float:
 
 
 def plan_jobs(
-    folders: list[Path], cards: Path, request: BuildRequest, eval_results: bool = False
+    folders: list[Path],
+    cards: Path,
+    request: BuildRequest,
+    eval_results: bool = False,
+    command_for: Callable[[Path, Path], str] | None = None,
 ) -> list[ModelJob]:
-    """One job per model folder, its card at ``cards/<folder>/README.md``, biggest first."""
+    """One job per model folder, its card at ``cards/<folder>/README.md``, biggest first.
+
+    ``command_for(folder, card)``: the `cardkit build` command each card records, the one
+    that builds that card alone (by default, the folder and ``-o`` with the request's options).
+    """
     jobs = []
     for folder in sorted(folders, key=lambda f: (-_size(f), f.name)):
         card = cards / file_name(folder.name, "", "model folder") / CARD_NAME
-        jobs.append(ModelJob(folder, replace(request, results=[folder], output=card), eval_results))
+        command = command_for(folder, card) if command_for is not None else None
+        one = replace(request, results=[folder], output=card, build_command=command)
+        jobs.append(ModelJob(folder, one, eval_results))
     return jobs
 
 
@@ -295,14 +316,16 @@ def build_store(
     jobs: int,
     eval_results: bool = False,
     progress: Callable[[ModelOutcome], None] | None = None,
+    command_for: Callable[[Path, Path], str] | None = None,
 ) -> StoreReport:
     """Card every model folder of ``store`` into ``cards/<folder>/README.md``, ``jobs`` at a
     time, then write ``cards/report.json``.
 
     ``request`` holds the options of every card (revision policy, metrics, template, ...);
     its ``results`` and ``output`` are set per model. ``progress`` is called with each
-    outcome as it comes. Ctrl-C stops the workers (their temporary files removed), writes the
-    report of what was done, and is raised again.
+    outcome as it comes; ``command_for`` is as for :func:`plan_jobs`. Ctrl-C stops the
+    workers (their temporary files removed), writes the report of what was done, and is
+    raised again.
     """
     folders = store_model_folders(store)
     if folders is None:
@@ -311,7 +334,7 @@ def build_store(
         )
     cards.mkdir(parents=True, exist_ok=True)
     report_path = inside(cards / REPORT_NAME, cards)
-    todo = plan_jobs(folders, cards, request, eval_results)
+    todo = plan_jobs(folders, cards, request, eval_results, command_for)
     for job in todo:
         inside(job.request.output, cards)
     outcomes: dict[int, ModelOutcome] = {}

@@ -39,6 +39,7 @@ from cardkit.tables import (
 )
 from cardkit.tables import task_rows as benchmark_task_rows
 from cardkit.task_scores import per_task_notes, per_task_table, task_rows
+from cardkit.template_cache import bundled_template_cache
 from cardkit.template_files import UserTemplateLoader
 
 if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
@@ -83,7 +84,8 @@ def _environment(template: Path | None) -> jinja2.Environment:
     }
     default_loader = jinja2.FileSystemLoader(str(templates_dir()))
     if template is None:
-        env = jinja2.Environment(loader=default_loader, **options)
+        cache = bundled_template_cache()
+        env = jinja2.Environment(loader=default_loader, bytecode_cache=cache, **options)
     else:
         # The user's folder first, then cardkit's parts, so a template can include ours.
         loader = jinja2.ChoiceLoader([UserTemplateLoader(template.parent), default_loader])

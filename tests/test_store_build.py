@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -43,6 +44,18 @@ def _files(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
+def _assert_same_as_one_build(folder: Path, card: Path, *options: str) -> None:
+    """The card a store build wrote is the one `cardkit build FOLDER -o CARD` writes alone, and
+    records that command (so it is the way to rebuild it)."""
+    from_store = card.read_bytes()
+    assert shlex.join(["cardkit", "build", str(folder), "-o", str(card), *options]).encode() in (
+        from_store
+    )
+    card.unlink()
+    assert run_cli("build", folder, "-o", card, *options).returncode == 0
+    assert card.read_bytes() == from_store
+
+
 def test_every_model_of_a_store_gets_the_card_its_own_build_gives(store, tmp_path):
     cards = tmp_path / "cards"
     result = run_cli("build", store, "-o", cards, "--jobs", "2")
@@ -56,9 +69,7 @@ def test_every_model_of_a_store_gets_the_card_its_own_build_gives(store, tmp_pat
     assert "unknown task 'NoSuchTask'" in refused[1]
     assert _files(cards) == sorted([f"{name}/README.md" for name in MODELS] + ["report.json"])
     for name in MODELS:  # byte for byte what a build of the one folder writes
-        single = tmp_path / "one" / name / "README.md"  # the card names its file
-        assert run_cli("build", store / name, "-o", single).returncode == 0
-        assert (cards / name / "README.md").read_bytes() == single.read_bytes()
+        _assert_same_as_one_build(store / name, cards / name / "README.md")
     summary = result.stdout.strip().splitlines()[-1]
     assert summary.startswith(
         "5 model folders: 3 cards built (3 written, 0 unchanged), 0 with warnings, 2 refused "
@@ -111,9 +122,7 @@ def test_the_revision_policy_applies_to_every_model(store, tmp_path, policy):
     result = run_cli("build", store, "-o", cards, "--revision", policy, "--jobs", "2")
     assert "Traceback" not in result.stderr
     for name in MODELS[1:]:  # Dmeta and piccolo have an external and a real revision folder
-        single = tmp_path / "one" / name / "README.md"
-        run_cli("build", store / name, "-o", single, "--revision", policy)
-        assert (cards / name / "README.md").read_bytes() == single.read_bytes()
+        _assert_same_as_one_build(store / name, cards / name / "README.md", "--revision", policy)
     report = json.loads((cards / "report.json").read_text())
     bge = next(m for m in report["models"] if m["folder"] == "BAAI__bge-base-zh")
     if policy == "external":  # bge-base-zh has no folder of that name: refused, the rest built

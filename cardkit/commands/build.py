@@ -348,6 +348,9 @@ def _build_store(store: Path, request: BuildRequest, args: argparse.Namespace) -
             jobs,
             eval_results=getattr(args, "eval_results", False),
             progress=progress,
+            command_for=lambda folder, card: build_command_line(
+                argparse.Namespace(**{**vars(args), "results": [folder], "output": card})
+            ),
         )
     finally:
         if bar is not None:
