@@ -1,5 +1,11 @@
 """Allows ``python -m cardkit``."""
 
-from cardkit.cli import main
+import gc
 
-raise SystemExit(main())
+# Paused from the first import on (`cardkit.cli.main` pauses it for the command itself): the
+# collector would walk every module's objects again and again while they load, freeing none.
+gc.disable()
+
+from cardkit.cli import run  # noqa: E402
+
+run()

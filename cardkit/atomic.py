@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import sys
 from pathlib import Path
@@ -131,7 +130,7 @@ def _replace_file(path: Path, data: bytes) -> None:
     tmp_name: str | None = None
     try:
         for _ in range(100):
-            tmp_name = str(path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp")
+            tmp_name = str(path.parent / f".{path.name}.{os.urandom(8).hex()}.tmp")
             try:
                 fd = os.open(tmp_name, flags, 0o600)
                 break

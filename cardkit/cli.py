@@ -13,7 +13,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from cardkit import __version__
 from cardkit.console import RedactingStream, set_quiet
@@ -177,5 +177,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
 
 
+def run() -> NoReturn:
+    """The process entry point (`cardkit`, `python -m cardkit`): the command, then exit.
+
+    What the command leaves is frozen out of the cycle collector first: the interpreter's
+    collections on the way out would walk every object of the run again (a sixth of a quick
+    build's time) only to free what ending the process frees anyway.
+    """
+    status = main()
+    gc.freeze()
+    raise SystemExit(status)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -16,9 +16,9 @@ Ocnli, ``map`` read from old files that name no main score), the summary says so
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from statistics import fmean
+from math import fsum
 
 from cardkit.catalog import Benchmark, Catalog, TaskInfo
 from cardkit.metrics import alias_names, find_metric, legacy_name
@@ -125,6 +125,12 @@ class TypeSummary:
     def leaderboard_mean(self) -> float | None:
         """The leaderboard's per-type mean: none unless every task of the type is complete."""
         return self.mean if self.complete else None
+
+
+def fmean(values: Collection[float]) -> float:
+    """``statistics.fmean`` of a non-empty collection (its sum by ``math.fsum`` over its
+    count), without importing statistics, which brings fractions and decimal."""
+    return fsum(values) / len(values)
 
 
 def _mean(values: Iterable[float | None]) -> float | None:

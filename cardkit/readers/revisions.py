@@ -16,11 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
 
 from cardkit.errors import CardkitError
 from cardkit.model import ModelResults, TaskResult
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 MERGE = "merge"
 LATEST = "latest"
@@ -51,6 +53,8 @@ def parse_version(text: str | None) -> Version | None:
     """An mteb version as the leaderboard compares them; ranges and free text are unknown."""
     if text is None:
         return None
+    from packaging.version import InvalidVersion, Version  # only for results naming a version
+
     try:
         return Version(text)
     except InvalidVersion:

@@ -82,14 +82,24 @@ def validate_bytes(
 ) -> list[Finding]:
     """Every finding for one file's content, sorted by position.
 
-    ``quick=False`` asks jsonschema even when the plain check of the schema finds the data
-    valid (the findings are the same; it is slower).
+    A file is first checked the quick way: its YAML loaded by libyaml without positions, the
+    schema by its plain check; only a file with a finding is parsed again with positions.
+    ``quick=False`` parses with positions and asks jsonschema from the start (the findings are
+    the same; it is slower).
     """
-    doc = parse_document(raw, file, kind)
+    doc = parse_document(raw, file, kind, quick)
     if doc.parsed:
-        schema_findings(doc, quick)
-        (check_card if kind == "card" else check_eval_results)(doc)
+        _check(doc, quick)
+    if doc.findings and not doc.positions:  # placed by the parse with positions
+        doc = parse_document(raw, file, kind)
+        if doc.parsed:
+            _check(doc, quick)
     return sorted(doc.findings, key=lambda f: (f.line or 0, f.col or 0))
+
+
+def _check(doc: Document, quick: bool) -> None:
+    schema_findings(doc, quick)
+    (check_card if doc.kind == "card" else check_eval_results)(doc)
 
 
 def validate_file(path: Path, kind: Kind | None = None) -> list[Finding]:

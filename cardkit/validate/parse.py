@@ -22,7 +22,7 @@ from cardkit.errors import CardkitError
 from cardkit.frontmatter import cut_card, front_matter_problem, lines_with_ends
 from cardkit.userfile import TEXT_LIMIT, decode, too_large_message
 from cardkit.validate.findings import Finding, data_path
-from cardkit.yamlio import parse_yaml
+from cardkit.yamlio import IN_DOUBT, parse_yaml, quick_load
 
 Kind = Literal["card", "eval-results"]
 
@@ -30,6 +30,9 @@ MAX_BYTES = TEXT_LIMIT  # larger files are refused unread, with one finding
 
 _PASTED = re.compile(r"^[ \t]*\||\|[ \t]*$")
 _NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
+_OTHER_BREAK = re.compile("[\r\x85\u2028\u2029]")
+# Fewer pipes than this cannot make the lines of a pasted table.
+_PASTED_LEAST = 3
 
 
 @dataclass
@@ -46,6 +49,9 @@ class Document:
     data: Any = None
     line_offset: int = 0  # lines of the file above the YAML text
     parsed: bool = False  # the YAML was parsed (data and root are meaningful)
+    # False when the data was loaded without its node tree (``quick``): nothing was found in
+    # the YAML, and a finding placed now would have no position.
+    positions: bool = True
     # Each mapping's keys, indexed the first time a data path goes through it, so that
     # placing n findings costs n lookups, not n scans of the mapping.
     _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
@@ -119,8 +125,14 @@ def finding_error(finding: Finding) -> CardkitError:
     return CardkitError(finding.message, finding.file, where or None)
 
 
-def add_yaml(text: str, doc: Document) -> None:
-    """Parse ``text`` (the file's YAML, ``doc.line_offset`` lines below its top) into ``doc``."""
+def add_yaml(text: str, doc: Document, quick: bool = False) -> None:
+    """Parse ``text`` (the file's YAML, ``doc.line_offset`` lines below its top) into ``doc``;
+    ``quick``: load only its data when that finds nothing (`cardkit.yamlio.quick_load`)."""
+    if quick:
+        data = quick_load(text)
+        if data is not IN_DOUBT:
+            doc.data, doc.parsed, doc.positions = data, True, False
+            return
     parsed = parse_yaml(text, doc.line_offset)
     for problem in parsed.problems:
         doc.add(problem.line, problem.col, problem.message)
@@ -135,6 +147,8 @@ def yaml_document(text: str, file: str, kind: str) -> Document:
 
 
 def _check_line_endings(text: str, doc: Document) -> None:
+    if not _OTHER_BREAK.search(text):
+        return  # every line ends with LF (or is the last one): nothing is mixed
     ends = [(n, line) for n, line in enumerate(lines_with_ends(text), start=1)]
     first = next(((n, _end(line)) for n, line in ends if _end(line)), None)
     if first is None:
@@ -158,10 +172,12 @@ def _end(line: str) -> str:
 
 def _check_pasted(text: str, doc: Document) -> None:
     """YAML lines that start or end with '|': a table copied from a rendered page."""
+    if text.count("|") < _PASTED_LEAST:
+        return
     numbered = enumerate(lines_with_ends(text), start=1 + doc.line_offset)
     filled = [(n, line.rstrip("\r\n\x85\u2028\u2029")) for n, line in numbered if line.strip()]
     pasted = [n for n, line in filled if _PASTED.search(line)]
-    if len(pasted) >= 3 and 2 * len(pasted) >= len(filled):
+    if len(pasted) >= _PASTED_LEAST and 2 * len(pasted) >= len(filled):
         doc.add(
             pasted[0],
             1,
@@ -170,8 +186,9 @@ def _check_pasted(text: str, doc: Document) -> None:
         )
 
 
-def parse_document(raw: bytes, file: str, kind: Kind) -> Document:
-    """Everything about one card or `.eval_results` file that can be known without a schema."""
+def parse_document(raw: bytes, file: str, kind: Kind, quick: bool = False) -> Document:
+    """Everything about one card or `.eval_results` file that can be known without a schema;
+    ``quick``: its YAML loaded without positions when that finds nothing (see add_yaml)."""
     doc = Document(file, kind)
     if len(raw) > MAX_BYTES:
         doc.add(1, 1, too_large_message(MAX_BYTES, len(raw)))
@@ -197,5 +214,5 @@ def parse_document(raw: bytes, file: str, kind: Kind) -> Document:
         doc.line_offset = card.line_offset
         yaml_text = card.yaml_source
     _check_pasted(yaml_text, doc)
-    add_yaml(yaml_text, doc)
+    add_yaml(yaml_text, doc, quick and not doc.findings)
     return doc
