@@ -250,7 +250,8 @@ class StoreReport:
         """The one line that ends the command."""
         built = self.count("written", "unchanged")
         line = (
-            f"{len(self.models)} model folders: {built} cards built ({self.count('written')} "
+            f"{_count(len(self.models), 'model folder')}: {_count(built, 'card')} built "
+            f"({self.count('written')} "
             f"written, {self.count('unchanged')} unchanged), {self.warned} with warnings, "
             f"{self.count('refused')} refused"
         )
@@ -263,6 +264,10 @@ class StoreReport:
             f"{line}; {self.wall_seconds:.1f} s, {self.cpu_seconds:.1f} s CPU on {self.jobs} "
             f"processes; report: {Path(self.cards) / REPORT_NAME}"
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _children_cpu() -> float:

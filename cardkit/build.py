@@ -21,11 +21,13 @@ from cardkit.errors import CardkitError
 from cardkit.frontmatter import CardText
 from cardkit.metrics import EXPECTED_MISSING, MetricsChoice
 from cardkit.model import ModelResults
+from cardkit.mteb_scores import looks_scaled_down
 from cardkit.readers import read_results
 from cardkit.redact import redact
 from cardkit.safenames import inside, model_folder, unique_names
 from cardkit.sections import Sections, choose_sections
 from cardkit.summary import BenchmarkSummary
+from cardkit.userfile import TEXT_LIMIT as MAX_BYTES  # the largest card validate accepts
 from cardkit.userfile import read_text
 from cardkit.writers.model_index import model_index
 
@@ -428,8 +430,6 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
 
 def _limit_mb() -> int:
     """The largest card `cardkit validate` accepts, in MB."""
-    from cardkit.validate.parse import MAX_BYTES
-
     return MAX_BYTES // 1024 // 1024
 
 
@@ -442,8 +442,6 @@ def _refuse_wrong_scale(index: list[dict[str, Any]], model: ModelResults) -> Non
     """Results whose every score is below 1% make a card `cardkit validate` refuses (it looks
     like 0 to 1 scores): the results store holds such files, taken from a card on the 0 to 1
     scale and divided by 100 again."""
-    from cardkit.validate.checks import looks_scaled_down
-
     results = index[0]["results"]
     if results and all(looks_scaled_down(result) for result in results):
         raise CardkitError(
@@ -465,8 +463,6 @@ def _render_within_limit(
     """The card, never larger than `cardkit validate` accepts: when every metric would not
     fit, the card carries each task's main score only (as ``--metrics main``), with a warning;
     when even that does not fit, nothing is written."""
-    from cardkit.validate.parse import MAX_BYTES
-
     limit_mb = MAX_BYTES // 1024 // 1024
     if request.metrics != "main":
         index = model_index(model, catalog, name, request.metrics)

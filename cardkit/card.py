@@ -34,7 +34,7 @@ from cardkit.frontmatter import (
     split_card,
     with_newline,
 )
-from cardkit.validate.checks import is_mteb_result
+from cardkit.mteb_scores import is_mteb_result
 from cardkit.yamlio import parse_yaml
 
 log = logging.getLogger("cardkit")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cardkit.validate import Document, read_yaml_file
+if TYPE_CHECKING:  # the validator is imported when a config file is read
+    from cardkit.validate import Document
 
 CONFIG_NAME = "cardkit.yaml"
 
@@ -98,6 +99,8 @@ def _inside_project(doc: Document, key: str, base: Path) -> Path | None:
 
 def load_config(path: Path) -> ProjectConfig:
     """Read and check cardkit.yaml; any problem is one CardkitError naming file, line and key."""
+    from cardkit.validate import read_yaml_file
+
     path = Path(path)
     doc = read_yaml_file(path, "cardkit-config", "config file")
     data = doc.data or {}

@@ -17,9 +17,9 @@ from cardkit.errors import CardkitError
 from cardkit.frontmatter import load_front_matter, split_card, web_paste
 from cardkit.metrics import is_percentage
 from cardkit.model import ModelResults, SubsetScores, TaskResult
+from cardkit.mteb_scores import is_mteb_result
 from cardkit.readers.mteb_json import finite_float
 from cardkit.userfile import read_text
-from cardkit.validate.checks import is_mteb_result
 
 log = logging.getLogger("cardkit")
 

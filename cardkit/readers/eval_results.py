@@ -17,7 +17,6 @@ from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.readers.mteb_json import finite_float
-from cardkit.validate import read_yaml_file
 
 log = logging.getLogger("cardkit")
 
@@ -33,6 +32,8 @@ def is_eval_results_path(path: Path) -> bool:
 
 
 def _load(path: Path) -> list[Any]:
+    from cardkit.validate import read_yaml_file  # a build from result files never needs it
+
     data = read_yaml_file(path, "eval-results", ".eval_results file", schema=False).data
     if not isinstance(data, list):
         raise CardkitError("an .eval_results file must hold a list of results", path)

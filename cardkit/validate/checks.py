@@ -23,11 +23,11 @@ shown as the result file has them and not range-checked:
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import re
 from typing import Any
 
 from cardkit.metrics import is_percentage
+from cardkit.mteb_scores import is_mteb_result, is_number, looks_scaled_down, metric_items
 from cardkit.validate.findings import data_path
 from cardkit.validate.parse import Document
 from cardkit.validate.schema import where
@@ -50,29 +50,6 @@ def is_commit_hash(revision: object) -> bool:
 def _at(doc: Document, keys: list[Any], message: str, severity: str = "error") -> None:
     line, col = where(doc, keys)
     doc.add(line, col, message, data_path(keys), severity)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def is_mteb_result(result: dict[str, Any]) -> bool:
-    """An MTEB result entry (``MTEB <Task>`` name, or a dataset under ``mteb/`` or ``C-MTEB/``):
-    the entries cardkit writes, owns when it updates a card, and range-checks."""
-    dataset = result.get("dataset")
-    if not isinstance(dataset, dict):
-        return False
-    name, kind = dataset.get("name"), dataset.get("type")
-    return (isinstance(name, str) and name.startswith("MTEB ")) or (
-        isinstance(kind, str) and kind.startswith(("mteb/", "C-MTEB/"))
-    )
-
-
-def _metrics(result: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    metrics = result.get("metrics")
-    if not isinstance(metrics, list):
-        return []
-    return [(i, m) for i, m in enumerate(metrics) if isinstance(m, dict)]
 
 
 def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
@@ -99,7 +76,7 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
             else:
                 seen[key] = r
         names: dict[tuple[str, str], int] = {}
-        for m, metric in _metrics(result):
+        for m, metric in metric_items(result):
             key2 = (str(metric.get("type")), str(metric.get("config")))
             if key2 in names:
                 _at(
@@ -114,10 +91,10 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
             continue
         percentages = [
             (m, metric.get("value"))
-            for m, metric in _metrics(result)
+            for m, metric in metric_items(result)
             if is_percentage(str(metric.get("type")))
         ]
-        numbers = [(m, v) for m, v in percentages if _is_number(v)]
+        numbers = [(m, v) for m, v in percentages if is_number(v)]
         for m, value in numbers:
             if not -100 <= value <= 100:
                 _at(
@@ -130,23 +107,6 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
         kind = str(task.get("type")) if isinstance(task, dict) else ""
         mteb_entries.append((r, low, kind))
     _check_scale(doc, mteb_entries, base)
-
-
-def looks_scaled_down(result: dict[str, Any]) -> bool:
-    """Whether every percentage of an MTEB entry lies between 0 and 1 (one above 0): a 0 to 1
-    score not multiplied by 100, if the whole model-index is like that."""
-    percentages = [
-        metric.get("value")
-        for _, metric in _metrics(result)
-        if is_percentage(str(metric.get("type")))
-    ]
-    numbers = [v for v in percentages if _is_number(v)]
-    return (
-        bool(numbers)
-        and len(numbers) == len(percentages)
-        and all(0 <= v <= 1 for v in numbers)
-        and any(v > 0 for v in numbers)
-    )
 
 
 def _check_scale(doc: Document, entries: list[tuple[int, bool, str]], base: list) -> None:
