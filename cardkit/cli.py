@@ -7,11 +7,9 @@ import contextlib
 import functools
 import gc
 import importlib
-import logging
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
@@ -38,14 +36,6 @@ COMMANDS: tuple[str, ...] = (
 SHORT_LIVED: frozenset[str] = frozenset(
     {"build", "check", "validate", "export", "push", "diff", "compare", "preview"}
 )
-
-
-class _Formatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        if record.levelno >= logging.WARNING:
-            return f"{record.levelname.lower()}: {message}"
-        return message
 
 
 class Terminated(BaseException):
@@ -89,16 +79,6 @@ def _redacted_output() -> Iterator[None]:
         sys.stdout, sys.stderr = saved
 
 
-def _setup_logging(quiet: bool) -> None:
-    logger = logging.getLogger("cardkit")
-    logger.handlers.clear()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
-    logger.addHandler(handler)
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
-    logger.propagate = False
-
-
 def make_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; only the command being run is imported, so each starts fast."""
     parser = argparse.ArgumentParser(
@@ -107,6 +87,8 @@ def make_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cardkit {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
+    # A command that never logs says so (``set_defaults(logs=False)``).
+    parser.set_defaults(logs=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     words = list(sys.argv[1:] if argv is None else argv)
     wanted = next((w for w in words if not w.startswith("-")), None)
@@ -149,7 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.argv = list(sys.argv[1:] if argv is None else argv)
         if args.command not in SHORT_LIVED:
             gc.enable()
-        _setup_logging(args.quiet)
+        if args.logs:  # `logging` takes milliseconds to import: only for commands that log
+            from cardkit.logsetup import setup_logging
+
+            setup_logging(args.quiet)
         set_quiet(args.quiet)
         try:
             with _signals_raise():
@@ -167,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         except Exception as exc:  # a bug in cardkit: one line, the traceback only on request
             if os.environ.get("CARDKIT_DEBUG"):
+                import traceback
+
                 traceback.print_exc(file=sys.stderr)
                 return 1
             print(

@@ -15,9 +15,8 @@ import ast
 import importlib.util
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -68,15 +67,21 @@ _LEADING_PIPE = re.compile(r"^[ \t]*\|")
 _TRAILING_PIPE = re.compile(r"[ \t]*\|[ \t]*$")
 
 
-@dataclass
 class CardText:
-    """A card cut where the Hub cuts it: ``head + yaml_text + tail_fence + body`` is the card."""
+    """A card cut where the Hub cuts it: ``head + yaml_text + tail_fence + body`` is the card.
 
-    head: str  # up to the end of the opening fence's line ('' when the card has no front matter)
-    yaml_text: str  # the metadata block and the line break that ends it
-    tail_fence: str  # '---' and its line break (or '')
-    body: str
-    newline: str = "\n"
+    A plain class (as the other records on the way of `cardkit validate`): importing
+    `dataclasses` would cost that command more than all it does with them.
+    """
+
+    __slots__ = ("head", "yaml_text", "tail_fence", "body", "newline")
+
+    def __init__(self, head: str, yaml_text: str, tail_fence: str, body: str, newline="\n"):
+        self.head = head  # up to the end of the opening fence's line ('' without front matter)
+        self.yaml_text = yaml_text  # the metadata block and the line break that ends it
+        self.tail_fence = tail_fence  # '---' and its line break (or '')
+        self.body = body
+        self.newline = newline
 
     @property
     def has_front_matter(self) -> bool:
@@ -102,8 +107,7 @@ class CardText:
         return self.head + self.yaml_text + self.tail_fence + self.body
 
 
-@dataclass(frozen=True)
-class FrontMatterProblem:
+class FrontMatterProblem(NamedTuple):
     """Why the Hub sees no metadata in a card whose author clearly meant some."""
 
     line: int

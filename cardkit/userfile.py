@@ -13,9 +13,8 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cardkit.errors import CardkitError
 
@@ -98,8 +97,7 @@ def read_bytes(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> bytes
     return data
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something wrong at a place of a file (1-based line and column)."""
 
     line: int

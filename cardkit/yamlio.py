@@ -13,7 +13,6 @@ import datetime as _dt
 import math
 import re
 import sys
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -95,18 +94,20 @@ def dump(data: Any) -> str:
         ) from None
 
 
-@dataclass
 class ParsedYaml:
     """The node tree (positions), the data as JSON would hold it, and every problem found.
 
     ``parsed`` is False when the text could not be turned into data at all.
     """
 
-    line_offset: int = 0  # lines of the file above the YAML text
-    root: yaml.Node | None = None
-    data: Any = None
-    parsed: bool = False
-    problems: list[Problem] = field(default_factory=list)
+    __slots__ = ("line_offset", "root", "data", "parsed", "problems")
+
+    def __init__(self, line_offset: int = 0):
+        self.line_offset = line_offset  # lines of the file above the YAML text
+        self.root: yaml.Node | None = None
+        self.data: Any = None
+        self.parsed = False
+        self.problems: list[Problem] = []
 
     def add(self, line: int, col: int, message: str) -> None:
         """A problem at a line of the YAML text (1-based), recorded at its line in the file."""

@@ -139,6 +139,19 @@ def test_validate_imports_no_build_library(tmp_path):
     assert sorted(m for m in unneeded if m in modules) == []
 
 
+def test_validate_never_imports_logging_nor_dataclasses(tmp_path):
+    """Neither is needed to check a card, even one with findings; and without `logging`
+    imported, nothing of cardkit can have logged a line the CLI did not set up to print."""
+    good, bad = tmp_path / "good.md", tmp_path / "bad.md"
+    assert after_main("build", EXAMPLE, "-o", good)[0] == 0
+    text = good.read_text(encoding="utf-8")
+    bad.write_text(text.replace("model-index:", "model-index:\n\tbad: [", 1), encoding="utf-8")
+    for card, status in ((good, 0), (bad, 1)):
+        rc, modules, _ = after_main("validate", card)
+        assert rc == status
+        assert sorted(m for m in ("logging", "dataclasses") if m in modules) == []
+
+
 def test_short_commands_run_without_the_cycle_collector(tmp_path):
     card = tmp_path / "README.md"
     for argv in (("build", EXAMPLE, "-o", card), ("check", EXAMPLE, "-o", card)):

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="check N files at a time in processes of their own (default: one per core "
         "when there are many files)",
     )
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, logs=False)
 
 
 def _jobs(text: str) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from cardkit.userfile import FileTooLarge, UnreadableFile, read_bytes, read_text
@@ -48,10 +47,14 @@ MANY_FILES = 8
 _YAML = (".yaml", ".yml")
 
 
-@dataclass
 class Report:
-    files: int = 0
-    findings: list[Finding] = field(default_factory=list)
+    """Every finding of a run, and how many files were checked."""
+
+    __slots__ = ("files", "findings")
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.findings: list[Finding] = []
 
     @property
     def exit_code(self) -> int:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A problem at a place in a file; ``line`` and ``col`` are 1-based, in the original file."""
-
+class _Fields(NamedTuple):
     file: str
     line: int | None
     col: int | None
@@ -21,21 +17,41 @@ class Finding:
     # True when the file could not be read at all (the CLI then exits 2, not 1).
     unreadable: bool = False
 
-    def __post_init__(self) -> None:
+
+class Finding(_Fields):
+    """A problem at a place in a file; ``line`` and ``col`` are 1-based, in the original file.
+
+    A named tuple, not a dataclass: `cardkit validate` would import `dataclasses` (and
+    `inspect`) for this alone.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        file: str,
+        line: int | None,
+        col: int | None,
+        path: str,
+        message: str,
+        severity: Severity = "error",
+        unreadable: bool = False,
+    ) -> Finding:
         # A file name read from a folder may hold bytes that are not UTF-8 (kept as lone
         # surrogates): shown escaped, a finding can always be printed.
-        for name in ("file", "path", "message"):
-            text = getattr(self, name)
-            if not text.isascii():
-                printable = text.encode("utf-8", "backslashreplace").decode("utf-8")
-                object.__setattr__(self, name, printable)
+        file, path, message = (_printable(text) for text in (file, path, message))
+        return super().__new__(cls, file, line, col, path, message, severity, unreadable)
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
+
+
+def _printable(text: str) -> str:
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def data_path(keys: list[Any] | tuple[Any, ...]) -> str:

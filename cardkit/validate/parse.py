@@ -13,7 +13,6 @@ line, as they do for the YAML parser.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
@@ -35,28 +34,38 @@ _OTHER_BREAK = re.compile("[\r\x85\u2028\u2029]")
 _PASTED_LEAST = 3
 
 
-@dataclass
 class Document:
     """One user file: its YAML node tree, its data, and what was found on the way.
 
     ``kind`` names the file's schema: 'card', 'eval-results', 'cardkit-config' or 'task'.
     """
 
-    file: str
-    kind: str
-    findings: list[Finding] = field(default_factory=list)
-    root: yaml.Node | None = None
-    data: Any = None
-    line_offset: int = 0  # lines of the file above the YAML text
-    parsed: bool = False  # the YAML was parsed (data and root are meaningful)
-    # False when the data was loaded without its node tree (``quick``): nothing was found in
-    # the YAML, and a finding placed now would have no position.
-    positions: bool = True
-    # Each mapping's keys, indexed the first time a data path goes through it, so that
-    # placing n findings costs n lookups, not n scans of the mapping.
-    _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
-        default_factory=dict, repr=False
+    __slots__ = (
+        "file",
+        "kind",
+        "findings",
+        "root",
+        "data",
+        "line_offset",
+        "parsed",
+        "positions",
+        "_keys",
     )
+
+    def __init__(self, file: str, kind: str):
+        self.file = file
+        self.kind = kind
+        self.findings: list[Finding] = []
+        self.root: yaml.Node | None = None
+        self.data: Any = None
+        self.line_offset = 0  # lines of the file above the YAML text
+        self.parsed = False  # the YAML was parsed (data and root are meaningful)
+        # False when the data was loaded without its node tree (``quick``): nothing was
+        # found in the YAML, and a finding placed now would have no position.
+        self.positions = True
+        # Each mapping's keys, indexed the first time a data path goes through it, so that
+        # placing n findings costs n lookups, not n scans of the mapping.
+        self._keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
 
     def add(
         self, line: int | None, col: int | None, message: str, path: str = "", severity="error"
