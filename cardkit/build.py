@@ -7,7 +7,6 @@ regions; a card without regions keeps its body unless ``body`` asks for the regi
 
 from __future__ import annotations
 
-import logging
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from cardkit.catalog import Catalog, load_catalog
 from cardkit.config import ProjectConfig
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import CardText
+from cardkit.log import log
 from cardkit.metrics import EXPECTED_MISSING, MetricsChoice
 from cardkit.model import ModelResults
 from cardkit.mteb_scores import looks_scaled_down
@@ -34,7 +34,6 @@ from cardkit.writers.model_index import model_index
 if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
     from cardkit.compare import BenchmarkComparison
 
-log = logging.getLogger("cardkit")
 
 ASSETS_DIR = "assets"
 

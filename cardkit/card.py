@@ -12,8 +12,6 @@ partial re-run), which are reported in one line and removed only when asked (``p
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +32,10 @@ from cardkit.frontmatter import (
     split_card,
     with_newline,
 )
+from cardkit.lazyre import lazy
+from cardkit.log import log
 from cardkit.mteb_scores import is_mteb_result
 from cardkit.yamlio import parse_yaml
-
-log = logging.getLogger("cardkit")
 
 NEW_CARD_TAGS = ["mteb", "sentence-transformers", "sentence-similarity", "feature-extraction"]
 
@@ -147,7 +145,7 @@ def _edited_front_matter(
 
 # After a model-index written by cardkit, the next top-level key (or the end), perhaps after
 # blank and comment lines: nothing that could continue its list or its last entry.
-_AFTER_BLOCK = re.compile(
+_AFTER_BLOCK = lazy(
     r"(?:[ \t]*(?:#[^\r\n]*)?(?:\r\n|\n|\r))*(?:[ \t]*(?:#[^\r\n]*)?\Z|[^ \t\r\n#-])"
 )
 _PLACEHOLDER = "model-index: []"
@@ -200,7 +198,7 @@ def _kept_model_index(
 
 # --------------------------------------------------------------------------- model-index merge
 
-_MTEB_NAME = re.compile(r"^MTEB (?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
+_MTEB_NAME = lazy(r"^MTEB (?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
 
 
 def result_key(result: Any, canonical: Callable[[str], str] = str) -> tuple[str, str, str] | None:

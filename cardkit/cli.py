@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from cardkit import __version__
 from cardkit.console import RedactingStream, set_quiet
 from cardkit.errors import CardkitError
+from cardkit.log import print_log
 from cardkit.redact import add_environment_secrets
 
 # Each name is a module under cardkit.commands exposing `register(subparsers)`.
@@ -131,10 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.argv = list(sys.argv[1:] if argv is None else argv)
         if args.command not in SHORT_LIVED:
             gc.enable()
-        if args.logs:  # `logging` takes milliseconds to import: only for commands that log
-            from cardkit.logsetup import setup_logging
-
-            setup_logging(args.quiet)
+        if args.logs:
+            print_log(args.quiet)
         set_quiet(args.quiet)
         try:
             with _signals_raise():

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+
+from cardkit.lazyre import lazy
 
 # Line breaks and other control characters a name read from data may hold: shown escaped, so
 # that an error is always one line.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+_CONTROL = lazy(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 class CardkitError(Exception):

@@ -11,7 +11,6 @@ their formatting and comments, the body, CRLF line endings) is kept as it was.
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import re
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ import yaml
 
 from cardkit import yamlio
 from cardkit.errors import CardkitError
+from cardkit.lazyre import lazy, lazy_made
 
 
 def _hub_yaml_block() -> re.Pattern[str]:
@@ -35,6 +35,8 @@ def _hub_yaml_block() -> re.Pattern[str]:
     opening fence, nothing may follow it on its line; the block ends at the first line that is
     '---' (spaces and tabs after it allowed) followed by LF, CRLF or the end of the file.
     """
+    import ast  # only where a card is cut: a new card's build never is
+
     # The package's folder, found without importing the package (nor anything of it).
     spec = importlib.util.find_spec("huggingface_hub")
     try:
@@ -54,17 +56,17 @@ def _hub_yaml_block() -> re.Pattern[str]:
 
 
 # The one line of huggingface_hub/repocard.py that defines the rule, without flags.
-_HUB_RULE_LINE = re.compile(r"""REGEX_YAML_BLOCK = re\.compile\((r?"(?:[^"\\\n]|\\.)*")\)[ \t]*""")
-REGEX_YAML_BLOCK = _hub_yaml_block()
+_HUB_RULE_LINE = lazy(r"""REGEX_YAML_BLOCK = re\.compile\((r?"(?:[^"\\\n]|\\.)*")\)[ \t]*""")
+REGEX_YAML_BLOCK = lazy_made(_hub_yaml_block)
 # Lines the YAML parser counts (its marks' line numbers index them): CRLF, CR, LF, NEL, LS, PS.
-_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
-_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+_LINE = lazy(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
+_BREAK = lazy(r"\r\n|[\r\n\x85\u2028\u2029]")
 # A fence as it looks after a copy from a rendered page: '--- |', '| --- |', '|---'.
-_PASTED_FENCE = re.compile(r"[ \t]*(?:\|[ \t]*---[ \t|]*|---[ \t]*\|[ \t|]*)")
-_FENCE_LIKE = re.compile(r"[ \t]*\|?[ \t]*---[ \t|]*")
-_KEY_LINE = re.compile(r"[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|$)")
-_LEADING_PIPE = re.compile(r"^[ \t]*\|")
-_TRAILING_PIPE = re.compile(r"[ \t]*\|[ \t]*$")
+_PASTED_FENCE = lazy(r"[ \t]*(?:\|[ \t]*---[ \t|]*|---[ \t]*\|[ \t|]*)")
+_FENCE_LIKE = lazy(r"[ \t]*\|?[ \t]*---[ \t|]*")
+_KEY_LINE = lazy(r"[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|$)")
+_LEADING_PIPE = lazy(r"^[ \t]*\|")
+_TRAILING_PIPE = lazy(r"[ \t]*\|[ \t]*$")
 
 
 class CardText:

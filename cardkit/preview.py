@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import html
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,8 +26,6 @@ from cardkit.errors import CardkitError
 from cardkit.frontmatter import load_front_matter, split_card
 from cardkit.publish.checks import is_image
 from cardkit.userfile import UnreadableFile, read_bytes, read_text
-
-log = logging.getLogger("cardkit")
 
 CONTENT_WIDTH_PX = 800
 IMAGE_LIMIT = 10 * 1024 * 1024

@@ -7,15 +7,13 @@ are not markers or headings, exactly as a Markdown renderer sees them.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from cardkit.errors import CardkitError
-
-log = logging.getLogger("cardkit")
+from cardkit.log import log
 
 BEGIN = "<!-- cardkit:begin {name} -->"
 END = "<!-- cardkit:end {name} -->"

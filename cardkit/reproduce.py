@@ -21,6 +21,7 @@ from typing import Any
 from cardkit import __version__
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
+from cardkit.lazyre import lazy
 from cardkit.model import ModelResults
 from cardkit.readers.revisions import revisions_used
 from cardkit.readers.run_record import RunCommand, read_run_record
@@ -29,7 +30,7 @@ from cardkit.tables import markdown_table
 
 # Folder names that are not real model revisions (mteb and the results repository use them).
 NOT_A_REVISION = {"no_revision_available", "external", "main", "master"}
-_RELEASE = re.compile(r"\d+\.\d+\.\d+")
+_RELEASE = lazy(r"\d+\.\d+\.\d+")
 # The results folder of the generated `cardkit run` command.
 RESULTS = "results"
 

@@ -6,21 +6,19 @@ and checks the place with ``inside``, so no name can lead a write out of the out
 
 from __future__ import annotations
 
-import logging
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from cardkit.errors import CardkitError
-
-log = logging.getLogger("cardkit")
+from cardkit.lazyre import lazy
+from cardkit.log import log
 
 # Longest file name (in bytes) that common file systems (ext4, APFS, NTFS) accept.
 MAX_NAME_BYTES = 255
 # Separators, characters Windows forbids, control characters (NUL included), lone surrogates.
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\ud800-\udfff]')
-_LEADING_DOTS = re.compile(r"^\.+")
+_UNSAFE = lazy(r'[\\/:*?"<>|\x00-\x1f\x7f\ud800-\udfff]')
+_LEADING_DOTS = lazy(r"^\.+")
 
 
 def file_name(name: str, suffix: str = "", what: str = "name", shown: str | None = None) -> str:

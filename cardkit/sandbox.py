@@ -21,7 +21,6 @@ a few thousand steps), so it only ever stops a runaway.
 from __future__ import annotations
 
 import inspect
-import re
 import string
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +32,8 @@ from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from cardkit.lazyre import lazy
+
 MAX_STEPS = 10_000_000
 MAX_SECONDS = 60.0
 MAX_TEXT = 50_000_000
@@ -40,8 +41,8 @@ MAX_ITEMS = 1_000_000
 MAX_INT_BITS = 65_536
 
 # Widths and precisions in a %-format (%9999d, %.9999f) and a str.format spec ({:>9999}).
-_PERCENT_SPEC = re.compile(r"%[-#0 +]*(\d*)(?:\.(\d*))?")
-_NUMBER = re.compile(r"\d+")
+_PERCENT_SPEC = lazy(r"%[-#0 +]*(\d*)(?:\.(\d*))?")
+_NUMBER = lazy(r"\d+")
 # Filters that turn a whole value into text (at most six characters per character: escapes).
 _STRINGIFYING = {"string", "tojson", "pprint", "urlize", "xmlattr", "urlencode", "e", "escape"}
 

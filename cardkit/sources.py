@@ -14,10 +14,9 @@ from pathlib import Path
 
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
+from cardkit.log import log, logger
 from cardkit.model import ModelResults
 from cardkit.readers import read_results
-
-log = logging.getLogger("cardkit")
 
 
 def read_source(text: str, catalog: Catalog, revision: str | None = None) -> list[ModelResults]:
@@ -79,11 +78,11 @@ def grouped_notes() -> Iterator[None]:
     """While reading many files to compare them, one line for each kind of per-file note
     (NaN in non-main metrics, aggregate .eval_results entries) instead of one per file."""
     counter = _Grouped()
-    log.addFilter(counter)
+    logger().addFilter(counter)
     try:
         yield
     finally:
-        log.removeFilter(counter)
+        logger().removeFilter(counter)
         for key, count in counter.counts.items():
             if count:
                 log.info(_GROUPED[key], count)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from cardkit.errors import CardkitError
+from cardkit.lazyre import lazy
 
 MIB = 1024 * 1024
 # Cards, configs, templates, task.yaml and `.eval_results` files: no real one comes near it.
@@ -36,7 +37,7 @@ _NOT_REGULAR = {
 }
 # A JSON escape of a UTF-16 surrogate: paired ones make one character, a lone one no text at all.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazy("[\ud800-\udfff]")
 
 
 class UnreadableFile(CardkitError):

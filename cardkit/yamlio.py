@@ -19,6 +19,7 @@ import yaml
 
 from cardkit import yamlwrite
 from cardkit.errors import CardkitError
+from cardkit.lazyre import lazy
 from cardkit.userfile import Problem
 
 SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -30,12 +31,12 @@ _MERGE = "tag:yaml.org,2002:merge"
 _MAX_VALUES = 2_000_000
 _LARGEST = int(sys.float_info.max)
 # Characters YAML refuses anywhere in a stream (it allows tab, LF, CR, NEL and printable text).
-_BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_BAD_CHAR = lazy("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # libyaml recurses in C on nesting and can crash the process: deep texts take pure Python.
-_DEEP_INDICATORS = re.compile(r"(?:[-?:][ \t]+){40,}")
-_DEEP_INDENT = re.compile(r"^[ ]{200,}", re.M)
-_LINE = re.compile(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
-_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+_DEEP_INDICATORS = lazy(r"(?:[-?:][ \t]+){40,}")
+_DEEP_INDENT = lazy(r"^[ ]{200,}", re.M)
+_LINE = lazy(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
+_BREAK = lazy(r"\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def _guard(constructor: Any, what: str) -> Any:

@@ -152,6 +152,12 @@ def test_validate_never_imports_logging_nor_dataclasses(tmp_path):
         assert sorted(m for m in ("logging", "dataclasses") if m in modules) == []
 
 
+def test_a_build_that_logs_nothing_imports_no_logging(tmp_path):
+    rc, modules, _ = after_main("build", EXAMPLE, "-o", tmp_path / "README.md")
+    assert rc == 0
+    assert "logging" not in modules
+
+
 def test_short_commands_run_without_the_cycle_collector(tmp_path):
     card = tmp_path / "README.md"
     for argv in (("build", EXAMPLE, "-o", card), ("check", EXAMPLE, "-o", card)):

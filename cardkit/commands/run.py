@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import logging
 from pathlib import Path
 
 from cardkit.console import command_line, status
 from cardkit.errors import CardkitError
+from cardkit.log import log
 from cardkit.run.choices import EXECUTORS, RERANKER_TYPES
-
-log = logging.getLogger("cardkit")
 
 _NEEDED = ("mteb", "torch", "sentence_transformers")
 

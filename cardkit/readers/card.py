@@ -8,22 +8,20 @@ copy gets the results back; `cardkit validate` refuses it all the same.
 
 from __future__ import annotations
 
-import logging
-import re
 from pathlib import Path
 from typing import Any
 
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import load_front_matter, split_card, web_paste
+from cardkit.lazyre import lazy
+from cardkit.log import log
 from cardkit.metrics import is_percentage
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.mteb_scores import is_mteb_result
 from cardkit.readers.mteb_json import finite_float
 from cardkit.userfile import read_text
 
-log = logging.getLogger("cardkit")
-
-_DATASET_NAME = re.compile(r"^(?:MTEB )?(?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
+_DATASET_NAME = lazy(r"^(?:MTEB )?(?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
 
 
 def card_results(data: dict[str, Any], path: Path) -> list[ModelResults]:

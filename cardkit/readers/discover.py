@@ -18,7 +18,6 @@ what other tools write:
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
+from cardkit.log import log
 from cardkit.metrics import EXPECTED_MISSING, is_diagnostic
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.readers.card import read_card
@@ -38,8 +38,6 @@ from cardkit.readers.mteb_json import NotAResultFile, load_json, parse_result
 from cardkit.readers.revisions import MERGE, POLICIES, outranks, select_revision
 from cardkit.readers.run_record import RUN_FILE
 from cardkit.readers.tasks_file import TASKS_FILE, read_tasks_file
-
-log = logging.getLogger("cardkit")
 
 _SKIPPED_NAMES = {"model_meta.json", TASKS_FILE, RUN_FILE}
 # Deep enough for evalscope's two-stage root: outputs/stage1/results/eval__<model>/<revision>.

@@ -9,16 +9,14 @@ carry no per-subset score and are skipped with a note.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 from cardkit.catalog import Catalog
 from cardkit.errors import CardkitError
+from cardkit.log import log
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.readers.mteb_json import finite_float
-
-log = logging.getLogger("cardkit")
 
 FOLDER = ".eval_results"
 _SUFFIXES = (".yaml", ".yml")

@@ -9,16 +9,14 @@ Both meet in `TaskResult`, so nothing downstream branches on the version.
 from __future__ import annotations
 
 import json
-import logging
 import math
 from pathlib import Path
 from typing import Any
 
 from cardkit.errors import CardkitError
+from cardkit.log import log
 from cardkit.model import SubsetScores, TaskResult
 from cardkit.userfile import RESULT_LIMIT, parse_json, read_text
-
-log = logging.getLogger("cardkit")
 
 # Keys of a legacy split dict that are grouped metric families, not language subsets.
 METRIC_FAMILIES = frozenset(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import time
 import urllib.error
 import urllib.parse
@@ -19,9 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cardkit.errors import CardkitError
+from cardkit.log import log
 from cardkit.redact import add_secret
-
-log = logging.getLogger("cardkit")
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 # Redirects that keep the method and body (RFC 9110); 301/302/303 would turn the POST into a GET.

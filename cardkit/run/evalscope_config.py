@@ -12,19 +12,17 @@ never ignored; ``hub: modelscope`` is refused (cardkit downloads from the Huggin
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cardkit.errors import CardkitError
+from cardkit.log import log
 from cardkit.userfile import parse_json, read_text
 from cardkit.validate import Document, read_yaml_file
 from cardkit.validate.findings import data_path
 from cardkit.validate.schema import load_schema
-
-log = logging.getLogger("cardkit")
 
 _TOP_KEYS = ("eval_backend", "eval_config", "work_dir")
 _CONFIG_KEYS = ("tool", "model", "eval")

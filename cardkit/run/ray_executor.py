@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
 from typing import Any
 
 from cardkit.console import status
 from cardkit.errors import CardkitError
+from cardkit.log import log
 from cardkit.run.job import Job, JobOutput, run_job
 from cardkit.run.settings import RunSettings
-
-log = logging.getLogger("cardkit")
 
 # Models loaded by this worker process, reused by the next task of the same model.
 _LOADED: dict[str, Any] = {}

@@ -14,7 +14,6 @@ is not a commit hash.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from cardkit.atomic import output_kind, write_text_atomic
 from cardkit.catalog import Catalog, TaskInfo
 from cardkit.errors import CardkitError
 from cardkit.frontmatter import dump_yaml
+from cardkit.log import log
 from cardkit.metrics import card_value, mean_as_numpy, round_as_numpy
 from cardkit.model import ModelResults, TaskResult
 from cardkit.safenames import file_name as safe_file_name
@@ -35,7 +35,6 @@ from cardkit.writers.model_index import main_value, task_info
 if TYPE_CHECKING:
     from cardkit.build import BuiltCard
 
-log = logging.getLogger("cardkit")
 
 FOLDER = ".eval_results"
 SOURCE_URL = "https://github.com/embeddings-benchmark/mteb/"

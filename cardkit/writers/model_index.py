@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from cardkit.catalog import Catalog, TaskInfo
 from cardkit.errors import CardkitError
+from cardkit.log import log
 from cardkit.metrics import MetricsChoice, card_value, find_metric, is_percentage, select_metrics
 from cardkit.model import ModelResults, SubsetScores, TaskResult
-
-log = logging.getLogger("cardkit")
 
 # Task types that measure something other than quality (words per second): never card scores.
 NON_SCORE_TYPES = frozenset({"Speed"})
