@@ -424,12 +424,18 @@ def relevant_summaries(model: ModelResults, catalog: Catalog) -> list[BenchmarkS
     """The summary of every benchmark for which the results score at least one task
     completely, in catalog order."""
     index = _task_index(model, catalog)
-    present = set(index)
-    candidates = [
-        name for name in catalog.benchmark_names() if present & set(catalog.benchmark(name).tasks)
-    ]
-    summaries = [summarize(model, catalog, name, index) for name in candidates]
-    return [summary for summary in summaries if summary.present > 0]
+    summaries = []
+    for name in catalog.benchmark_names():
+        benchmark = catalog.benchmark(name)
+        # Only a task the model has can be complete: those decide before the whole table,
+        # most of it missing tasks, is made.
+        if any(
+            _task_summary(task, catalog.task(task), benchmark, index[task]).complete
+            for task in benchmark.tasks
+            if task in index
+        ):
+            summaries.append(summarize(model, catalog, benchmark, index))
+    return summaries
 
 
 def relevant_benchmarks(model: ModelResults, catalog: Catalog) -> list[str]:

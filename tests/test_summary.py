@@ -11,7 +11,7 @@ from cardkit.catalog import load_catalog
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.readers import read_results
 from cardkit.readers.card import read_card
-from cardkit.summary import relevant_benchmarks, summarize
+from cardkit.summary import relevant_benchmarks, relevant_summaries, summarize
 
 from .conftest import DMETA_CARD, RESULTS, TEST_DATA
 
@@ -185,3 +185,14 @@ def test_a_task_whose_subsets_are_too_many_to_list_is_checked_by_count():
     assert flores_summary(count).complete and flores_summary(count).value == 50
     short = flores_summary(count - 2)
     assert short.status == "partial" and short.missing_text() == f"2 of {count} subsets of devtest"
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ["BAAI__bge-base-zh", "Qwen__Qwen3-Embedding-0.6B"])
+def test_relevant_summaries_are_every_benchmark_with_a_complete_task(name):
+    catalog = load_catalog()
+    [model] = read_results([RESULTS / name], catalog)
+    every = [summarize(model, catalog, b) for b in catalog.benchmark_names()]
+    relevant = relevant_summaries(model, catalog)
+    assert len(relevant) >= 2
+    assert relevant == [summary for summary in every if summary.present > 0]
