@@ -198,6 +198,25 @@ def test_validate_finds_every_card_below_a_folder_on_several_processes(store, tm
     assert lines[-1] == f"{4 + eval_files} files checked: 2 errors, 0 warnings"
 
 
+def test_validate_of_a_folder_reads_no_link_out_of_it(tmp_path):
+    secret = tmp_path / "secret"
+    (secret / ".eval_results").mkdir(parents=True)
+    (secret / "README.md").write_text("---\nlicense: [\n---\nhf_secret_text_of_another_place\n")
+    (secret / ".eval_results" / "T.yaml").write_text("- {dataset: [\n")
+    cards = tmp_path / "cards"
+    (cards / "a").mkdir(parents=True)
+    shutil.copy(TESTS / "hostile" / "metric-typo.md", cards / "a" / "README.md")
+    (cards / "b").mkdir()
+    (cards / "b" / "README.md").symlink_to(secret / "README.md")
+    (cards / "c").mkdir()
+    (cards / "c" / ".eval_results").symlink_to(secret / ".eval_results")
+    (cards / "d").symlink_to(secret)
+    result = run_cli("validate", cards)
+    assert result.returncode == 1  # the one real card is broken, and only it was read
+    assert "secret" not in result.stdout and "license" not in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("1 file checked: ")
+
+
 def test_validate_of_a_folder_without_cards_says_so(tmp_path):
     (tmp_path / "empty" / "sub").mkdir(parents=True)
     result = run_cli("validate", tmp_path / "empty")

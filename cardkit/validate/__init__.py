@@ -136,12 +136,19 @@ def files_below(folder: Path) -> list[Path]:
     found: list[Path] = []
     for root, dirs, _ in os.walk(folder):
         here = files_in(Path(root)) if root != str(folder) else []
+        here = [p for p in here if not _linked(p, Path(root))]
         if here:
             found += here
             dirs.clear()
         else:
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
     return found
+
+
+def _linked(path: Path, root: Path) -> bool:
+    """A link met while searching a folder (the file, or the `.eval_results` folder holding
+    it): it may point anywhere, so it is not read."""
+    return path.is_symlink() or (path.parent != root and path.parent.is_symlink())
 
 
 def _unreadable(path: Path, reason: str) -> Finding:
