@@ -241,3 +241,14 @@ def test_a_worker_that_dies_costs_only_the_item_it_held():
     assert results.pop(5) == WorkerFailed("ValueError: five")
     assert results == {n: n * n for n in range(10) if n not in (3, 5)}
     assert "killed by SIGKILL (out of memory?)" in WorkerDied(-signal.SIGKILL).reason
+
+
+@pytest.mark.parametrize("command", ["build", "validate"])
+@pytest.mark.parametrize("jobs", ["0", "-2", "two"])
+def test_jobs_is_a_number_of_processes(tmp_path, command, jobs):
+    result = run_cli(command, tmp_path, "--jobs", jobs)
+    assert result.returncode == 2
+    assert f"argument -j/--jobs: '{jobs}' is not a number of processes (1 or more)" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cardkit.atomic import is_stdout, is_stream
+from cardkit.commands.jobs import add_jobs_option
 from cardkit.console import status
 from cardkit.errors import CardkitError
 from cardkit.metrics import METRICS_CHOICES
@@ -133,24 +134,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also write the Hub's .eval_results/<Task>.yaml beside the card",
     )
-    parser.add_argument(
-        "-j",
-        "--jobs",
-        type=_jobs,
-        default=None,
-        metavar="N",
-        help="a results store (a folder of <org>__<model>/<revision>/ folders) with -o a "
+    add_jobs_option(
+        parser,
+        "a results store (a folder of <org>__<model>/<revision>/ folders) with -o a "
         "folder: build N models at a time (default: one per core)",
     )
     parser.set_defaults(handler=run)
-
-
-def _jobs(text: str) -> int:
-    """A positive number of processes (argparse turns the ValueError into a usage error)."""
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
 
 
 def _replace_sections(values: list[str] | None) -> dict[str, str] | None:

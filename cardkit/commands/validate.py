@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cardkit.commands.jobs import add_jobs_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -26,24 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="how to print the findings"
     )
-    parser.add_argument(
-        "-j",
-        "--jobs",
-        type=_jobs,
-        default=None,
-        metavar="N",
-        help="check N files at a time in processes of their own (default: one per core "
+    add_jobs_option(
+        parser,
+        "check N files at a time in processes of their own (default: one per core "
         "when there are many files)",
     )
     parser.set_defaults(handler=run, logs=False)
-
-
-def _jobs(text: str) -> int:
-    """A positive number of processes (argparse turns the ValueError into a usage error)."""
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
