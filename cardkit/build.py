@@ -42,6 +42,8 @@ ASSETS_DIR = "assets"
 class BuildRequest:
     results: list[Path]
     output: Path = Path("README.md")
+    # -o was typed with a trailing slash (which a Path drops): a folder of cards is wanted.
+    output_is_folder: bool = False
     model_name: str | None = None
     revision: str | None = None
     metrics: MetricsChoice = "default"
@@ -354,12 +356,12 @@ def _old_bytes(path: Path) -> bytes | None:
         return None
 
 
-def _output_for(models: list[ModelResults], output: Path) -> list[Path]:
+def _output_for(models: list[ModelResults], output: Path, folder_asked: bool = False) -> list[Path]:
     """One card for one model; for several, ``DIR/<org>__<name>/README.md`` inside ``-o DIR/``.
 
     Model names come from the results, so each folder name is made safe and kept inside.
     """
-    folder_wanted = str(output).endswith(("/", "\\"))
+    folder_wanted = folder_asked or str(output).endswith(("/", "\\"))
     if len(models) == 1:
         if folder_wanted or (not is_stdout(output) and output.is_dir()):
             raise CardkitError(
@@ -409,7 +411,7 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     for model in models:
         if model.name_note and request.model_name is None:
             log.info("note: %s", model.name_note)
-    outputs = _output_for(models, request.output)
+    outputs = _output_for(models, request.output, request.output_is_folder)
     compared = read_compared(request.compare, catalog) if request.compare else []
     cards = [
         _render_within_limit(

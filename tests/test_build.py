@@ -159,3 +159,20 @@ def test_crlf_card_keeps_crlf(tmp_path: Path):
     text = card.read_bytes().decode()
     assert "\n" not in text.replace("\r\n", "")
     assert split_card(text).body == body_before
+
+
+@pytest.mark.shared
+def test_several_models_into_a_new_folder_named_with_a_slash(tmp_path: Path):
+    bge, piccolo = RESULTS / "BAAI__bge-base-zh", RESULTS / "sensenova__piccolo-base-zh"
+    cards = tmp_path / "cards"  # not there yet: the slash says it is a folder
+    done = run_cli("build", bge, piccolo, "-o", f"{cards}/", "-q")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.parent.name for p in cards.glob("*/README.md")) == [
+        "BAAI__bge-base-zh",
+        "sensenova__piccolo-base-zh",
+    ]
+    without_slash = run_cli("build", bge, piccolo, "-o", tmp_path / "other")
+    assert without_slash.returncode == 1
+    assert "give -o a folder" in without_slash.stderr
+    one = run_cli("build", bge, "-o", f"{tmp_path / 'one'}/")
+    assert one.returncode == 1 and "is a folder: give the card's file name" in one.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -37,9 +38,9 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        type=Path,
-        default=None,
-        help="the card to write or update (default: README.md; '-' for standard output)",
+        default=None,  # kept as typed: a trailing slash asks for a folder of cards
+        help="the card to write or update (default: README.md; '-' for standard output; "
+        "a folder, or a name ending in /, for one card per model)",
     )
     parser.add_argument(
         "--model-name", help="the model-index name and title (default: from the results)"
@@ -168,10 +169,12 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
     body = pick(getattr(args, "body", None), conf.body)
     if replace and body is None:
         body = True
-    output = pick(args.output, conf.output, Path("README.md"))
+    typed = args.output
+    output = pick(Path(typed) if typed is not None else None, conf.output, Path("README.md"))
     return BuildRequest(
         results=list(args.results) or list(conf.results),
         output=output,
+        output_is_folder=str(typed).endswith(("/", os.sep)) if typed is not None else False,
         model_name=pick(args.model_name, conf.name),
         revision=pick(args.revision, conf.revision),
         metrics=pick(args.metrics, conf.metrics, "default"),
