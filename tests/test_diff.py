@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import pty
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +14,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from .conftest import DMETA_CARD, RESULTS, run_cli
+from .terminal import run_on_terminal
 
 pytestmark = pytest.mark.shared
 
@@ -282,36 +279,12 @@ def test_a_split_lost_makes_the_task_newly_partial(tmp_path):
     assert "Newly partial on MTEB(cmn, v1): MultilingualSentiment (lacks split test)" in text
 
 
-def _run_on_terminal(args: list[str], env: dict[str, str]) -> str:
-    """The CLI with its output on a pseudo-terminal, as a user's shell runs it."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cardkit", *args],
-        stdout=follower,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **env},
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    proc.wait(timeout=120)
-    os.close(leader)
-    return b"".join(chunks).decode()
-
-
 def test_colours_only_on_a_terminal_and_never_with_no_color():
     args = ["-q", "diff", str(DMETA_CARD), str(EXTERNAL), "--threshold", "3"]
-    coloured = _run_on_terminal(args, {"NO_COLOR": "", "TERM": "xterm"})
+    coloured = run_on_terminal(*args, env={"NO_COLOR": "", "TERM": "xterm"})[1]
     assert "\x1b[1;31m-11.59\x1b[0m" in coloured
     assert "\x1b[32m+2.92\x1b[0m" in coloured
-    plain = _run_on_terminal(args, {"NO_COLOR": "1", "TERM": "xterm"})
+    plain = run_on_terminal(*args, env={"NO_COLOR": "1", "TERM": "xterm"})[1]
     assert "\x1b[" not in plain and "-11.59" in plain
 
 

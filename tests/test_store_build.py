@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import RESULTS, TESTS, run_cli
+from .terminal import run_on_terminal
 
 pytestmark = pytest.mark.shared
 
@@ -254,38 +255,10 @@ def test_jobs_is_a_number_of_processes(tmp_path, command, jobs):
     assert "Traceback" not in result.stderr
 
 
-def _stderr_on_terminal(*args: str | Path) -> tuple[int, str]:
-    """The CLI with its standard error on a pseudo-terminal, as a user's shell runs it."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    leader, follower = pty.openpty()
-    # A terminal of 24 rows of 100 columns (a new pseudo-terminal has no size at all).
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cardkit", *map(str, args)],
-        stdout=subprocess.DEVNULL,
-        stderr=follower,
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    status = proc.wait(timeout=300)
-    os.close(leader)
-    return status, b"".join(chunks).decode()
-
-
 def test_a_terminal_gets_a_progress_bar_and_each_refusal_on_a_line_of_its_own(store, tmp_path):
-    status, shown = _stderr_on_terminal("build", store, "-o", tmp_path / "cards", "--jobs", "2")
+    status, shown = run_on_terminal(
+        "build", store, "-o", tmp_path / "cards", "--jobs", "2", stream="stderr"
+    )
     assert status == 1
     assert "| 0/5 [" in shown and "model/s]" in shown  # the bar, over the 5 model folders
     # What stays on each line of the terminal: the text after its last carriage return.
