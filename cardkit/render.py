@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +97,8 @@ def _environment(template: Path | None) -> jinja2.Environment:
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     """The innermost template file and line of an error raised while rendering."""
+    import traceback  # only when a template failed
+
     found: tuple[str | None, int | None] = (None, None)
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename and not frame.filename.endswith(".py") and "<" not in frame.filename:

@@ -156,6 +156,7 @@ def test_a_build_that_logs_nothing_imports_no_logging(tmp_path):
     rc, modules, _ = after_main("build", EXAMPLE, "-o", tmp_path / "README.md")
     assert rc == 0
     assert "logging" not in modules
+    assert "traceback" not in modules  # only a template that fails needs it
 
 
 def test_short_commands_run_without_the_cycle_collector(tmp_path):
