@@ -23,6 +23,7 @@ from cardkit.summary import (
     TaskSummary,
     relevant_summaries,
     summarize,
+    task_index,
 )
 
 CHANGED = "changed"
@@ -244,13 +245,6 @@ def _reasons(old: TaskResult, new: TaskResult, by_model_revision: bool) -> tuple
     return tuple(out)
 
 
-def _by_canonical(model: ModelResults, catalog: Catalog) -> dict[str, TaskResult]:
-    out: dict[str, TaskResult] = {}
-    for name, task in model.tasks.items():
-        out.setdefault(catalog.canonical_name(name), task)
-    return out
-
-
 def _one_side(
     task: str, kind: str | None, main: str | None, result: TaskResult, status: str
 ) -> list[ScoreChange]:
@@ -354,7 +348,7 @@ def diff_results(
     """
     old_catalog = catalog.with_recorded_tasks(old.extra_tasks)
     new_catalog = catalog.with_recorded_tasks(new.extra_tasks)
-    before, after = _by_canonical(old, old_catalog), _by_canonical(new, new_catalog)
+    before, after = task_index(old, old_catalog), task_index(new, new_catalog)
     mixed = len(revisions_used(old)) > 1 or len(revisions_used(new)) > 1
     scores: list[ScoreChange] = []
     for name in sorted(before.keys() | after.keys()):

@@ -271,7 +271,7 @@ class BenchmarkSummary:
         return notes
 
 
-def _task_index(model: ModelResults, catalog: Catalog) -> dict[str, TaskResult]:
+def task_index(model: ModelResults, catalog: Catalog) -> dict[str, TaskResult]:
     """The model's results by the catalog's task name (old names resolved)."""
     index: dict[str, TaskResult] = {}
     for name, task in model.tasks.items():
@@ -410,7 +410,7 @@ def summarize(
     """
     if isinstance(benchmark, str):
         benchmark = catalog.benchmark(benchmark)
-    index = _task_index(model, catalog) if index is None else index
+    index = task_index(model, catalog) if index is None else index
     by_type: dict[str, TypeSummary] = {}
     for name in benchmark.tasks:
         info = catalog.task(name)
@@ -423,7 +423,7 @@ def summarize(
 def relevant_summaries(model: ModelResults, catalog: Catalog) -> list[BenchmarkSummary]:
     """The summary of every benchmark for which the results score at least one task
     completely, in catalog order."""
-    index = _task_index(model, catalog)
+    index = task_index(model, catalog)
     summaries = []
     for name in catalog.benchmark_names():
         benchmark = catalog.benchmark(name)
