@@ -27,7 +27,7 @@ from typing import Any, Literal
 from cardkit.atomic import write_text_atomic
 from cardkit.build import BuildRequest, plan_build, write_cards
 from cardkit.errors import CardkitError
-from cardkit.readers.discover import PREDICTIONS_SUFFIX
+from cardkit.readers.discover import PREDICTIONS_SUFFIX, subfolders
 from cardkit.readers.revisions import revisions_used
 from cardkit.safenames import file_name, inside
 from cardkit.workers import WorkerDied, WorkerFailed, run_each
@@ -36,15 +36,6 @@ REPORT_NAME = "report.json"
 CARD_NAME = "README.md"
 
 Status = Literal["written", "unchanged", "refused", "not built"]
-
-
-def _subfolders(folder: Path) -> list[os.DirEntry]:
-    """Folders to look into: no hidden ones, no links out of the tree."""
-    with os.scandir(folder) as entries:
-        found = [
-            e for e in entries if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
-        ]
-    return sorted(found, key=lambda e: e.name)
 
 
 def _holds_json(folder: str | Path) -> bool:
@@ -72,22 +63,21 @@ def store_model_folders(root: Path) -> list[Path] | None:
     try:
         if not root.is_dir() or _holds_json(root):
             return None
-        models = _subfolders(root)
+        models = subfolders(root)
         if not any(
-            not _holds_json(m.path) and any(_holds_results(r.path) for r in _subfolders(m.path))
-            for m in models
+            not _holds_json(m) and any(_holds_results(r) for r in subfolders(m)) for m in models
         ):
             return None
     except OSError:
         return None
-    return [Path(m.path) for m in models]
+    return models
 
 
 def _size(folder: Path) -> int:
     """How many files the model's revision folders hold: the biggest models go first, so the
     last minute is not one large model on one core."""
     try:
-        return sum(len(os.listdir(r.path)) for r in _subfolders(folder)) + len(os.listdir(folder))
+        return sum(len(os.listdir(r)) for r in subfolders(folder)) + len(os.listdir(folder))
     except OSError:
         return 0
 

@@ -18,6 +18,7 @@ what other tools write:
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -52,11 +53,11 @@ def _json_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
 
 
-def _subfolders(folder: Path) -> list[Path]:
-    """Folders to look into: no hidden ones, no links out of the tree."""
-    return sorted(
-        p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and p.name[:1] != "."
-    )
+def subfolders(folder: Path | str) -> list[Path]:
+    """Folders to look into, in name order: no hidden ones, no links out of the tree."""
+    with os.scandir(folder) as entries:
+        found = [e.path for e in entries if e.is_dir(follow_symlinks=False) and e.name[:1] != "."]
+    return [Path(path) for path in sorted(found)]
 
 
 def _result_folders(root: Path, depth: int = 0) -> list[Path]:
@@ -75,7 +76,7 @@ def _result_folders(root: Path, depth: int = 0) -> list[Path]:
     if depth >= _MAX_DEPTH:
         return []
     found: list[Path] = []
-    for child in _subfolders(root):
+    for child in subfolders(root):
         found.extend(_result_folders(child, depth + 1))
     return found
 
@@ -84,7 +85,7 @@ def _note_experiments(folder: Path) -> None:
     experiments = folder / EXPERIMENTS
     if not experiments.is_dir() or experiments.is_symlink():
         return
-    names = [p.name for p in _subfolders(experiments)]
+    names = [p.name for p in subfolders(experiments)]
     if names:
         log.info(
             "note: %s also holds mteb experiments (the model run with other settings), left out "
