@@ -26,7 +26,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from statistics import fmean
 from typing import Any
 
 from cardkit.catalog import Benchmark, Catalog
@@ -35,22 +34,20 @@ from cardkit.model import ModelResults
 from cardkit.readers.mteb_json import load_json
 from cardkit.readers.revisions import revisions_used
 from cardkit.summary import (
+    MEAN_LABELS,
     MISSING,
     BenchmarkSummary,
     TaskSummary,
+    fmean,
+    mean_columns,
     relevant_benchmarks,
+    rounded,
     summarize,
 )
 
 HUB_URL = "https://huggingface.co"
 BORDA = "borda"
 RANK_BORDA = "Rank (Borda)"
-# The leaderboard's mean columns, by the aggregation that shows them.
-MEAN_LABELS = {
-    "mean_task": "Mean (Task)",
-    "mean_task_type": "Mean (TaskType)",
-    "mean_subset": "Mean (Subset)",
-}
 _REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 
 
@@ -194,7 +191,7 @@ class BenchmarkComparison:
     @property
     def mean_columns(self) -> list[str]:
         """The aggregations whose means the leaderboard shows, in its order."""
-        return [a for a in self.benchmark.aggregations if a in MEAN_LABELS]
+        return mean_columns(self.benchmark)
 
     @property
     def shows_types(self) -> bool:
@@ -227,10 +224,6 @@ def leaderboard_order(benchmark: Benchmark) -> str:
     return BORDA
 
 
-def _rounded(value: float, decimals: int | None) -> float:
-    return value if decimals is None else round(value, decimals)
-
-
 def _partition_scores(summary: BenchmarkSummary, by_subset: bool) -> dict[Any, float]:
     """The scores the Borda count ranks: per task the mean of the (split, subset) scores it
     has (a partial task too); per (task, subset) the mean over the splits when every split
@@ -242,7 +235,7 @@ def _partition_scores(summary: BenchmarkSummary, by_subset: bool) -> dict[Any, f
             continue
         if not by_subset:
             values = [value for _, value in task.scored_cells]
-            scores[task.task] = _rounded(fmean(values), decimals)
+            scores[task.task] = rounded(fmean(values), decimals)
             continue
         per_subset: dict[str, dict[str, float]] = {}
         for (split, subset), value in task.scored_cells:

@@ -13,8 +13,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from cardkit.compare import MEAN_LABELS, BenchmarkComparison, ComparisonRow
-from cardkit.summary import COMPLETE, PARTIAL, TaskSummary
+from cardkit.compare import BenchmarkComparison, ComparisonRow
+from cardkit.summary import COMPLETE, MEAN_LABELS, PARTIAL, TaskSummary
 from cardkit.tables import markdown_table, type_label
 from cardkit.terminal import text_table
 

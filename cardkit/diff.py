@@ -18,9 +18,11 @@ from cardkit.metrics import find_metric, is_diagnostic
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.readers.revisions import PLACEHOLDER_REVISIONS, revisions_used
 from cardkit.summary import (
+    MEAN_LABELS,
     PARTIAL,
     BenchmarkSummary,
     TaskSummary,
+    mean_columns,
     relevant_summaries,
     summarize,
     task_index,
@@ -34,11 +36,6 @@ REMOVED = "removed"
 # decimals of a score in points, as mteb writes them, so a score read back from them is up to
 # half of that last digit away from the card's (a hair more after float arithmetic).
 TOLERANCE = 5e-6 * (1 + 1e-9)
-MEAN_LABELS = {
-    "mean_task": "Mean (Task)",
-    "mean_task_type": "Mean (TaskType)",
-    "mean_subset": "Mean (Subset)",
-}
 _PLACEHOLDERS = {None, "", "None", "none", "null", *PLACEHOLDER_REVISIONS}
 _LEGACY = "cos_sim_"  # mteb 1.12 renamed cos_sim_* to cosine_*
 
@@ -304,23 +301,14 @@ def _task_changes(
     return rows
 
 
-def _shown_mean(summary: BenchmarkSummary, aggregation: str) -> float | None:
-    """What a card's summary table shows: the leaderboard's mean, or for an incomplete run
-    the same mean over the complete tasks (marked by the task count beside it)."""
-    if summary.leaderboard_complete or aggregation == "mean_subset":
-        return summary.leaderboard_mean(aggregation)
-    return summary.average if aggregation == "mean_task" else summary.average_task_type
-
-
 def _benchmark_change(old: BenchmarkSummary, new: BenchmarkSummary) -> BenchmarkChange:
     same_tasks = {t.task for t in old.averaged if t.complete} == {
         t.task for t in new.averaged if t.complete
     }
     comparable = same_tasks or (old.leaderboard_complete and new.leaderboard_complete)
     means = tuple(
-        MeanChange(a, _shown_mean(old, a), _shown_mean(new, a), comparable)
-        for a in new.benchmark.aggregations
-        if a in MEAN_LABELS
+        MeanChange(a, old.shown_mean(a), new.shown_mean(a), comparable)
+        for a in mean_columns(new.benchmark)
     )
     before = {t.task: t.status for t in old.tasks}
     newly_partial = tuple(

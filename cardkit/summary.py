@@ -127,6 +127,19 @@ class TypeSummary:
         return self.mean if self.complete else None
 
 
+# The leaderboard's mean columns, by the aggregation that shows them.
+MEAN_LABELS = {
+    "mean_task": "Mean (Task)",
+    "mean_task_type": "Mean (TaskType)",
+    "mean_subset": "Mean (Subset)",
+}
+
+
+def mean_columns(benchmark: Benchmark) -> list[str]:
+    """The aggregations whose means the benchmark's leaderboard shows, in its order."""
+    return [a for a in benchmark.aggregations if a in MEAN_LABELS]
+
+
 def fmean(values: Collection[float]) -> float:
     """``statistics.fmean`` of a non-empty collection (its sum by ``math.fsum`` over its
     count), without importing statistics, which brings fractions and decimal."""
@@ -246,6 +259,13 @@ class BenchmarkSummary:
             "mean_subset": self.mean_subset,
         }.get(aggregation)
 
+    def shown_mean(self, aggregation: str) -> float | None:
+        """What a card's summary table shows: the leaderboard's value, or for an incomplete
+        run the same mean over the complete tasks (the task count beside it marks it)."""
+        if self.leaderboard_complete or aggregation == "mean_subset":
+            return self.leaderboard_mean(aggregation)
+        return self.average if aggregation == "mean_task" else self.average_task_type
+
     @property
     def revisions(self) -> dict[str, str | None]:
         """Task -> the model revision its result came from, for tasks with a result."""
@@ -331,7 +351,8 @@ def _rule(info: TaskInfo, benchmark: Benchmark) -> _Rule:
     return _Rule(tuple(candidates), main, False)
 
 
-def _rounded(value: float, decimals: int | None) -> float:
+def rounded(value: float, decimals: int | None) -> float:
+    """A task's score as the benchmark's leaderboard rounds it (not at all by default)."""
     return value if decimals is None else round(value, decimals)
 
 
@@ -381,7 +402,7 @@ def _task_summary(
         task=name,
         type=info.type,
         status=COMPLETE if complete else PARTIAL,
-        value=_rounded(fmean(scored.values()), benchmark.task_decimals) if complete else None,
+        value=rounded(fmean(scored.values()), benchmark.task_decimals) if complete else None,
         metric=metric if metric is not None else (rule.candidates or (None,))[0],
         main_metric=info.main_score,
         splits=splits,

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from cardkit.summary import BenchmarkSummary, TaskSummary
+from cardkit.summary import MEAN_LABELS, BenchmarkSummary, TaskSummary, mean_columns
 
 MISSING = "–"
 
@@ -53,16 +53,8 @@ def count_label(present: int, expected: int, incomplete_word: bool = False) -> s
     return f"{present}/{expected}, incomplete" if incomplete_word else f"{present}/{expected}"
 
 
-# The leaderboard's mean columns, by the aggregation that shows them.
-MEAN_COLUMNS = {
-    "mean_task": "Mean (Task)",
-    "mean_task_type": "Mean (TaskType)",
-    "mean_subset": "Mean (Subset)",
-}
-
-
 def _mean_columns(summary: BenchmarkSummary) -> list[str]:
-    return [a for a in summary.benchmark.aggregations if a in MEAN_COLUMNS]
+    return mean_columns(summary.benchmark)
 
 
 def _shows_types(summary: BenchmarkSummary) -> bool:
@@ -76,7 +68,7 @@ def tasks_label(summary: BenchmarkSummary) -> str:
 
 def summary_headers(summary: BenchmarkSummary) -> list[str]:
     """Model, task count, the leaderboard's mean columns, one column per type (with counts)."""
-    headers = ["Model", "Tasks"] + [MEAN_COLUMNS[a] for a in _mean_columns(summary)]
+    headers = ["Model", "Tasks"] + [MEAN_LABELS[a] for a in _mean_columns(summary)]
     if _shows_types(summary):
         headers += [
             f"{type_label(t.type)} ({count_label(t.present, t.expected)})"
@@ -85,17 +77,9 @@ def summary_headers(summary: BenchmarkSummary) -> list[str]:
     return headers
 
 
-def _shown_mean(summary: BenchmarkSummary, aggregation: str) -> float | None:
-    """The leaderboard's value; for an incomplete run the same mean over the complete tasks,
-    which the task count beside it marks as such."""
-    if summary.leaderboard_complete or aggregation == "mean_subset":
-        return summary.leaderboard_mean(aggregation)
-    return summary.average if aggregation == "mean_task" else summary.average_task_type
-
-
 def summary_row(summary: BenchmarkSummary, model_name: str) -> list[str]:
     row = [model_name, tasks_label(summary)]
-    row += [score(_shown_mean(summary, a)) for a in _mean_columns(summary)]
+    row += [score(summary.shown_mean(a)) for a in _mean_columns(summary)]
     if _shows_types(summary):
         row += [score(t.mean) for t in summary.by_type.values()]
     return row
