@@ -58,14 +58,6 @@ def new_front_matter(
     return data
 
 
-def default_body(model_name: str) -> str:
-    return (
-        f"\n# {model_name}\n\n"
-        f"Evaluation results of `{model_name}` on MTEB tasks are in this card's metadata "
-        "(`model-index`).\n"
-    )
-
-
 def new_card_text(
     model_index: list[dict[str, Any]],
     body: str,

@@ -403,22 +403,3 @@ def apply_edits(lines: list[str], edits: list[Edit], appended: Sequence[str] = (
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         out[start:end] = [text]
     return "".join(out) + "".join(appended)
-
-
-def update_keys(
-    yaml_text: str,
-    set_values: dict[str, Any] | None = None,
-    add_items: dict[str, list[str]] | None = None,
-    newline: str = "\n",
-    path: Path | str | None = None,
-) -> str:
-    """Replace top-level keys and add items to top-level lists, touching no other line.
-
-    The front matter is parsed once; edits are applied bottom-up so line numbers stay valid.
-    Keys that are missing are appended at the end, in the order given; ``add_items`` adds each
-    item a list lacks.
-    """
-    root = parse_front_matter(yaml_text, path)[0]
-    lines = front_matter_lines(yaml_text, newline)
-    edits, appended = key_edits(lines, root, set_values, add_items, newline)
-    return apply_edits(lines, edits, appended)

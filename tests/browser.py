@@ -90,25 +90,3 @@ def measure(page: Path, work: Path, width: int = 1000, height: int = 2000) -> di
     assert match, f"Chromium wrote no report (exit {done.returncode}): {done.stderr[-2000:]}"
     text = match.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
     return json.loads(text.replace("&amp;", "&"))
-
-
-def screenshot(page: Path, png: Path, width: int = 1000, height: int = 2000) -> None:
-    """A picture of the page as Chromium shows it (for a person to look at)."""
-    browser = chromium()
-    assert browser is not None, "Chromium is not installed (apt-get install chromium)"
-    subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            f"--window-size={width},{height}",
-            f"--screenshot={png}",
-            page.resolve().as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        env={**os.environ, "HOME": str(png.parent)},
-        check=True,
-    )

@@ -18,11 +18,6 @@ def dataset_name(task_name: str, subset: str) -> str:
     return f"MTEB {task_name}" if subset == "default" else f"MTEB {task_name} ({subset})"
 
 
-def main_metric_of(task: TaskResult, catalog: Catalog) -> str | None:
-    info = catalog.get(task.task_name)
-    return info.main_score if info else None
-
-
 def main_value(scores: SubsetScores, main_metric: str | None) -> float | None:
     """The main score: the file's own, else the catalog's main metric looked up by name."""
     if scores.main_score is not None:
