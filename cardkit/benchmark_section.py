@@ -7,13 +7,13 @@ Numbers come from `cardkit.summary`; a comparison's rows, ranks and columns from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cardkit.captions import (
     convention_sentences,
     private_sentence,
     scoring_sentence,
+    short_list,
     status_sentences,
 )
 from cardkit.summary import BenchmarkSummary
@@ -21,12 +21,6 @@ from cardkit.tables import narrow_tables
 
 if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
     from cardkit.compare import BenchmarkComparison
-
-
-def _short_list(items: Sequence[str], limit: int = 8) -> str:
-    if len(items) <= limit:
-        return ", ".join(items)
-    return ", ".join(items[:limit]) + f", and {len(items) - limit} more"
 
 
 def summary_caption(
@@ -60,7 +54,7 @@ def summary_caption(
     lines += [f"{_and(names)}: {line}" for line, names in lacking.items()]
     absent = without_results(comparison)
     if absent:
-        lines.append(f"No result on this benchmark: {_short_list(absent)}.")
+        lines.append(f"No result on this benchmark: {short_list(absent)}.")
     return "\n\n".join(lines)
 
 
@@ -94,9 +88,9 @@ def _lacks(summary: BenchmarkSummary) -> list[str]:
     parts = [f"{summary.present} of {summary.expected} tasks complete"]
     if summary.partial:
         partial = [f"{t.task} (lacks {t.missing_text()})" for t in summary.partial]
-        parts.append(f"partial, not averaged: {_short_list(partial)}")
+        parts.append(f"partial, not averaged: {short_list(partial)}")
     if summary.missing:
-        parts.append(f"no result: {_short_list(summary.missing)}")
+        parts.append(f"no result: {short_list(summary.missing)}")
     return ["; ".join(parts) + "."]
 
 

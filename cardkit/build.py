@@ -361,7 +361,7 @@ def _output_for(models: list[ModelResults], output: Path, folder_asked: bool = F
 
     Model names come from the results, so each folder name is made safe and kept inside.
     """
-    folder_wanted = folder_asked or str(output).endswith(("/", "\\"))
+    folder_wanted = folder_asked
     if len(models) == 1:
         if folder_wanted or (not is_stdout(output) and output.is_dir()):
             raise CardkitError(
@@ -464,7 +464,7 @@ def _render_within_limit(
     """The card, never larger than `cardkit validate` accepts: when every metric would not
     fit, the card carries each task's main score only (as ``--metrics main``), with a warning;
     when even that does not fit, nothing is written."""
-    limit_mb = MAX_BYTES // 1024 // 1024
+    limit_mb = _limit_mb()
     if request.metrics != "main":
         index = model_index(model, catalog, name, request.metrics)
         values = sum(len(result["metrics"]) for result in index[0]["results"])

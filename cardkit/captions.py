@@ -12,6 +12,14 @@ from collections.abc import Sequence
 from cardkit.catalog import Benchmark
 from cardkit.summary import BenchmarkSummary, TaskSummary
 
+
+def short_list(items: Sequence[str], limit: int = 8) -> str:
+    """The first ``limit`` items, then how many more."""
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f", and {len(items) - limit} more"
+
+
 # Metric names as a reader knows them (the first name of each family is mteb's current one).
 _WORDS = {
     "accuracy": "accuracy",

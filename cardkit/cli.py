@@ -31,12 +31,10 @@ COMMANDS: tuple[str, ...] = (
     "compare",
     "preview",
 )
-# Commands over in seconds run with the cycle collector paused: walking the million objects
+# Commands run with the cycle collector paused: over in seconds, walking the million objects
 # of a big card again and again frees next to nothing. `run` evaluates for hours in torch and
 # mteb, and keeps it.
-SHORT_LIVED: frozenset[str] = frozenset(
-    {"build", "check", "validate", "export", "push", "diff", "compare", "preview"}
-)
+LONG_LIVED: frozenset[str] = frozenset({"run"})
 
 
 class Terminated(BaseException):
@@ -130,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         # The words as typed, for commands that record how they were run.
         args.argv = list(sys.argv[1:] if argv is None else argv)
-        if args.command not in SHORT_LIVED:
+        if args.command in LONG_LIVED:
             gc.enable()
         if args.logs:
             print_log(args.quiet)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from cardkit.captions import short_list
 from cardkit.compare import BenchmarkComparison, ComparisonRow
 from cardkit.summary import COMPLETE, MEAN_LABELS, PARTIAL, TaskSummary
 from cardkit.tables import markdown_table, type_label
@@ -101,12 +102,6 @@ def _numeric(table: BenchmarkComparison, with_tasks: bool) -> list[bool]:
     return [name != "Model" for name in columns]
 
 
-def _short_list(items: Sequence[str], limit: int = 8) -> str:
-    if len(items) <= limit:
-        return ", ".join(items)
-    return ", ".join(items[:limit]) + f", and {len(items) - limit} more"
-
-
 def caption(table: BenchmarkComparison) -> list[str]:
     """What the table covers and how it is ranked, then what each model lacks."""
     bench = table.benchmark
@@ -119,7 +114,7 @@ def caption(table: BenchmarkComparison) -> list[str]:
         first += f". Ranked {table.order_label}, as mteb's leaderboard ranks it"
     lines = [first + "."]
     if without_results(table):
-        lines.append(f"No result on this benchmark: {_short_list(without_results(table))}.")
+        lines.append(f"No result on this benchmark: {short_list(without_results(table))}.")
     if any(row.present < row.expected for row in shown(table)):
         lines.append(
             "As on the leaderboard, a mean is shown only when every task it covers is complete."
@@ -127,10 +122,10 @@ def caption(table: BenchmarkComparison) -> list[str]:
     for row in shown(table):
         if row.partial:
             parts = [f"{t.task} (lacks {t.missing_text()})" for t in row.partial]
-            lines.append(f"{row.name}: partial, not averaged: {_short_list(parts)}.")
+            lines.append(f"{row.name}: partial, not averaged: {short_list(parts)}.")
         if row.missing:
             lines.append(
-                f"{row.name}: no result for {len(row.missing)} tasks: {_short_list(row.missing)}."
+                f"{row.name}: no result for {len(row.missing)} tasks: {short_list(row.missing)}."
             )
         for note in row.summary.conventions:
             lines.append(f"{row.name}: differs from mteb's leaderboard: {note}.")

@@ -46,7 +46,6 @@ class TaskSummary:
     subsets: tuple[str, ...] = ()  # the subsets scored
     missing_cells: tuple[Cell, ...] = ()  # (split, subset) asked for and not in the results
     subset_means: tuple[float, ...] = ()  # per subset, the mean over the splits (0 to 100)
-    expected_cells: int = 0
     revision: str | None = None  # the model revision the result came from
     # Scored by ``map`` from an old file without a main score (mteb's leaderboard drops it).
     legacy_metric: bool = False
@@ -64,6 +63,11 @@ class TaskSummary:
     def split(self) -> str:
         """The splits averaged, for a table cell."""
         return ", ".join(self.splits)
+
+    @property
+    def expected_cells(self) -> int:
+        """How many (split, subset) scores the benchmark asks of this task."""
+        return len(self.scored_cells) + len(self.missing_cells)
 
     def missing_text(self, limit: int = 3) -> str:
         """What a partial task lacks, short: ``split test``, ``zh``, ``zh of test``,
@@ -408,7 +412,6 @@ def _task_summary(
         splits=splits,
         subsets=tuple(by_subset),
         missing_cells=tuple(missing),
-        expected_cells=len(scored) + len(missing),
         subset_means=tuple(fmean(v) for v in by_subset.values()) if complete else (),
         revision=task.model_revision,
         legacy_metric=legacy and complete,
