@@ -55,6 +55,17 @@ class RedactingStream:
 _QUIET_WORDS = {"-q", "--quiet"}
 
 
+def progress_bar(total: int, unit: str) -> Any:
+    """A progress bar on standard error when someone watches it (a terminal, not --quiet),
+    else None."""
+    if is_quiet() or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread in a process about to start workers
+    return tqdm(total=total, unit=unit, file=sys.stderr, leave=False)
+
+
 def command_line(command: str, argv: list[str] | None) -> str | None:
     """``cardkit <command> ...`` as typed (``-q`` left out, secrets masked), for a record of
     how results were made; None when not run from the command line."""

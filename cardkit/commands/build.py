@@ -302,7 +302,7 @@ def _build_store(store: Path, request: BuildRequest, args: argparse.Namespace) -
     """Every model of a results store, one card each: a progress bar on a terminal, one line
     per refused model folder, and the summary. Exit status 1 when a folder was refused."""
     from cardkit.batch import build_store, store_model_folders
-    from cardkit.console import is_quiet
+    from cardkit.console import progress_bar
     from cardkit.workers import default_jobs
 
     if getattr(args, "diff", False):
@@ -314,13 +314,7 @@ def _build_store(store: Path, request: BuildRequest, args: argparse.Namespace) -
             store,
         )
     jobs = args.jobs or default_jobs()
-    bar = None
-    if not is_quiet() and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        tqdm.monitor_interval = 0  # no monitor thread in a process about to start workers
-        folders = store_model_folders(store) or []
-        bar = tqdm(total=len(folders), unit="model", file=sys.stderr, leave=False)
+    bar = progress_bar(len(store_model_folders(store) or []), "model")
 
     def progress(outcome: ModelOutcome) -> None:
         if outcome.status == "refused":

@@ -46,14 +46,10 @@ def run(args: argparse.Namespace) -> int:
         nonlocal bar
         if bar is not None:
             bar.update()
-        elif total >= MANY_FILES and sys.stderr.isatty():
-            from cardkit.console import is_quiet
+        elif total >= MANY_FILES:
+            from cardkit.console import progress_bar
 
-            if not is_quiet():
-                from tqdm import tqdm
-
-                tqdm.monitor_interval = 0  # no monitor thread in a process starting workers
-                bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False)
+            bar = progress_bar(total, "file")
 
     try:
         report = validate_paths(args.paths, jobs=args.jobs, progress=progress)
