@@ -22,6 +22,7 @@ import yaml
 from cardkit import yamlio
 from cardkit.errors import CardkitError
 from cardkit.lazyre import lazy, lazy_made
+from cardkit.yamlio import BREAK, count_lines, lines_with_ends
 
 
 def _hub_yaml_block() -> re.Pattern[str]:
@@ -58,9 +59,6 @@ def _hub_yaml_block() -> re.Pattern[str]:
 # The one line of huggingface_hub/repocard.py that defines the rule, without flags.
 _HUB_RULE_LINE = lazy(r"""REGEX_YAML_BLOCK = re\.compile\((r?"(?:[^"\\\n]|\\.)*")\)[ \t]*""")
 REGEX_YAML_BLOCK = lazy_made(_hub_yaml_block)
-# Lines the YAML parser counts (its marks' line numbers index them): CRLF, CR, LF, NEL, LS, PS.
-_LINE = lazy(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
-_BREAK = lazy(r"\r\n|[\r\n\x85\u2028\u2029]")
 # A fence as it looks after a copy from a rendered page: '--- |', '| --- |', '|---'.
 _PASTED_FENCE = lazy(r"[ \t]*(?:\|[ \t]*---[ \t|]*|---[ \t]*\|[ \t|]*)")
 _FENCE_LIKE = lazy(r"[ \t]*\|?[ \t]*---[ \t|]*")
@@ -116,15 +114,6 @@ class FrontMatterProblem(NamedTuple):
     message: str
 
 
-def count_lines(text: str) -> int:
-    """Line breaks in ``text``, as the YAML parser counts them."""
-    return len(_BREAK.findall(text))
-
-
-def lines_with_ends(text: str) -> list[str]:
-    return [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
-
-
 def cut_card(text: str) -> CardText:
     """The card cut at the fences the Hub finds; no front matter when the Hub finds none."""
     match = REGEX_YAML_BLOCK.search(text)
@@ -138,7 +127,7 @@ def cut_card(text: str) -> CardText:
         yaml_text=match.group(2) + closing[:ending],
         tail_fence=closing[ending:],
         body=text[match.end() :],
-        newline=_BREAK.search(match.group(1)[-2:]).group(0),  # type: ignore[union-attr]
+        newline=BREAK.search(match.group(1)[-2:]).group(0),  # type: ignore[union-attr]
     )
 
 

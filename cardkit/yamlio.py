@@ -35,8 +35,9 @@ _BAD_CHAR = lazy("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010
 # libyaml recurses in C on nesting and can crash the process: deep texts take pure Python.
 _DEEP_INDICATORS = lazy(r"(?:[-?:][ \t]+){40,}")
 _DEEP_INDENT = lazy(r"^[ ]{200,}", re.M)
+# Lines the YAML parser counts (its marks' line numbers index them): CRLF, CR, LF, NEL, LS, PS.
 _LINE = lazy(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
-_BREAK = lazy(r"\r\n|[\r\n\x85\u2028\u2029]")
+BREAK = lazy(r"\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def _guard(constructor: Any, what: str) -> Any:
@@ -178,16 +179,26 @@ def quick_load(text: str) -> Any:
     return data
 
 
+def count_lines(text: str) -> int:
+    """Line breaks in ``text``, as the YAML parser counts them."""
+    return len(BREAK.findall(text))
+
+
+def lines_with_ends(text: str) -> list[str]:
+    """The lines of ``text`` as the YAML parser counts them, each with its line break."""
+    return [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
+
+
 def parse_yaml(text: str, line_offset: int = 0) -> ParsedYaml:
     """Parse a user's YAML (``line_offset`` lines below the top of its file) with positions;
     every problem is reported, none raised."""
     out = ParsedYaml(line_offset)
-    lines = [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
+    lines = lines_with_ends(text)
     tab_lines = _check_tabs(lines, out)
     bad = _BAD_CHAR.search(text)
     if bad is not None:
         before = text[: bad.start()]
-        breaks = list(_BREAK.finditer(before))
+        breaks = list(BREAK.finditer(before))
         column = len(before) - (breaks[-1].end() if breaks else 0) + 1
         message = f"control character U+{ord(bad.group(0)):04X} is not allowed in YAML"
         out.add(len(breaks) + 1, column, message)

@@ -18,10 +18,10 @@ from typing import Any, Literal
 import yaml
 
 from cardkit.errors import CardkitError
-from cardkit.frontmatter import cut_card, front_matter_problem, lines_with_ends
+from cardkit.frontmatter import cut_card, front_matter_problem
 from cardkit.userfile import TEXT_LIMIT, decode, too_large_message
 from cardkit.validate.findings import Finding, data_path
-from cardkit.yamlio import IN_DOUBT, parse_yaml, quick_load
+from cardkit.yamlio import IN_DOUBT, lines_with_ends, parse_yaml, quick_load
 
 Kind = Literal["card", "eval-results"]
 
