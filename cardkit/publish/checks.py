@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from cardkit.publish.files import ASSETS, CARD, EVAL_RESULTS, UploadFile
-from cardkit.validate import validate_bytes
-from cardkit.validate.parse import parse_document
+from cardkit.validate import validated_document
+from cardkit.validate.parse import Document
 from cardkit.validate.reporter import format_finding
 
 # The first bytes of each image format the Hub shows in a card.
@@ -40,9 +40,8 @@ def is_image(name: str, data: bytes) -> bool:
     return any(data.startswith(sig) for sig in _SIGNATURES.get(suffix, ()))
 
 
-def _metadata_findings(item: UploadFile) -> list[str]:
+def _metadata_findings(item: UploadFile, doc: Document) -> list[str]:
     """A valid card may still carry no metadata; pushing it would erase the Hub's."""
-    doc = parse_document(item.data, str(item.local), "card")
     if not doc.parsed:
         missing = "front matter"
     elif not isinstance(doc.data, dict) or not doc.data.get("model-index"):
@@ -69,9 +68,9 @@ def push_findings(files: list[UploadFile]) -> list[str]:
         kind = "card" if item.path_in_repo == CARD else "eval-results"
         if kind == "eval-results" and not item.path_in_repo.startswith(f"{EVAL_RESULTS}/"):
             continue
-        findings = validate_bytes(item.data, str(item.local), kind)
-        errors = [format_finding(f) for f in findings if f.is_error]
+        doc = validated_document(item.data, str(item.local), kind)
+        errors = [format_finding(f) for f in doc.findings if f.is_error]
         found.extend(errors)
         if kind == "card" and not errors:
-            found.extend(_metadata_findings(item))
+            found.extend(_metadata_findings(item, doc))
     return found

@@ -90,6 +90,12 @@ def validate_bytes(
     ``quick=False`` parses with positions and asks jsonschema from the start (the findings are
     the same; it is slower).
     """
+    return validated_document(raw, file, kind, quick).findings
+
+
+def validated_document(raw: bytes, file: str, kind: Kind = "card", quick: bool = True) -> Document:
+    """The file's content parsed and checked: its data, and its findings sorted by position
+    (see validate_bytes), for a caller that needs both."""
     doc = parse_document(raw, file, kind, quick)
     if doc.parsed:
         _check(doc, quick)
@@ -97,7 +103,8 @@ def validate_bytes(
         doc = parse_document(raw, file, kind)
         if doc.parsed:
             _check(doc, quick)
-    return sorted(doc.findings, key=lambda f: (f.line or 0, f.col or 0))
+    doc.findings.sort(key=lambda f: (f.line or 0, f.col or 0))
+    return doc
 
 
 def _check(doc: Document, quick: bool) -> None:
