@@ -30,3 +30,12 @@ class CardkitError(Exception):
         # surrogates) or line breaks: escaped, the line can always be printed, and is one line.
         text = (prefix + self.message).encode("utf-8", "backslashreplace").decode("utf-8")
         return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def first_line(exc: BaseException, default: str | None = None) -> str:
+    """The first line of an exception's message, for a one-line error; when it has none,
+    ``default``, or else the exception's type."""
+    text = str(exc).strip()
+    if text:
+        return text.splitlines()[0]
+    return type(exc).__name__ if default is None else default

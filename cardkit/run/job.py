@@ -40,8 +40,9 @@ class Job:
     reranked_path: Path | None = None
     predictions_path: Path | None = None
     predictions: bytes | None = None
-    # The first stage's model (name, revision): recorded in the stage-two file.
-    first_stage: dict[str, str] = field(default_factory=dict)
+    # What stage two's file records of its pipeline (the task, top k, both models): the run
+    # plans it and finds a finished stage two by it, the worker writes it.
+    rerank: dict[str, Any] | None = None
     # Why stage one runs again although its result exists (printed with the job).
     note: str = ""
     # A test hook: the worker process exits while holding this job.
@@ -174,11 +175,16 @@ def _loaded_task(job: Job, settings: RunSettings) -> Any:
     return task
 
 
+def _use_prompts(model: Any, settings: RunSettings, job: Job) -> None:
+    """The model's own prompts, with the project's for this task on top."""
+    builtin = dict(getattr(model, "_cardkit_builtin_prompts", None) or {})
+    extra = prompts_for(settings, job.task, job.task_type)
+    model.model_prompts = {**builtin, **extra} or None
+
+
 def _stage1(job: Job, settings: RunSettings, encoder: Any, out: JobOutput) -> None:
     task = _loaded_task(job, settings)
-    builtin = dict(getattr(encoder, "_cardkit_builtin_prompts", None) or {})
-    extra = prompts_for(settings, job.task, job.task_type)
-    encoder.model_prompts = {**builtin, **extra} or None
+    _use_prompts(encoder, settings, job)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cardkit-predictions-") as tmp:
         folder = Path(tmp) if job.stage2 else None
@@ -214,26 +220,11 @@ def _stage2(job: Job, settings: RunSettings, reranker: Any, out: JobOutput) -> N
     assert reranker_settings is not None
     if reranker_settings.type == "bi-encoder" and not reranker_settings.prompt:
         # an embedding model reranks with the run's prompts, as it retrieved with them
-        builtin = dict(getattr(reranker, "_cardkit_builtin_prompts", None) or {})
-        extra = prompts_for(settings, job.task, job.task_type)
-        reranker.model_prompts = {**builtin, **extra} or None
+        _use_prompts(reranker, settings, job)
     batch_size = reranker_settings.batch_size or settings.batch_size
     result = _evaluate(reranker, task, batch_size)
     seconds = time.perf_counter() - start
-    meta = reranker.mteb_model_meta
-    marker = {
-        RERANK_KEY: {
-            "task": job.task,
-            "top_k": settings.top_k,
-            "first_stage": job.first_stage,
-            "reranker": {
-                "name": meta.name,
-                "revision": meta.revision,
-                "type": reranker_settings.type,
-            },
-        }
-    }
-    out.stage2 = result_bytes(result, settings.limit, marker)
+    out.stage2 = result_bytes(result, settings.limit, {RERANK_KEY: job.rerank})
     split, score = _main_score(result)
     out.outcomes.append(
         StageOutcome(job.reranked_task, job.reranked_path, job.main_score, split, score, seconds)

@@ -16,7 +16,7 @@ import os
 from typing import Any
 
 from cardkit.console import status
-from cardkit.errors import CardkitError
+from cardkit.errors import CardkitError, first_line
 from cardkit.log import log
 from cardkit.run.job import Job, JobOutput, run_job
 from cardkit.run.settings import RunSettings
@@ -59,13 +59,10 @@ def evaluate_in_worker(
         with _quiet_libraries():
             encoder = reranker = None
             if job.stage1:
-
-                def load_first() -> Any:
-                    encoder = load_encoder(settings, *identity)
-                    encoder._cardkit_builtin_prompts = dict(encoder.model_prompts or {})
-                    return encoder
-
-                encoder = _loaded(_model_key("encoder", settings, *identity), load_first)
+                encoder = _loaded(
+                    _model_key("encoder", settings, *identity),
+                    lambda: load_encoder(settings, *identity),
+                )
             if job.stage2:
                 assert settings.reranker is not None
                 reranker = _loaded(
@@ -93,7 +90,7 @@ def _connect(settings: RunSettings) -> Any:
         ray.init(**options)
     except Exception as exc:  # Ray's many ways to say "no cluster there"
         where = settings.ray_address or "this machine"
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = first_line(exc)
         hint = ""
         if settings.ray_address and not os.environ.get("RAY_AUTH_MODE"):
             hint = (
@@ -140,7 +137,7 @@ def run_on_ray(runs: list[Any], settings: RunSettings, reranker_id: Any) -> None
             try:
                 out = ray.get(ready[0])
             except ray.exceptions.RayError as exc:
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                first = first_line(exc, default="")
                 log.warning("%s%s: lost (%s: %s)", job.task, run.label, type(exc).__name__, first)
                 lost.append(f"{job.task}{run.label}")
                 continue

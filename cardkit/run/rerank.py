@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
+from cardkit.errors import CardkitError, first_line
 
 DEFAULT_TOP_K = 10
 PREDICTIONS_DIR = "predictions"
@@ -96,7 +96,6 @@ def load_reranker(reranker: RerankerSettings, device: str | None, name: str, rev
             model_kwargs=dict(reranker.model_kwargs),
         )
         encoder = load_encoder(settings, name, revision)
-        encoder._cardkit_builtin_prompts = dict(encoder.model_prompts or {})
         if reranker.prompt:
             encoder.model_prompts = {"query": reranker.prompt}
         return encoder
@@ -114,8 +113,7 @@ def load_reranker(reranker: RerankerSettings, device: str | None, name: str, rev
             **reranker.model_kwargs,
         )
     except Exception as exc:  # the library's many ways to say "cannot load this"
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CardkitError(f"cannot load the reranker: {reason}", model_path) from None
+        raise CardkitError(f"cannot load the reranker: {first_line(exc)}", model_path) from None
     wrapper = CrossEncoderWrapper(cross, query_prefix=reranker.prompt or "")
     wrapper.mteb_model_meta = wrapper.mteb_model_meta.model_copy(
         update={"name": name, "revision": revision}

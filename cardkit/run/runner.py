@@ -25,7 +25,7 @@ from typing import Any
 
 from cardkit.atomic import write_bytes_atomic, write_text_atomic
 from cardkit.console import status
-from cardkit.errors import CardkitError
+from cardkit.errors import CardkitError, first_line
 from cardkit.log import log
 from cardkit.readers.run_record import RUN_FILE, RunCommand, read_run_record, record_text
 from cardkit.readers.tasks_file import TASKS_FILE
@@ -219,7 +219,7 @@ def load_encoder(settings: RunSettings, name: str, revision: str) -> Any:
             dimensions=settings.dimensions,
             key_env=settings.api_key_env,
         )
-        return ApiEncoder(client, name, revision)
+        return _keeping_builtin_prompts(ApiEncoder(client, name, revision))
 
     from mteb.models import SentenceTransformerEncoderWrapper
     from sentence_transformers import SentenceTransformer
@@ -248,8 +248,7 @@ def load_encoder(settings: RunSettings, name: str, revision: str) -> Any:
     except CardkitError:
         raise
     except Exception as exc:  # the library's many ways to say "cannot load this"
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CardkitError(f"cannot load the model: {reason}", model_path) from None
+        raise CardkitError(f"cannot load the model: {first_line(exc)}", model_path) from None
     if settings.max_seq_length:
         st.max_seq_length = settings.max_seq_length
     if settings.precision != "fp32":
@@ -259,6 +258,12 @@ def load_encoder(settings: RunSettings, name: str, revision: str) -> Any:
     encoder = SentenceTransformerEncoderWrapper(st)
     meta: ModelMeta = encoder.mteb_model_meta
     encoder.mteb_model_meta = meta.model_copy(update={"name": name, "revision": revision})
+    return _keeping_builtin_prompts(encoder)
+
+
+def _keeping_builtin_prompts(encoder: Any) -> Any:
+    """The model's own prompts, kept apart: each task adds the project's to them (job.py)."""
+    encoder._cardkit_builtin_prompts = dict(encoder.model_prompts or {})
     return encoder
 
 
@@ -394,7 +399,6 @@ def _plan_model(
             main_score=info.main_score,
             result_path=result_path,
             local=info.local,
-            first_stage=first_stage,
             exit_in_worker=exit_on == info.name,
         )
         done = not settings.overwrite and finished_result(result_path, limit)
@@ -407,7 +411,7 @@ def _plan_model(
             run.recorded[job.reranked_task] = reranked_catalog_entry(
                 info.catalog_entry, info.name, run.name, reranker[0], settings.top_k
             )
-            marker = {
+            job.rerank = {
                 "task": info.name,
                 "top_k": settings.top_k,
                 "first_stage": first_stage,
@@ -418,7 +422,7 @@ def _plan_model(
                 },
             }
             stage2_done = not settings.overwrite and finished_result(
-                job.reranked_path, limit, marker
+                job.reranked_path, limit, job.rerank
             )
             job.stage2 = not stage2_done
             if job.stage2 and done and job.predictions_path.is_file():
@@ -488,7 +492,6 @@ def _run_locally(runs: list[ModelRun], settings: RunSettings, reranker_id: Any) 
         encoder = None
         if any(job.stage1 for job in run.jobs):
             encoder = load_encoder(run.settings, run.name, run.revision)
-            encoder._cardkit_builtin_prompts = dict(encoder.model_prompts or {})
         for job in run.jobs:
             if job.stage2 and reranker is None:
                 reranker = load_reranker(
