@@ -14,6 +14,7 @@ import yaml
 
 from .conftest import DMETA_CARD, RESULTS, run_cli
 from .hub_server import HubStandIn
+from .test_push import hub_env
 
 pytestmark = pytest.mark.shared
 
@@ -51,18 +52,6 @@ def hub():
     server.stop()
 
 
-def hub_env(url: str, tmp_path, token: str = TOKEN) -> dict[str, str]:
-    return {
-        "HF_ENDPOINT": url,
-        "HF_TOKEN": token,
-        "HF_HOME": str(tmp_path / "hf-home"),
-        "HF_HUB_OFFLINE": "0",
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    }
-
-
 def _one_error(result, *words: str) -> str:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
@@ -75,7 +64,7 @@ def _one_error(result, *words: str) -> str:
 
 
 def test_two_releases_on_the_hub_at_a_tag_and_the_default_branch(hub, tmp_path):
-    env = hub_env(hub.url, tmp_path)
+    env = hub_env(hub, tmp_path, TOKEN)
     result = run_cli(
         "-q", "diff", f"hf://{REPO_ID}@v1.0", f"hf://{REPO_ID}", "--format", "json", env=env
     )
@@ -97,7 +86,7 @@ def test_two_releases_on_the_hub_at_a_tag_and_the_default_branch(hub, tmp_path):
 
 def test_the_published_card_gates_a_release_from_local_results(hub, tmp_path):
     """The CI recipe: fail when a task regresses by more than 0.5 against the Hub's card."""
-    env = hub_env(hub.url, tmp_path)
+    env = hub_env(hub, tmp_path, TOKEN)
     commit = hub.repos[REPO_ID].refs["v1.0"]
     gate = run_cli(
         "-q", "diff", f"hf://{REPO_ID}@{commit}", EXTERNAL, "--threshold", "0.5", env=env
@@ -111,7 +100,7 @@ def test_the_published_card_gates_a_release_from_local_results(hub, tmp_path):
 
 
 def test_eval_results_files_are_read_with_the_card_or_alone(hub, tmp_path):
-    env = hub_env(hub.url, tmp_path)
+    env = hub_env(hub, tmp_path, TOKEN)
     hub.create_repo("cardkit-test/only-eval", {".eval_results/AFQMC.yaml": EVAL_YAML})
     result = run_cli(
         "diff",
@@ -133,7 +122,7 @@ def test_eval_results_files_are_read_with_the_card_or_alone(hub, tmp_path):
 
 
 def test_compare_reads_hub_models_next_to_local_folders(hub, tmp_path):
-    env = hub_env(hub.url, tmp_path)
+    env = hub_env(hub, tmp_path, TOKEN)
     result = run_cli(
         "-q",
         "compare",
@@ -154,7 +143,7 @@ def test_compare_reads_hub_models_next_to_local_folders(hub, tmp_path):
 
 
 def test_every_failure_is_one_line(hub, tmp_path):
-    env = hub_env(hub.url, tmp_path)
+    env = hub_env(hub, tmp_path, TOKEN)
     hub.create_repo("cardkit-test/no-index", {"README.md": b"---\nlicense: mit\n---\n# Hi\n"})
     hub.create_repo("cardkit-test/empty", {"config.json": b"{}"})
     cases = [
@@ -169,7 +158,7 @@ def test_every_failure_is_one_line(hub, tmp_path):
     for source, words in cases:
         _one_error(run_cli("-q", "diff", source, EXTERNAL, env=env), *words)
     # The Hub refuses the token: the message never shows it.
-    wrong = hub_env(hub.url, tmp_path, token="hf_" + "w" * 34)
+    wrong = hub_env(hub, tmp_path, token="hf_" + "w" * 34)
     line = _one_error(run_cli("-q", "diff", f"hf://{REPO_ID}", EXTERNAL, env=wrong))
     assert "w" * 34 not in line
     # The Hub answers 500.
@@ -178,7 +167,7 @@ def test_every_failure_is_one_line(hub, tmp_path):
 
 
 def test_no_network_is_one_line(tmp_path):
-    env = hub_env("http://127.0.0.1:9", tmp_path)
+    env = hub_env(None, tmp_path, TOKEN)  # nothing listens there
     _one_error(
         run_cli("-q", "diff", f"hf://{REPO_ID}", EXTERNAL, env=env),
         f"hf://{REPO_ID}",
