@@ -60,22 +60,28 @@ def _hook_repo(tmp_path: Path) -> Path:
     return snapshot
 
 
-def _use_hook(hook_repo: Path, model_repo: Path) -> None:
+def _use_hook(
+    hook_repo: Path,
+    model_repo: Path,
+    hook_id: str = "cardkit-validate",
+    args: list[str] | None = None,
+) -> None:
     """The model repository's .pre-commit-config.yaml, as a user writes it: the hook
     repository at a commit. pre-commit installs it once into PRE_COMMIT_HOME and reuses it."""
     rev = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=hook_repo, check=True, capture_output=True, text=True
     ).stdout.strip()
-    config = {
-        "repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [{"id": "cardkit-validate"}]}]
-    }
+    hook: dict[str, object] = {"id": hook_id}
+    if args is not None:
+        hook["args"] = args
+    config = {"repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [hook]}]}
     (model_repo / ".pre-commit-config.yaml").write_text(json.dumps(config), encoding="utf-8")
     _git("add", ".pre-commit-config.yaml", cwd=model_repo)
 
 
-def _run_hook(model_repo: Path, env: dict[str, str]):
+def _run_hook(model_repo: Path, env: dict[str, str], hook_id: str = "cardkit-validate"):
     return subprocess.run(
-        [PRE_COMMIT, "run", "cardkit-validate", "--all-files"],
+        [PRE_COMMIT, "run", hook_id, "--all-files"],
         cwd=model_repo,
         env=env,
         capture_output=True,

@@ -4,36 +4,24 @@ model repository would configure it: a drop past the threshold fails the commit.
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
 
 from .conftest import DMETA_CARD, RESULTS
-from .test_precommit import PRE_COMMIT, _git, _git_env, _hook_repo, pytestmark  # noqa: F401
-
-CONFIG = """repos:
-- repo: {repo}
-  rev: {rev}
-  hooks:
-  - id: cardkit-diff
-    args: [reference/README.md, results, --threshold, "{threshold}"]
-"""
+from .test_precommit import (  # noqa: F401
+    _git,
+    _git_env,
+    _hook_repo,
+    _run_hook,
+    _use_hook,
+    pytestmark,
+)
 
 
 def _run(model, hook_repo, threshold, env):
-    rev = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    config = CONFIG.format(repo=hook_repo, rev=rev, threshold=threshold)
-    (model / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
-    return subprocess.run(
-        [PRE_COMMIT, "run", "cardkit-diff", "--all-files"],
-        cwd=model,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    args = ["reference/README.md", "results", "--threshold", threshold]
+    _use_hook(hook_repo, model, "cardkit-diff", args)
+    return _run_hook(model, env, "cardkit-diff")
 
 
 @pytest.mark.shared
