@@ -61,15 +61,14 @@ def chromium() -> str | None:
     return None
 
 
-def measure(page: Path, work: Path, width: int = 1000, height: int = 2000) -> dict:
-    """Lay ``page`` out in a ``width`` x ``height`` window; what the script measured."""
+def dump_dom(
+    page: Path, home: Path, width: int = 1000, height: int = 2000, budget_ms: int = 10000
+) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium's page after its scripts ran (``budget_ms`` of virtual time), in a
+    ``width`` x ``height`` window, its profile in ``home``."""
     browser = chromium()
     assert browser is not None, "Chromium is not installed (apt-get install chromium)"
-    html = page.read_text(encoding="utf-8")
-    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
-    copy = work / f"measured-{page.name}"
-    copy.write_text(html.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
-    done = subprocess.run(
+    return subprocess.run(
         [
             browser,
             "--headless",
@@ -77,15 +76,24 @@ def measure(page: Path, work: Path, width: int = 1000, height: int = 2000) -> di
             "--disable-gpu",
             "--hide-scrollbars",
             f"--window-size={width},{height}",
-            "--virtual-time-budget=10000",
+            f"--virtual-time-budget={budget_ms}",
             "--dump-dom",
-            copy.resolve().as_uri(),
+            page.resolve().as_uri(),
         ],
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "HOME": str(work)},
+        env={**os.environ, "HOME": str(home)},
     )
+
+
+def measure(page: Path, work: Path, width: int = 1000, height: int = 2000) -> dict:
+    """Lay ``page`` out in a ``width`` x ``height`` window; what the script measured."""
+    html = page.read_text(encoding="utf-8")
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    copy = work / f"measured-{page.name}"
+    copy.write_text(html.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    done = dump_dom(copy, work, width, height)
     match = re.search(rf'<pre id="{REPORT_ID}">(.*?)</pre>', done.stdout, flags=re.S)
     assert match, f"Chromium wrote no report (exit {done.returncode}): {done.stderr[-2000:]}"
     text = match.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import yaml
 
 from cardkit.frontmatter import split_card
 
-from .browser import chromium, measure
+from .browser import chromium, dump_dom, measure
 from .conftest import REPO, RESULTS, run_cli
 
 EXAMPLE_CARD = REPO / "examples" / "card" / "README.md"
@@ -125,21 +124,7 @@ def test_nothing_in_a_card_runs_or_loads_from_outside(tmp_path: Path):
     assert len(warnings) == 6  # five images and the src "x"
     html = page.read_text(encoding="utf-8")
     assert "base64" not in html  # nothing was embedded
-    dom = subprocess.run(
-        [
-            str(chromium()),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            page.resolve().as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "HOME": str(tmp_path)},
-    ).stdout
+    dom = dump_dom(page, tmp_path, budget_ms=5000).stdout
     assert "<h1>Hostile</h1>" in dom and 'data-ran="yes"' not in dom
 
 
