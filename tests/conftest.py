@@ -59,13 +59,9 @@ def cli():
 @pytest.fixture(scope="session", autouse=True)
 def _template_cache_of_the_session(tmp_path_factory: pytest.TempPathFactory):
     """Compiled templates go to a folder of this test session, not the user's own cache."""
-    saved = os.environ.get("CARDKIT_CACHE_DIR")
-    os.environ["CARDKIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cardkit-cache"))
-    yield
-    if saved is None:
-        os.environ.pop("CARDKIT_CACHE_DIR", None)
-    else:
-        os.environ["CARDKIT_CACHE_DIR"] = saved
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CARDKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cardkit-cache")))
+        yield
 
 
 def pytest_collection_modifyitems(config, items):

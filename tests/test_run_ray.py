@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -59,26 +58,22 @@ def cls_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def ray_address(env):
     """One local Ray instance for the module; its workers inherit the offline environment."""
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
     temp = tempfile.mkdtemp(prefix="ckray", dir="/tmp")  # short: Ray's socket paths are limited
-    try:
-        ray.init(
-            num_cpus=2,
-            object_store_memory=100 * 1024 * 1024,
-            include_dashboard=False,
-            log_to_driver=False,
-            _temp_dir=temp,
-        )
-        yield ray.get_runtime_context().gcs_address
-    finally:
-        ray.shutdown()
-        shutil.rmtree(temp, ignore_errors=True)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        try:
+            ray.init(
+                num_cpus=2,
+                object_store_memory=100 * 1024 * 1024,
+                include_dashboard=False,
+                log_to_driver=False,
+                _temp_dir=temp,
+            )
+            yield ray.get_runtime_context().gcs_address
+        finally:
+            ray.shutdown()
+            shutil.rmtree(temp, ignore_errors=True)
 
 
 def _run(results: Path, cls_model: Path, env: dict[str, str], *extra: str):
