@@ -26,7 +26,7 @@ from cardkit.readers import read_results
 from cardkit.redact import redact
 from cardkit.safenames import inside, model_folder, unique_names
 from cardkit.sections import Sections, choose_sections
-from cardkit.summary import BenchmarkSummary
+from cardkit.summary import BenchmarkSummary, summarize
 from cardkit.userfile import TEXT_LIMIT as MAX_BYTES  # the largest card validate accepts
 from cardkit.userfile import read_text
 from cardkit.writers.model_index import model_index
@@ -154,18 +154,23 @@ def _comparisons(
     """Per benchmark section, the leaderboard table of this model and the compared ones."""
     if not compared:
         return {}
-    from cardkit.compare import ComparisonRow, comparison_row, model_facts, rank_rows
+    from cardkit.compare import ComparisonRow, model_facts, rank_rows
 
     names = [
         f"{other.model_name} ({source})" if other.model_name == name else str(other.model_name)
         for source, other in compared
     ]
+    # What does not change from one benchmark to the next: each model's facts and catalog.
+    others = [
+        (model_facts(other, other_name), other, catalog.with_recorded_tasks(other.extra_tasks))
+        for other_name, (_, other) in zip(names, compared)
+    ]
+    own = model_facts(model, name)
     tables = {}
     for summary in summaries:
-        rows = [ComparisonRow(model_facts(model, name), summary)]
-        for other_name, (_, other) in zip(names, compared):
-            other_catalog = catalog.with_recorded_tasks(other.extra_tasks)
-            rows.append(comparison_row(other, other_catalog, summary.benchmark, other_name))
+        rows = [ComparisonRow(own, summary)]
+        for facts, other, other_catalog in others:
+            rows.append(ComparisonRow(facts, summarize(other, other_catalog, summary.benchmark)))
         tables[summary.benchmark.name] = rank_rows(rows)
     return tables
 

@@ -381,12 +381,13 @@ def compare_models(
             "no benchmark has a complete task in every model's results; name one with "
             "--benchmark (see the benchmarks each model's card summarises)"
         )
+    facts = [model_facts(model, names[i] if names else None) for i, model in enumerate(models)]
     tables = []
     for benchmark in chosen:
         bench = catalog.benchmark(benchmark)
         rows = [
-            comparison_row(model, catalog, bench, names[i] if names else None)
-            for i, model in enumerate(models)
+            ComparisonRow(fact, summarize(model, catalog, bench))
+            for fact, model in zip(facts, models)
         ]
         tables.append(rank_rows(rows))
     return tables
