@@ -244,8 +244,7 @@ def _needs_body(old_text: str | None, body: bool | None, output: Path) -> bool:
     from cardkit.regions import find_regions
 
     card = split_card(old_text, output)
-    offset = (card.head + card.yaml_text + card.tail_fence).count("\n")
-    return bool(find_regions(card.body, output, offset))
+    return bool(find_regions(card.body, output, card.body_line_offset))
 
 
 def render_model_card(
@@ -308,7 +307,6 @@ def render_model_card(
             generated = region_insides(rendered, request.template or "template")
 
             def body(card: CardText) -> str:
-                line_offset = (card.head + card.yaml_text + card.tail_fence).count("\n")
                 return update_body(
                     card.body,
                     generated,
@@ -316,7 +314,7 @@ def render_model_card(
                     add_missing=bool(body_wanted),
                     replace_sections=request.replace_sections,
                     path=output,
-                    line_offset=line_offset,
+                    line_offset=card.body_line_offset,
                 )
 
         text = update_card_text(

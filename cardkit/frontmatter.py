@@ -103,6 +103,11 @@ class CardText:
         """How many lines of the file stand above the metadata block."""
         return count_lines(self.head)
 
+    @property
+    def body_line_offset(self) -> int:
+        """How many lines of the file stand above the body (LF-counted, as regions count)."""
+        return (self.head + self.yaml_text + self.tail_fence).count("\n")
+
     def render(self) -> str:
         return self.head + self.yaml_text + self.tail_fence + self.body
 
