@@ -27,7 +27,8 @@ RESULT_LIMIT = 200 * MIB
 # The rows of a local task (corpus.jsonl can be large).
 DATA_LIMIT = 2048 * MIB
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+# How a user's file is opened: never waiting for a FIFO's writer.
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 _NOT_REGULAR = {
     stat.S_IFDIR: "a folder",
     stat.S_IFIFO: "a FIFO",
@@ -81,7 +82,7 @@ def read_bytes(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> bytes
         _check_regular(status.st_mode, path, what)
         if status.st_size > limit:
             raise FileTooLarge(path, limit, status.st_size)
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = os.open(path, OPEN_FLAGS)
     except OSError as exc:
         missing = isinstance(exc, FileNotFoundError)
         raise UnreadableFile(exc.strerror or type(exc).__name__, path, what, missing) from None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cardkit.errors import CardkitError
+from cardkit.userfile import OPEN_FLAGS
 
 CARD = "README.md"
 EVAL_RESULTS = ".eval_results"
@@ -61,9 +62,8 @@ def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     info = _regular(path)
     if info.st_size > limit:
         raise Refused(_too_large(info.st_size, limit))
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
+    try:  # as a user's file is opened (no wait for a FIFO swapped in), and no link followed
+        fd = os.open(path, OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise Refused(f"cannot read: {exc.strerror}") from None
     with os.fdopen(fd, "rb") as handle:
