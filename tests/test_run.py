@@ -261,6 +261,8 @@ def test_killed_run_leaves_only_complete_files(tmp_path, offline_env):
     assert "EverydaySTS.json" in finished
     meta = json.loads((folder / "model_meta.json").read_text())
     assert meta["name"] == "model" and "no_model_name" not in json.dumps(meta)
+    # What a kill in the middle of a write leaves (whether or not this kill landed in one).
+    (folder / ".EverydaySTS.json.0123456789abcdef.tmp").write_text('{"half": ')
     result = run_cli(
         "run",
         "--model",

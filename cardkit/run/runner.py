@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardkit.atomic import write_bytes_atomic, write_text_atomic
+from cardkit.atomic import remove_stale_temporaries, write_bytes_atomic, write_text_atomic
 from cardkit.console import status
 from cardkit.errors import CardkitError, first_line
 from cardkit.log import log
@@ -387,6 +387,8 @@ def _plan_model(
     exit_on: str | None,
 ) -> None:
     """The jobs of one model: what is missing of each stage, given the files already there."""
+    for stale in remove_stale_temporaries(run.folder):
+        log.info("note: removed %s, left by a run killed while writing it", stale)
     limit = settings.limit
     first_stage = {"name": run.name, "revision": run.revision}
     for info in tasks:
