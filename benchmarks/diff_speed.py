@@ -89,9 +89,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from cardkit.catalog import load_catalog
-    from cardkit.diff import diff_results
-    from cardkit.diff_report import render_text
     from cardkit.readers import read_results
+    from cardkit.reports.diff_report import render_text
+    from cardkit.scores.diff import diff_results
 
     logging.getLogger("cardkit").setLevel(logging.ERROR)  # NaN notes: not what is timed
     catalog = load_catalog()

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import jinja2.sandbox
 
-import cardkit.render as render
-from cardkit.build import BuildRequest, _card_info, _summaries, card_catalog
+import cardkit.render.body as render
+from cardkit.build.card import BuildRequest, _card_info, _summaries, card_catalog
 from cardkit.readers import read_results
-from cardkit.render import card_context, render_template
-from cardkit.sandbox import BudgetSandbox
+from cardkit.render.body import card_context, render_template
+from cardkit.render.sandbox import BudgetSandbox
 from cardkit.writers.model_index import model_index
 
 REPO = Path(__file__).resolve().parents[1]

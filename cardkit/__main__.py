@@ -2,10 +2,10 @@
 
 import gc
 
-# Paused from the first import on (`cardkit.cli.main` pauses it for the command itself): the
+# Paused from the first import on (`cardkit.cli.main.main` pauses it for the command itself): the
 # collector would walk every module's objects again and again while they load, freeing none.
 gc.disable()
 
-from cardkit.cli import run  # noqa: E402
+from cardkit.cli.main import run  # noqa: E402
 
 run()

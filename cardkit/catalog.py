@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
+from cardkit.io.errors import CardkitError
 
 CATALOG_PATH = Path(__file__).parent / "data" / "catalog.json"
 

@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from cardkit.catalog import load_catalog  # noqa: E402
-from cardkit.cli import main as cardkit  # noqa: E402
+from cardkit.cli.main import main as cardkit  # noqa: E402
 
 # Parts of a message that differ from file to file, replaced to group messages by kind.
 _VARIABLE = (

@@ -245,7 +245,7 @@ def catalog_without(tasks: frozenset[str]) -> Any:
 def cardkit_models(root: Path, folders: Iterable[str]) -> Iterator[Any]:
     """One merged ModelResults per model folder, as ``cardkit build --revision merge`` reads."""
     from cardkit.catalog import load_catalog
-    from cardkit.errors import CardkitError
+    from cardkit.io.errors import CardkitError
     from cardkit.readers import read_results
 
     catalog = load_catalog()
@@ -271,7 +271,7 @@ def strict_summary(model: Any, catalog: Any, summary: Any) -> tuple[Any, list[st
     """cardkit's summary scored the leaderboard's way, and the tasks that changes: each
     result's main score instead of the benchmark's own metrics (C-MTEB), and no task read
     from a legacy ``map`` (the leaderboard leaves those out)."""
-    from cardkit.summary import MISSING, BenchmarkSummary, TypeSummary, summarize
+    from cardkit.scores.summary import MISSING, BenchmarkSummary, TypeSummary, summarize
 
     changed: list[str] = []
     if summary.benchmark.metric_by_type is not None:
@@ -347,7 +347,7 @@ def compare(
     """Every (model, benchmark) pair with enough coverage, compared. ``without``: tasks left
     out of every benchmark on both sides (for a copy of the store that lacks their files).
     ``own``: cardkit benchmarks the leaderboard lacks, scored by mteb's code all the same."""
-    from cardkit.summary import MISSING, summarize
+    from cardkit.scores.summary import MISSING, summarize
 
     mteb = _quiet_mteb()
     folders = folders or sorted(p.name for p in root.iterdir() if p.is_dir())

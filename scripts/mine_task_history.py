@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from cardkit.catalog import guess_type  # noqa: E402
-from cardkit.errors import CardkitError  # noqa: E402
+from cardkit.io.errors import CardkitError  # noqa: E402
 from cardkit.model import SubsetScores  # noqa: E402
 from cardkit.readers.mteb_json import read_result_file  # noqa: E402
 

@@ -6,9 +6,9 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardkit.errors import CardkitError
-from cardkit.publish.checks import push_findings
+from cardkit.io.errors import CardkitError
 from cardkit.publish.files import CARD, UploadFile, collect_files
+from cardkit.publish.gate import push_findings
 from cardkit.publish.hub import HubTarget, PushResult, push_files, remote_card
 
 __all__ = [

@@ -13,8 +13,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardkit.errors import CardkitError
-from cardkit.userfile import OPEN_FLAGS
+from cardkit.io.errors import CardkitError
+from cardkit.io.userfile import OPEN_FLAGS
 
 CARD = "README.md"
 EVAL_RESULTS = ".eval_results"

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
+from cardkit.io.errors import CardkitError
+from cardkit.io.redact import add_secret, redact
 from cardkit.publish.files import UploadFile
-from cardkit.redact import add_secret, redact
 
 DEFAULT_TIMEOUT = 60.0
 

@@ -25,16 +25,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from cardkit.catalog import Catalog
-from cardkit.errors import CardkitError
-from cardkit.log import log
-from cardkit.metrics import EXPECTED_MISSING, is_diagnostic
+from cardkit.io.errors import CardkitError
+from cardkit.io.log import log
 from cardkit.model import ModelResults, SubsetScores, TaskResult
-from cardkit.readers.card import read_card
+from cardkit.modelindex import EXPECTED_MISSING, is_diagnostic
 from cardkit.readers.eval_results import (
     add_sibling_eval_results,
     is_eval_results_path,
     read_eval_results,
 )
+from cardkit.readers.model_card import read_card
 from cardkit.readers.mteb_json import NotAResultFile, load_json, parse_result
 from cardkit.readers.revisions import MERGE, POLICIES, outranks, select_revision
 from cardkit.readers.run_record import RUN_FILE

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from cardkit.catalog import Catalog
-from cardkit.errors import CardkitError
-from cardkit.log import log
+from cardkit.io.errors import CardkitError
+from cardkit.io.log import log
 from cardkit.model import ModelResults, SubsetScores, TaskResult
 from cardkit.readers.mteb_json import finite_float
 

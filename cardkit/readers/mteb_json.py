@@ -13,10 +13,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
-from cardkit.log import log
+from cardkit.io.errors import CardkitError
+from cardkit.io.log import log
+from cardkit.io.userfile import RESULT_LIMIT, parse_json, read_text
 from cardkit.model import SubsetScores, TaskResult
-from cardkit.userfile import RESULT_LIMIT, parse_json, read_text
 
 # Keys of a legacy split dict that are grouped metric families, not language subsets.
 METRIC_FAMILIES = frozenset(

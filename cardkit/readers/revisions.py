@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cardkit.errors import CardkitError
+from cardkit.io.errors import CardkitError
 from cardkit.model import ModelResults, TaskResult
 
 if TYPE_CHECKING:

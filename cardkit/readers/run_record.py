@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
-from cardkit.userfile import parse_json, read_text
+from cardkit.io.errors import CardkitError
+from cardkit.io.userfile import parse_json, read_text
 
 RUN_FILE = "cardkit-run.json"
 RECORD_VERSION = 1

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
-from cardkit.userfile import parse_json, read_text
+from cardkit.io.errors import CardkitError
+from cardkit.io.userfile import parse_json, read_text
 
 TASKS_FILE = "cardkit-tasks.json"
 

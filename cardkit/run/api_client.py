@@ -17,9 +17,9 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from cardkit.errors import CardkitError
-from cardkit.log import log
-from cardkit.redact import add_secret
+from cardkit.io.errors import CardkitError
+from cardkit.io.log import log
+from cardkit.io.redact import add_secret
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 # Redirects that keep the method and body (RFC 9110); 301/302/303 would turn the POST into a GET.

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
-from cardkit.log import log
-from cardkit.userfile import parse_json, read_text
+from cardkit.io.errors import CardkitError
+from cardkit.io.log import log
+from cardkit.io.userfile import parse_json, read_text
 from cardkit.validate import Document, read_yaml_file
 from cardkit.validate.findings import data_path
 from cardkit.validate.schema import load_schema

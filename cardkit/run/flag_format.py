@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
+from cardkit.io.errors import CardkitError
 from cardkit.run.task_files import LocalTask, _jsonl
 from cardkit.validate import Document
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
+from cardkit.io.errors import CardkitError
 from cardkit.run.rerank import RERANK_KEY
 from cardkit.run.settings import RunSettings
 from cardkit.run.task_files import LocalTask

@@ -13,7 +13,7 @@ import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
-from cardkit.errors import CardkitError
+from cardkit.io.errors import CardkitError
 
 _TRUE = {"1", "on", "yes", "true"}
 

@@ -15,9 +15,9 @@ import json
 import os
 from typing import Any
 
-from cardkit.console import status
-from cardkit.errors import CardkitError, first_line
-from cardkit.log import log
+from cardkit.io.console import status
+from cardkit.io.errors import CardkitError, first_line
+from cardkit.io.log import log
 from cardkit.run.job import Job, JobOutput, run_job
 from cardkit.run.settings import RunSettings
 

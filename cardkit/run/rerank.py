@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError, first_line
+from cardkit.io.errors import CardkitError, first_line
 
 DEFAULT_TOP_K = 10
 PREDICTIONS_DIR = "predictions"

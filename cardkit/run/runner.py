@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardkit.atomic import remove_stale_temporaries, write_bytes_atomic, write_text_atomic
-from cardkit.console import status
-from cardkit.errors import CardkitError, first_line
-from cardkit.log import log
+from cardkit.io.atomic import remove_stale_temporaries, write_bytes_atomic, write_text_atomic
+from cardkit.io.console import status
+from cardkit.io.errors import CardkitError, first_line
+from cardkit.io.log import log
+from cardkit.io.safenames import file_name, inside
 from cardkit.readers.run_record import RUN_FILE, RunCommand, read_run_record, record_text
 from cardkit.readers.tasks_file import TASKS_FILE
 from cardkit.run.job import LIMIT_KEY, Job, JobOutput, StageOutcome, run_job
@@ -39,7 +40,6 @@ from cardkit.run.rerank import (
 )
 from cardkit.run.settings import RunSettings, check_settings
 from cardkit.run.task_files import LocalTask, load_task_folder
-from cardkit.safenames import file_name, inside
 
 NO_REVISION = "no_revision_available"
 # A test hook: a worker (or the local loop) exits while evaluating this task.

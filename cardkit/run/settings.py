@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
+from cardkit.io.errors import CardkitError
 from cardkit.run.choices import EXECUTORS
 from cardkit.run.rerank import DEFAULT_TOP_K, RerankerSettings, reranker_from_config
 from cardkit.validate import read_yaml_file

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cardkit.errors import CardkitError
-from cardkit.userfile import DATA_LIMIT, parse_json, read_bytes, read_text
+from cardkit.io.errors import CardkitError
+from cardkit.io.userfile import DATA_LIMIT, parse_json, read_bytes, read_text
 from cardkit.validate import Document, read_yaml_file
 
 TASK_FILE = "task.yaml"

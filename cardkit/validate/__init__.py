@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from cardkit.userfile import FileTooLarge, UnreadableFile, read_bytes, read_text
+from cardkit.io.userfile import FileTooLarge, UnreadableFile, read_bytes, read_text
 from cardkit.validate.checks import check_card, check_eval_results
 from cardkit.validate.findings import Finding
 from cardkit.validate.parse import (
@@ -193,7 +193,7 @@ def validate_paths(
     if jobs is None:
         jobs = 1
         if len(files) >= MANY_FILES:
-            from cardkit.workers import default_jobs
+            from cardkit.io.workers import default_jobs
 
             jobs = default_jobs()
     found = _validate_files(files, jobs, progress)
@@ -220,7 +220,7 @@ def _validate_files(
             if progress is not None:
                 progress(0)
         return found
-    from cardkit.workers import WorkerDied, WorkerFailed, run_each
+    from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
 
     with contextlib.closing(run_each(validate_file, files, jobs)) as results:
         for index, result in results:

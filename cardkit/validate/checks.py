@@ -7,7 +7,7 @@ the same model: the name is part of it because distinct MTEB tasks share a datas
 
 MTEB scores (entries whose ``dataset.name`` starts with ``MTEB `` or whose ``dataset.type``
 is under ``mteb/`` or ``C-MTEB/``) are percentages, except the metrics that are no fractions
-(``cardkit.metrics.is_percentage``: errors such as mse, thresholds, nAUC, counts), which are
+(``cardkit.modelindex.is_percentage``: errors such as mse, thresholds, nAUC, counts), which are
 shown as the result file has them and not range-checked:
 - a percentage below -100 or above 100 is an error (correlations may be negative);
 - an entry whose percentages all lie between 0 and 1 (one above 0) gets a warning when its
@@ -26,8 +26,13 @@ import datetime as _dt
 import re
 from typing import Any
 
-from cardkit.metrics import is_percentage
-from cardkit.mteb_scores import is_mteb_result, is_number, looks_scaled_down, metric_items
+from cardkit.modelindex import (
+    is_mteb_result,
+    is_number,
+    is_percentage,
+    looks_scaled_down,
+    metric_items,
+)
 from cardkit.validate.findings import data_path
 from cardkit.validate.parse import Document
 from cardkit.validate.schema import where

@@ -2,9 +2,9 @@
 
 Every YAML file cardkit reads comes through here: cards and `.eval_results` files (every
 finding, for `cardkit validate`), cardkit.yaml and task.yaml (the first error, raised). A card
-is cut where the Hub cuts it (`cardkit.frontmatter`), and the text around its YAML is checked
-too: a byte order mark, bytes that are not UTF-8, metadata the Hub would not see although the
-author clearly wrote some, mixed line endings, lines pasted from a rendered table.
+is cut where the Hub cuts it (`cardkit.cardtext.frontmatter`), and the text around its YAML is
+checked too: a byte order mark, bytes that are not UTF-8, metadata the Hub would not see
+although the author clearly wrote some, mixed line endings, lines pasted from a rendered table.
 
 Positions are 1-based lines and columns of the original file; CRLF, CR and LF each end one
 line, as they do for the YAML parser.
@@ -17,11 +17,11 @@ from typing import Any, Literal
 
 import yaml
 
-from cardkit.errors import CardkitError
-from cardkit.frontmatter import cut_card, front_matter_problem
-from cardkit.userfile import TEXT_LIMIT, decode, too_large_message
+from cardkit.cardtext.frontmatter import cut_card, front_matter_problem
+from cardkit.io.errors import CardkitError
+from cardkit.io.userfile import TEXT_LIMIT, decode, too_large_message
+from cardkit.io.yamlio import IN_DOUBT, lines_with_ends, parse_yaml, quick_load
 from cardkit.validate.findings import Finding, data_path
-from cardkit.yamlio import IN_DOUBT, lines_with_ends, parse_yaml, quick_load
 
 Kind = Literal["card", "eval-results"]
 
@@ -136,7 +136,7 @@ def finding_error(finding: Finding) -> CardkitError:
 
 def add_yaml(text: str, doc: Document, quick: bool = False) -> None:
     """Parse ``text`` (the file's YAML, ``doc.line_offset`` lines below its top) into ``doc``;
-    ``quick``: load only its data when that finds nothing (`cardkit.yamlio.quick_load`)."""
+    ``quick``: load only its data when that finds nothing (`cardkit.io.yamlio.quick_load`)."""
     if quick:
         data = quick_load(text)
         if data is not IN_DOUBT:

@@ -11,7 +11,7 @@ import json
 from functools import cache
 from typing import Any
 
-from cardkit.resources import resource_dir
+from cardkit.io.resources import resource_dir
 from cardkit.validate.findings import data_path
 from cardkit.validate.parse import Document
 

@@ -19,21 +19,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cardkit.atomic import output_kind, write_text_atomic
+from cardkit.cardtext.frontmatter import dump_yaml
 from cardkit.catalog import Catalog, TaskInfo
-from cardkit.errors import CardkitError
-from cardkit.frontmatter import dump_yaml
-from cardkit.log import log
-from cardkit.metrics import card_value, mean_as_numpy, round_as_numpy
+from cardkit.io.atomic import output_kind, write_text_atomic
+from cardkit.io.errors import CardkitError
+from cardkit.io.log import log
+from cardkit.io.safenames import file_name as safe_file_name
+from cardkit.io.safenames import inside, unique_names
+from cardkit.io.userfile import read_bytes
 from cardkit.model import ModelResults, TaskResult
-from cardkit.safenames import file_name as safe_file_name
-from cardkit.safenames import inside, unique_names
-from cardkit.userfile import read_bytes
+from cardkit.modelindex import card_value, mean_as_numpy, round_as_numpy
 from cardkit.validate.checks import is_commit_hash
 from cardkit.writers.model_index import main_value, task_info
 
 if TYPE_CHECKING:
-    from cardkit.build import BuiltCard
+    from cardkit.build.card import BuiltCard
 
 
 FOLDER = ".eval_results"
@@ -47,7 +47,7 @@ def task_id(task_name: str, subset: str, split: str) -> str:
 
 
 def file_name(task_name: str) -> str:
-    """``<Task>.yaml`` as mteb names it, made a safe file name (cardkit.safenames)."""
+    """``<Task>.yaml`` as mteb names it, made a safe file name (cardkit.io.safenames)."""
     return safe_file_name(task_name, ".yaml", "task")
 
 

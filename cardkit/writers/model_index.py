@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from cardkit.catalog import Catalog, TaskInfo
-from cardkit.errors import CardkitError
-from cardkit.log import log
-from cardkit.metrics import MetricsChoice, card_value, find_metric, is_percentage, select_metrics
+from cardkit.io.errors import CardkitError
+from cardkit.io.log import log
 from cardkit.model import ModelResults, SubsetScores, TaskResult
+from cardkit.modelindex import MetricsChoice, card_value, find_metric, is_percentage, select_metrics
 
 # Task types that measure something other than quality (words per second): never card scores.
 NON_SCORE_TYPES = frozenset({"Speed"})

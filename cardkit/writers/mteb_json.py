@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cardkit.atomic import write_text_atomic
 from cardkit.catalog import Catalog
-from cardkit.errors import CardkitError
-from cardkit.metrics import find_metric
+from cardkit.io.atomic import write_text_atomic
+from cardkit.io.errors import CardkitError
+from cardkit.io.safenames import file_name, inside, unique_names
 from cardkit.model import ModelResults, TaskResult
-from cardkit.safenames import file_name, inside, unique_names
+from cardkit.modelindex import find_metric
 
 MODEL_META = "model_meta.json"
 

@@ -1,1 +1,0 @@
-"""One module per CLI command; each adds its parser and calls into the library."""

@@ -1,0 +1,214 @@
+"""The model-index format as cardkit writes and reads it: which metrics of a score entry go into
+a card, under which name and on which scale, and what an MTEB entry of a model-index is."""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from typing import Any, Literal
+
+MetricsChoice = Literal["default", "main", "all"]
+METRICS_CHOICES: tuple[str, ...] = ("default", "main", "all")
+
+# mteb 1.12 renamed cos_sim_* to cosine_*; files written since often carry both.
+_LEGACY_PREFIXES = (("cosine_", "cos_sim_"),)
+
+
+def legacy_name(name: str) -> str | None:
+    """The older name of a renamed metric (``cosine_spearman`` -> ``cos_sim_spearman``)."""
+    for new, old in _LEGACY_PREFIXES:
+        if name.startswith(new):
+            return old + name[len(new) :]
+    return None
+
+
+# mteb 1.x reranking scored MAP/MRR over all candidates; mteb 2.x calls the same "at 1000".
+_SAME_METRIC = {
+    "map_at_1000": "map",
+    "mrr_at_1000": "mrr",
+    "map": "map_at_1000",
+    "mrr": "mrr_at_1000",
+}
+
+
+def alias_names(name: str) -> list[str]:
+    """Every name a metric is known by, the given one first."""
+    names = [name]
+    if name in _SAME_METRIC:
+        names.append(_SAME_METRIC[name])
+    for new, old in _LEGACY_PREFIXES:
+        if name.startswith(new):
+            names.append(old + name[len(new) :])
+        elif name.startswith(old):
+            names.append(new + name[len(old) :])
+    return names
+
+
+# mteb's scores are fractions (accuracy, ndcg, v_measure, correlations, ...) that cards show in
+# percent. These are not: regression errors (mse, mae, rmse) and r2 (unbounded below), nAUC
+# differences (nauc_*, nAUC_*: -2 to 1), similarity thresholds (distances), and the counts and
+# times of speed tasks and human-agreement baselines. Matched on the flattened name's parts.
+_NOT_PERCENT = re.compile(
+    r"(?:^|_)(?:mse|mae|rmse|r2|threshold|time|cores|gpus|words_per_sec|count)(?:_|$)"
+    r"|nauc|_at_\d+_(?:diff1|max)$|(?:^|_)n_[a-z]|(?:^|_)num_|total_annotations",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=8192)  # a few hundred names, met millions of times in a results store
+def is_percentage(name: str) -> bool:
+    """Whether a metric is a fraction that cards show multiplied by 100.
+
+    The one rule for the model-index writer (which scales only these), the card reader
+    (which divides only these) and the validator (which range-checks only these).
+    """
+    return _NOT_PERCENT.search(name) is None
+
+
+def card_value(name: str, value: float) -> float:
+    """A metric's value as a card shows it: percentages times 100, others as the file has them."""
+    return float(value) * 100 if is_percentage(name) else float(value)
+
+
+# mteb computes average precision for binary classification only and writes null (or NaN, in
+# some versions) for the others on purpose: no news for the user, reported once per build.
+EXPECTED_MISSING = ("ap", "ap_weighted")
+
+
+# mteb's nAUC diagnostics, whatever their prefix (og_, changed_, individual_..._naucs_,
+# max_over_subqueries_) and including FollowIR's older "mrr_at_10_diff1" style names.
+_NAUC = re.compile(r"nauc|_at_\d+_(?:diff1|max|std)$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def is_diagnostic(name: str) -> bool:
+    """Thresholds, standard deviations and mteb's nAUC diagnostics are not scores."""
+    return "threshold" in name or "std" in name or _NAUC.search(name) is not None
+
+
+def select_metrics(
+    metrics: dict[str, float],
+    choice: MetricsChoice,
+    main_metric: str | None,
+    main_value: float | None,
+) -> dict[str, float]:
+    """The metrics a card shows, in file order, legacy/current duplicates collapsed."""
+    if choice == "main":
+        if main_metric is None or main_value is None:
+            return {}
+        for name in alias_names(main_metric):
+            if name in metrics:
+                return {_preferred_name(name, metrics): metrics[name]}
+        return {main_metric: main_value}
+    kept: dict[str, float] = {}
+    for name, value in metrics.items():
+        if choice == "default" and is_diagnostic(name):
+            continue
+        old = legacy_name(name)
+        if old is not None and old in metrics and _equal(metrics[old], value):
+            continue  # the legacy name already carries this value
+        kept[name] = value
+    return kept
+
+
+def _preferred_name(name: str, metrics: dict[str, float]) -> str:
+    old = legacy_name(name)
+    if old is not None and old in metrics and _equal(metrics[old], metrics[name]):
+        return old
+    return name
+
+
+def _equal(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
+
+
+def find_metric(metrics: dict[str, float], candidates: list[str]) -> tuple[str, float] | None:
+    """The first candidate present, trying each under its old and new names."""
+    for candidate in candidates:
+        for name in alias_names(candidate):
+            if name in metrics:
+                return name, metrics[name]
+    return None
+
+
+# numpy sums float arrays pairwise in blocks of 128 with eight accumulators: mteb's means (and
+# so the digits it publishes) come from that order of additions, not from a left-to-right sum.
+_PAIRWISE_BLOCK = 128
+
+
+def _pairwise_sum(values: list[float]) -> float:
+    n = len(values)
+    if n < 8:
+        total = 0.0
+        for value in values:
+            total += value
+        return total
+    if n <= _PAIRWISE_BLOCK:
+        acc = list(values[:8])
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                acc[j] += values[i + j]
+            i += 8
+        total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+        for value in values[i:]:
+            total += value
+        return total
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(values[:half]) + _pairwise_sum(values[half:])
+
+
+def mean_as_numpy(values: list[float]) -> float:
+    """``numpy.mean(values)`` to the last bit, without numpy."""
+    return _pairwise_sum([float(v) for v in values]) / len(values)
+
+
+def round_as_numpy(value: float, digits: int) -> float:
+    """``round(numpy.float64(value), digits)``: scale, round half to even, scale back (Python's
+    own ``round`` rounds the decimal value instead and can differ in the last digit)."""
+    scale = 10.0**digits
+    return round(value * scale) / scale
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float (a boolean is no score)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def is_mteb_result(result: dict[str, Any]) -> bool:
+    """An MTEB result entry (``MTEB <Task>`` name, or a dataset under ``mteb/`` or ``C-MTEB/``):
+    the entries cardkit writes, owns when it updates a card, and range-checks."""
+    dataset = result.get("dataset")
+    if not isinstance(dataset, dict):
+        return False
+    name, kind = dataset.get("name"), dataset.get("type")
+    return (isinstance(name, str) and name.startswith("MTEB ")) or (
+        isinstance(kind, str) and kind.startswith(("mteb/", "C-MTEB/"))
+    )
+
+
+def metric_items(result: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """(index, metric) of each metric mapping of an entry; anything else there is skipped."""
+    metrics = result.get("metrics")
+    if not isinstance(metrics, list):
+        return []
+    return [(i, m) for i, m in enumerate(metrics) if isinstance(m, dict)]
+
+
+def looks_scaled_down(result: dict[str, Any]) -> bool:
+    """Whether every percentage of an MTEB entry lies between 0 and 1 (one above 0): a 0 to 1
+    score not multiplied by 100, if the whole model-index is like that."""
+    percentages = [
+        metric.get("value")
+        for _, metric in metric_items(result)
+        if is_percentage(str(metric.get("type")))
+    ]
+    numbers = [v for v in percentages if is_number(v)]
+    return (
+        bool(numbers)
+        and len(numbers) == len(percentages)
+        and all(0 <= v <= 1 for v in numbers)
+        and any(v > 0 for v in numbers)
+    )

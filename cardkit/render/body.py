@@ -1,0 +1,327 @@
+"""Render the card body from Jinja2 templates.
+
+The default templates run in a normal environment; a user's template (``--template``) runs
+in a sandbox. Both use ``StrictUndefined``: a misspelt variable is an error naming the
+template file, the line and the variable, never an empty hole in a published card.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from cardkit import __version__
+from cardkit.catalog import Catalog
+from cardkit.io.errors import CardkitError
+from cardkit.io.resources import resource_dir
+from cardkit.model import ModelResults
+from cardkit.render.benchmark_section import comparison_table, summary_caption
+from cardkit.render.reproduce import is_revision, reproduce_context
+from cardkit.render.sandbox import BudgetSandbox, TemplateLimitError
+from cardkit.render.sections import named_line, with_result
+from cardkit.render.task_scores import per_task_notes, per_task_table, task_rows
+from cardkit.render.template_cache import bundled_template_cache
+from cardkit.render.template_files import UserTemplateLoader
+from cardkit.reports.tables import (
+    markdown_table,
+    metrics_table,
+    score,
+    summary_headers,
+    summary_row,
+    summary_table,
+    task_table,
+    type_label,
+)
+from cardkit.reports.tables import task_rows as benchmark_task_rows
+from cardkit.scores.summary import BenchmarkSummary
+
+if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
+    from cardkit.scores.compare import BenchmarkComparison
+
+DEFAULT_TEMPLATE = "card.md.j2"
+
+
+@dataclass
+class CardInfo:
+    """What the card says about the model beyond its results (from cardkit.yaml or the CLI)."""
+
+    name: str
+    model_id: str
+    description: str | None = None
+    license: str | None = None
+    language: str | list[str] | None = None
+    tags: list[str] = field(default_factory=list)
+    base_model: str | list[str] | None = None
+    prompts: dict[str, str] = field(default_factory=dict)
+    citation: str | None = None
+    # The `cardkit build` command that made the card (None: not known, "": none to show).
+    build_command: str | None = None
+
+
+def templates_dir() -> Path:
+    return resource_dir("templates")
+
+
+def python_string(value: str) -> str:
+    """A Python string literal (double quotes) for code snippets."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _environment(template: Path | None) -> jinja2.Environment:
+    options: dict[str, Any] = {
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "autoescape": False,
+    }
+    default_loader = jinja2.FileSystemLoader(str(templates_dir()))
+    if template is None:
+        cache = bundled_template_cache()
+        env = jinja2.Environment(loader=default_loader, bytecode_cache=cache, **options)
+    else:
+        # The user's folder first, then cardkit's parts, so a template can include ours.
+        loader = jinja2.ChoiceLoader([UserTemplateLoader(template.parent), default_loader])
+        env = BudgetSandbox(loader=loader, **options)
+    env.filters["pystr"] = python_string
+    env.filters["score"] = score
+    env.filters["type_label"] = type_label
+    return env
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line of an error raised while rendering."""
+    import traceback  # only when a template failed
+
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and not frame.filename.endswith(".py") and "<" not in frame.filename:
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def _undefined_message(message: str) -> str:
+    match = re.fullmatch(r"'(.+)' is undefined", message)
+    if match:
+        return f"undefined variable '{match.group(1)}'"
+    match = re.fullmatch(r"'(.+)' has no attribute '(.+)'", message)
+    if match:
+        return f"undefined variable: {match.group(1)} has no attribute '{match.group(2)}'"
+    return f"undefined variable: {message}"
+
+
+def render_template(context: dict[str, Any], template: Path | None = None) -> str:
+    """The rendered body; any template problem is a CardkitError naming file and line."""
+    if template is not None and not template.exists():
+        raise CardkitError("no such template file", template)
+    env = _environment(template)
+    name = template.name if template is not None else DEFAULT_TEMPLATE
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"line {exc.lineno}" if exc.lineno else None
+        raise CardkitError(
+            f"template syntax error: {exc.message}", exc.filename or name, where
+        ) from None
+    except TemplateLimitError as exc:
+        filename, line = _template_frame(exc)
+        raise CardkitError(
+            f"template stopped: {exc}", filename or name, f"line {line}" if line else None
+        ) from None
+    except (RecursionError, MemoryError) as exc:
+        filename, line = _template_frame(exc)
+        what = "calls itself too deeply" if isinstance(exc, RecursionError) else "ran out of memory"
+        raise CardkitError(
+            f"template stopped: it {what}", filename or name, f"line {line}" if line else None
+        ) from None
+    except jinja2.UndefinedError as exc:
+        filename, line = _template_frame(exc)
+        raise CardkitError(
+            _undefined_message(exc.message or str(exc)),
+            filename or name,
+            f"line {line}" if line else None,
+        ) from None
+    except jinja2.TemplateError as exc:
+        filename, line = _template_frame(exc)
+        raise CardkitError(
+            f"template error: {exc}", filename or name, f"line {line}" if line else None
+        ) from None
+    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
+        filename, line = _template_frame(exc)
+        if filename is None:
+            raise
+        raise CardkitError(
+            f"template error: {type(exc).__name__}: {exc}",
+            filename,
+            f"line {line}" if line else None,
+        ) from None
+
+
+def _benchmark_context(
+    summary: BenchmarkSummary,
+    model_name: str,
+    chart: str | None,
+    comparison: BenchmarkComparison | None = None,
+) -> dict[str, Any]:
+    bench = summary.benchmark
+    return {
+        "name": bench.name,
+        "title": bench.title,
+        "description": bench.description,
+        "convention": bench.convention,
+        "complete": summary.complete,
+        "present": summary.present,
+        "expected": summary.expected,
+        "average": summary.average,
+        "average_task_type": summary.average_task_type,
+        "mean_task": summary.mean_task,
+        "mean_task_type": summary.mean_task_type,
+        "mean_subset": summary.mean_subset,
+        "missing": list(summary.missing),
+        "partial": [{"task": t.task, "lacks": t.missing_text()} for t in summary.partial],
+        "not_averaged": summary.not_averaged,
+        "conventions": summary.conventions,
+        "types": [
+            {
+                "type": t.type,
+                "label": type_label(t.type),
+                "present": t.present,
+                "expected": t.expected,
+                "complete": t.complete,
+                "mean": t.mean,
+            }
+            for t in summary.by_type.values()
+        ],
+        "tasks": [
+            {
+                "task": s.task,
+                "type": s.type,
+                "split": s.split,
+                "subsets": list(s.subsets),
+                "metric": s.metric,
+                "score": s.value,
+                "revision": s.revision,
+            }
+            for s in summary.scores
+        ],
+        "headers": summary_headers(summary),
+        "row": summary_row(summary, model_name),
+        "table": comparison_table(comparison, model_name)
+        if comparison is not None
+        else summary_table(summary, model_name),
+        "caption": summary_caption(summary, comparison),
+        "task_table": task_table(summary),
+        "task_rows": benchmark_task_rows(summary.scores),
+        "chart": chart,
+    }
+
+
+class _Deferred:
+    """Text computed only when a template prints it (the every-metric table of a large
+    model-index costs more than the whole card)."""
+
+    def __init__(self, compute: Callable[[], str]):
+        self._compute = compute
+
+    def __str__(self) -> str:
+        return self._compute()
+
+
+def card_context(
+    model: ModelResults,
+    catalog: Catalog,
+    info: CardInfo,
+    summaries: list[BenchmarkSummary],
+    index: list[dict[str, Any]],
+    charts: dict[str, str] | None = None,
+    named: list[BenchmarkSummary] | None = None,
+    comparisons: dict[str, BenchmarkComparison] | None = None,
+    forced_sections: bool = False,
+    metrics: str = "default",
+    metrics_cut: int | None = None,
+) -> dict[str, Any]:
+    """Every variable a template receives (documented in README.md, "Your own template").
+
+    ``summaries``: the benchmarks that get a section; ``named``: those only named in one line
+    (``forced_sections``: the sections are the ones the user named);
+    ``comparisons``: per benchmark name, the table with the models the card is compared with.
+    ``metrics``: the metrics the model-index holds (``default``, ``main``, ``all``);
+    ``metrics_cut``: main scores only because every metric would make the card larger than
+    this many MB (None: not cut).
+    """
+    charts = charts or {}
+    comparisons = comparisons or {}
+    named = named or []
+    entries = index[0]["results"] if index else []
+    rows = task_rows(model, catalog, summaries)
+    other_rows = [
+        [
+            row.task,
+            type_label(row.type),
+            row.score.split,
+            ", ".join(row.score.subsets),
+            row.score.metric or "",
+            score(row.score.value),
+        ]
+        for row in rows
+        if not row.benchmarks
+    ]
+    compared = sorted({r.name for c in comparisons.values() for r in c.rows if r.name != info.name})
+    return {
+        "model": {
+            "id": info.model_id,
+            "name": info.name,
+            "revision": model.revision if is_revision(model.revision) else None,
+            "tasks": len(model.tasks),
+        },
+        "name": info.name,
+        "model_id": info.model_id,
+        "description": info.description,
+        "license": info.license,
+        "language": info.language,
+        "tags": list(info.tags),
+        "base_model": info.base_model,
+        "prompts": {"query": info.prompts.get("query"), "passage": info.prompts.get("passage")},
+        "citation": info.citation,
+        "benchmarks": [
+            _benchmark_context(
+                s, info.name, charts.get(s.benchmark.name), comparisons.get(s.benchmark.name)
+            )
+            for s in summaries
+        ],
+        "compared": compared,
+        "also_evaluated": [
+            {
+                "name": s.benchmark.name,
+                "title": s.benchmark.title,
+                "with_result": with_result(s),
+                "complete": s.present,
+                "expected": s.expected,
+            }
+            for s in named
+        ],
+        "also_evaluated_line": named_line(named, forced_sections),
+        "task_table": per_task_table(rows, bool(summaries)),
+        "task_notes": per_task_notes(rows),
+        "other_tasks": other_rows,
+        "other_tasks_table": markdown_table(
+            ["Task", "Type", "Split", "Subset", "Main metric", "Score"],
+            other_rows,
+            [False] * 5 + [True],
+        )
+        if other_rows
+        else None,
+        "results": entries,
+        "metric_count": sum(len(e["metrics"]) for e in entries),
+        "metrics": metrics,
+        "metrics_cut": metrics_cut,
+        "metrics_table": _Deferred(lambda: metrics_table(entries)),
+        "reproduce": reproduce_context(model, catalog, info.model_id, info.build_command),
+        "cardkit_version": __version__,
+    }

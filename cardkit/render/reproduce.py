@@ -1,0 +1,251 @@
+"""The card's Reproduce section: how the results were made, and commands that make them again.
+
+Nothing here is a guess presented as a fact. The evaluation commands are the ones `cardkit run`
+recorded beside the results (``cardkit-run.json``); where the results came from elsewhere, the
+section says so and gives a `cardkit run` command for the same tasks, with the mteb version it
+needs. The install line says what is true about where this cardkit came from (a package
+index, a repository at a commit, or a local source folder: PEP 610's ``direct_url.json``).
+Dataset revisions the result files do not name are taken from the catalog, marked as such.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from cardkit import __version__
+from cardkit.catalog import Catalog
+from cardkit.io.errors import CardkitError
+from cardkit.io.lazyre import lazy
+from cardkit.io.redact import redact
+from cardkit.model import ModelResults
+from cardkit.readers.revisions import revisions_used
+from cardkit.readers.run_record import RunCommand, read_run_record
+from cardkit.reports.tables import markdown_table
+
+# Folder names that are not real model revisions (mteb and the results repository use them).
+NOT_A_REVISION = {"no_revision_available", "external", "main", "master"}
+_RELEASE = lazy(r"\d+\.\d+\.\d+")
+# The results folder of the generated `cardkit run` command.
+RESULTS = "results"
+
+
+def is_revision(revision: str | None) -> bool:
+    return bool(revision) and revision not in NOT_A_REVISION
+
+
+def _installation_record(name: str = "cardkit") -> str | None | bool:
+    """The ``direct_url.json`` text of this cardkit's installation; None when it has none (an
+    install from a package index); False when it is not installed (run from a source tree).
+
+    The dist-info folder is looked up on ``sys.path`` directly: importlib.metadata would cost
+    more than the rest of a small build."""
+    folder = f"{name}-{__version__}.dist-info"
+    for entry in sys.path:
+        record = Path(entry or ".") / folder
+        if record.is_dir():
+            direct_url = record / "direct_url.json"
+            try:
+                return direct_url.read_text(encoding="utf-8") if direct_url.is_file() else None
+            except OSError:
+                return None
+    return False
+
+
+def cardkit_install_line(extra: str = "run") -> str:
+    """A pip line that installs this very cardkit, or a comment saying why none can be given."""
+    requirement = f"cardkit[{extra}]"
+    text = _installation_record()
+    if text is False:
+        return f"# cardkit {__version__} runs from a source folder: install that source with pip"
+    if text is None:  # installed from a package index
+        return f'pip install "{requirement}=={__version__}"'
+    try:
+        origin = json.loads(str(text))
+    except ValueError:
+        origin = {}
+    url = origin.get("url") if isinstance(origin, dict) else None
+    vcs = origin.get("vcs_info") if isinstance(origin, dict) else None
+    if isinstance(url, str) and isinstance(vcs, dict) and vcs.get("commit_id"):
+        return redact(f'pip install "{requirement} @ {vcs.get("vcs")}+{url}@{vcs["commit_id"]}"')
+    if isinstance(url, str) and url.startswith("https://") and "archive_info" in origin:
+        return redact(f'pip install "{requirement} @ {url}"')
+    return (
+        f"# cardkit {__version__} was installed from a local source folder, not from a "
+        f'package index: install that source (pip install "./cardkit[{extra}]")'
+    )
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.+-]", version))
+
+
+def versions_text(versions: list[str]) -> str:
+    """``1.0.2, 1.1.1.dev0``; many versions as their range."""
+    if not versions:
+        return "(version not recorded)"
+    if len(versions) <= 3:
+        return ", ".join(versions)
+    return f"{versions[0]} to {versions[-1]}"
+
+
+def _records(model: ModelResults) -> list[RunCommand]:
+    """The recorded `cardkit run` commands of the folders the results were read from."""
+    source = model.source
+    if source is None or not source.is_dir():
+        return []
+    folders = [source] + [source / str(rev) for rev in revisions_used(model) if rev is not None]
+    found: list[RunCommand] = []
+    for folder in dict.fromkeys(folders):
+        if folder.is_dir():
+            try:
+                found.extend(read_run_record(folder))
+            except CardkitError:
+                continue  # a damaged record: the section falls back to a generated command
+    return found
+
+
+def _generated_run(
+    model_id: str,
+    revision: str | None,
+    tasks: list[str],
+    local: set[str],
+) -> str:
+    """A `cardkit run` command evaluating ``tasks`` (local ones from their task folders)."""
+    words = ["cardkit", "run", "--model", model_id]
+    if is_revision(revision):
+        words += ["--revision", str(revision)]
+    builtin = [t for t in tasks if t not in local]
+    if builtin:
+        words += ["--tasks", ",".join(builtin)]
+    for task in sorted(local & set(tasks)):
+        words += ["--custom-task", f"path/to/{task}"]
+    words += ["-o", RESULTS]
+    return shlex.join(words)
+
+
+def _dataset_revisions(
+    model: ModelResults, catalog: Catalog
+) -> tuple[list[dict[str, Any]], list[list[str]], str]:
+    """Every task's dataset revision; a table of those the result files do not record (the
+    catalog's, marked as such: the others are in the model-index); one sentence on all."""
+    revisions = []
+    rows = []
+    differ: list[str] = []
+    for task in model.sorted_tasks():
+        name = catalog.canonical_name(task.task_name)
+        info = catalog.get(name)
+        recorded = task.dataset_revision if task.dataset_revision not in (None, "None") else None
+        pinned = info.revision if info else None
+        revisions.append(
+            {
+                "task": name,
+                "dataset": catalog.dataset_path(name, task.dataset_revision) if info else name,
+                "revision": recorded or pinned or "unknown",
+                "recorded": recorded is not None,
+                "mteb_version": task.mteb_version or "unknown",
+                "model_revision": task.model_revision or model.revision,
+            }
+        )
+        if recorded is None:
+            rows.append([name, info.dataset if info else name, pinned or "unknown"])
+        elif recorded != pinned:
+            differ.append(name)
+    return revisions, rows, _revisions_note(len(revisions), differ, len(rows), catalog.mteb_version)
+
+
+def _revisions_note(
+    total: int, differ: list[str], unrecorded: int, mteb_version: str | None
+) -> str:
+    """One sentence on where the dataset revisions come from, counted by kind."""
+    mteb = f"mteb {mteb_version}" if mteb_version else "current mteb"
+    recorded = total - unrecorded
+    parts = []
+    if recorded:
+        count = "" if recorded == total else f"{recorded} of {total} tasks "
+        parts.append(
+            f"{count}as the result files record them (each result's `dataset.revision` in "
+            "the model-index)"
+        )
+    if differ:
+        shown = ", ".join(differ[:8]) + (f" and {len(differ) - 8} more" if len(differ) > 8 else "")
+        parts.append(f"{len(differ)} of them not the ones {mteb} evaluates: {shown}")
+    if unrecorded:
+        parts.append(
+            f"{unrecorded} not recorded: the table gives the ones {mteb} evaluates, which may "
+            "not be the ones these results came from"
+        )
+    return "Dataset revisions: " + "; ".join(parts) + "."
+
+
+def reproduce_context(
+    model: ModelResults,
+    catalog: Catalog,
+    model_id: str,
+    build_command: str | None,
+) -> dict[str, Any]:
+    """The template's ``reproduce`` variable (see README.md, "Your own template")."""
+    tasks = model.sorted_tasks()
+    names = [catalog.canonical_name(t.task_name) for t in tasks]
+    versions = sorted({t.mteb_version for t in tasks if t.mteb_version}, key=_version_key)
+    used = Counter(t.model_revision or model.revision for t in tasks)
+    merged = len(used) > 1
+    records = _records(model)
+    recorded_tasks = {catalog.canonical_name(t) for run in records for t in run.tasks}
+    runs = [run for run in records if {catalog.canonical_name(t) for t in run.tasks} & set(names)]
+    unrecorded = [name for name in names if name not in recorded_tasks]
+    local = set(model.extra_tasks) | set(catalog.project_tasks)
+    release = len(versions) == 1 and _RELEASE.fullmatch(versions[0])
+    mteb_pin = versions[0] if release and not unrecorded else catalog.mteb_version
+    commands = [cardkit_install_line()]
+    if mteb_pin:
+        commands.append(f'pip install "mteb=={mteb_pin}"')
+    for run in runs:
+        note = f"  # with the run: settings of {run.config}" if run.config else ""
+        commands.append(run.command + note)
+    if unrecorded:
+        commands.append(_generated_run(model_id, model.revision, unrecorded, local))
+    if build_command:
+        commands.append(build_command)
+    revisions, rows, note = _dataset_revisions(model, catalog)
+    return {
+        "cardkit_version": __version__,
+        "mteb_versions": versions,
+        "mteb_versions_text": versions_text(versions),
+        "mteb_pin": mteb_pin,
+        "model_revision": model.revision if is_revision(model.revision) else None,
+        # Several revisions merged task by task: each with its tasks, the most used first (its
+        # tasks are "the others" on the card: naming hundreds of them says nothing more).
+        "model_revisions": [
+            {
+                "revision": rev or "unknown",
+                "tasks": count,
+                "task_names": [
+                    catalog.canonical_name(t.task_name)
+                    for t in tasks
+                    if (t.model_revision or model.revision) == rev
+                ],
+            }
+            for rev, count in used.most_common()
+        ]
+        if merged
+        else [],
+        "recorded": bool(runs),
+        "unrecorded_tasks": unrecorded,
+        "local_tasks": sorted(local & set(unrecorded)),
+        # Local tasks the recorded commands read from their folders (named in the commands).
+        "recorded_local_tasks": sorted(local & recorded_tasks & set(names)),
+        "dataset_revisions": revisions,
+        "revisions_note": note,
+        "revisions_table": markdown_table(
+            ["Task", "Dataset", f"Revision (mteb {catalog.mteb_version})"], rows
+        )
+        if rows
+        else None,
+        "commands": commands,
+    }

@@ -1,0 +1,215 @@
+"""Markdown tables for the card body, from `cardkit.scores.summary` results and model-index entries.
+
+Numbers are never recomputed here: averages come from `summarize`, metric values from the
+model-index the front matter carries, so the body and the metadata cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from cardkit.scores.summary import MEAN_LABELS, BenchmarkSummary, TaskSummary, mean_columns
+
+MISSING = "–"
+
+
+def type_label(task_type: str) -> str:
+    """``PairClassification`` -> ``Pair Classification``; ``STS`` stays ``STS``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", task_type)
+
+
+def score(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.2f}"
+
+
+def cell(value: Any) -> str:
+    """A value safe inside a table cell: pipes escaped, no line breaks; None leaves the cell
+    empty, an empty text shows a dash."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    return text.replace("\\", "\\\\").replace("|", "\\|") if text else MISSING
+
+
+def markdown_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[bool] | None = None
+) -> str:
+    """A GitHub-flavoured Markdown table, numeric columns right-aligned."""
+    numeric = list(numeric) if numeric is not None else [False] * len(headers)
+    lines = [
+        "| " + " | ".join(cell(h) for h in headers) + " |",
+        "|" + "|".join("---:" if n else ":---" for n in numeric) + "|",
+    ]
+    lines.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
+    return "\n".join(lines) + "\n"
+
+
+def count_label(present: int, expected: int, incomplete_word: bool = False) -> str:
+    """``35`` when complete, ``30/35`` (``30/35, incomplete``) when tasks are missing."""
+    if present == expected:
+        return str(expected)
+    return f"{present}/{expected}, incomplete" if incomplete_word else f"{present}/{expected}"
+
+
+def _mean_columns(summary: BenchmarkSummary) -> list[str]:
+    return mean_columns(summary.benchmark)
+
+
+def _shows_types(summary: BenchmarkSummary) -> bool:
+    return "task_types" in summary.benchmark.aggregations
+
+
+def tasks_label(summary: BenchmarkSummary) -> str:
+    """``35``, or ``27/31, incomplete``: the tasks complete out of the benchmark's."""
+    return count_label(summary.present, summary.expected, incomplete_word=True)
+
+
+def summary_headers(summary: BenchmarkSummary) -> list[str]:
+    """Model, task count, the leaderboard's mean columns, one column per type (with counts)."""
+    headers = ["Model", "Tasks"] + [MEAN_LABELS[a] for a in _mean_columns(summary)]
+    if _shows_types(summary):
+        headers += [
+            f"{type_label(t.type)} ({count_label(t.present, t.expected)})"
+            for t in summary.by_type.values()
+        ]
+    return headers
+
+
+def summary_row(summary: BenchmarkSummary, model_name: str) -> list[str]:
+    row = [model_name, tasks_label(summary)]
+    row += [score(summary.shown_mean(a)) for a in _mean_columns(summary)]
+    if _shows_types(summary):
+        row += [score(t.mean) for t in summary.by_type.values()]
+    return row
+
+
+def summary_table(summary: BenchmarkSummary, model_name: str) -> str:
+    """The leaderboard row: the means over tasks and task types, task counts beside them."""
+    headers = summary_headers(summary)
+    types = len(summary.by_type) if _shows_types(summary) else 0
+    return narrow_tables(
+        headers, [summary_row(summary, model_name)], [False] + [True] * (len(headers) - 1), types
+    )
+
+
+# What a table may need, at least, to fit the Hub's content column (800 px) with a margin:
+# each column as wide as its longest unbreakable piece of text (a browser breaks lines at
+# spaces and after hyphens), at about 8 px a character of its 14 px font, plus padding.
+FIT_PX = 760
+_CHAR_PX = 8
+_CELL_PX = 18
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def _min_width(values: Sequence[Any]) -> int:
+    """The narrowest a column holding ``values`` can be laid out, in pixels (an estimate)."""
+    pieces = [
+        piece
+        for value in values
+        for word in _LINK.sub(r"\1", str(value)).replace("*", "").split()
+        for piece in re.findall(r"[^-]*-|[^-]+", word)
+    ]
+    return max((len(p) for p in pieces), default=1) * _CHAR_PX + _CELL_PX
+
+
+def narrow_tables(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    numeric: Sequence[bool],
+    type_columns: int,
+    first_type: int | None = None,
+) -> str:
+    """A leaderboard table that fits the Hub's content width: whole when it fits; else the
+    model with its counts and means, then its per-type means as many types at a time as fit,
+    the model repeated in each.
+
+    ``type_columns``: how many columns hold per-type means, starting at ``first_type``
+    (default: the last ones).
+    """
+    widths = [_min_width([h, *(row[i] for row in rows)]) for i, h in enumerate(headers)]
+    if sum(widths) <= FIT_PX or not type_columns:
+        return markdown_table(headers, rows, numeric)
+    start = len(headers) - type_columns if first_type is None else first_type
+    types = list(range(start, start + type_columns))
+    model = list(headers).index("Model")
+    parts = [_columns(headers, rows, numeric, [i for i in range(len(headers)) if i not in types])]
+    for chunk in _type_chunks(types, widths, widths[model]):
+        parts.append(_columns(headers, rows, numeric, [model, *chunk]))
+    return "\n".join(parts)
+
+
+def _type_chunks(types: list[int], widths: list[int], model: int) -> list[list[int]]:
+    """The type columns in as few tables as fit beside the model column, as even as fits."""
+
+    def fits(chunk: list[int]) -> bool:
+        return model + sum(widths[i] for i in chunk) <= FIT_PX
+
+    greedy: list[list[int]] = [[]]
+    for index in types:
+        if greedy[-1] and not fits([*greedy[-1], index]):
+            greedy.append([])
+        greedy[-1].append(index)
+    count = len(greedy)
+    size, extra = divmod(len(types), count)
+    even, start = [], 0
+    for n in range(count):
+        end = start + size + (1 if n < extra else 0)
+        even.append(types[start:end])
+        start = end
+    return even if all(fits(chunk) for chunk in even) else greedy
+
+
+def _columns(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[bool], keep: list[int]
+) -> str:
+    return markdown_table(
+        [headers[i] for i in keep],
+        [[row[i] for i in keep] for row in rows],
+        [numeric[i] for i in keep],
+    )
+
+
+def subsets_label(subsets: Sequence[str], limit: int = 3) -> str:
+    """The subsets by name when there are few, else how many."""
+    if len(subsets) <= limit:
+        return ", ".join(subsets)
+    return f"{len(subsets)} subsets"
+
+
+TASK_HEADERS = ["Task", "Type", "Split", "Subset", "Main metric", "Score"]
+TASK_NUMERIC = [False, False, False, False, False, True]
+
+
+def task_rows(scores: Sequence[TaskSummary]) -> list[list[str]]:
+    return [
+        [s.task, type_label(s.type), s.split, subsets_label(s.subsets), s.metric, score(s.value)]
+        for s in sorted(scores, key=lambda s: (s.type, s.task))
+    ]
+
+
+def task_table(summary: BenchmarkSummary) -> str:
+    """One row per task of the benchmark: the score that went into the averages."""
+    return markdown_table(TASK_HEADERS, task_rows(summary.scores), TASK_NUMERIC)
+
+
+def entry_task(entry: dict[str, Any]) -> str:
+    """The task name of a model-index entry (its dataset name without ``MTEB`` and subset)."""
+    name = entry["dataset"]["name"]
+    name = name[5:] if name.startswith("MTEB ") else name
+    config = entry["dataset"]["config"]
+    suffix = f" ({config})"
+    return name[: -len(suffix)] if name.endswith(suffix) else name
+
+
+def metrics_table(entries: Sequence[dict[str, Any]]) -> str:
+    """Every metric of every (task, split, subset), as the front matter's model-index has them."""
+    rows = [
+        [entry_task(e), e["dataset"]["split"], e["dataset"]["config"], m["type"], score(m["value"])]
+        for e in entries
+        for m in e["metrics"]
+    ]
+    return markdown_table(
+        ["Task", "Split", "Subset", "Metric", "Value"], rows, [False, False, False, False, True]
+    )

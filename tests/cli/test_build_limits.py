@@ -1,0 +1,261 @@
+"""What build writes passes `cardkit validate`: values no fraction can be, metrics that are no
+fractions, the same score twice in one file, mteb's deliberate nulls, and cards too large."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cardkit.cardtext.frontmatter import split_card
+from cardkit.validate import validate_bytes
+from tests.conftest import RESULTS, run_cli
+
+pytestmark = pytest.mark.shared
+
+QWEN = RESULTS / "Qwen__Qwen3-Embedding-0.6B" / "b22da495047858cce924d27d76261e96be6febc0"
+# 24 classification files where mteb wrote ap/ap_weighted as null (or NaN) on purpose.
+AP_NULL_FILES = sorted(
+    p.name for p in QWEN.glob("*Classification*.json") if '"ap": null' in p.read_text()
+)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "results" / "Qwen__Qwen3-Embedding-0.6B" / QWEN.name
+    target.mkdir(parents=True)
+    for name in ("AFQMC.json", "STS22.json", "model_meta.json"):
+        shutil.copy(QWEN / name, target / name)
+    return target
+
+
+def edit(path: Path, change) -> Path:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+    return path
+
+
+def results(card: Path) -> list[dict]:
+    text = card.read_text(encoding="utf-8")
+    return yaml.safe_load(split_card(text).yaml_text)["model-index"][0]["results"]
+
+
+def metrics_of(card: Path, name: str) -> dict[str, float]:
+    [entry] = [r for r in results(card) if r["dataset"]["name"] == name]
+    return {m["type"]: m["value"] for m in entry["metrics"]}
+
+
+def validates_clean(card: Path) -> None:
+    done = run_cli("validate", card.parent)
+    assert done.returncode == 0, done.stdout
+    assert "0 errors, 0 warnings" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("main", [1e307, 1.5])
+def test_a_main_score_no_fraction_can_be_stops_the_build(folder: Path, tmp_path: Path, main):
+    path = edit(
+        folder / "AFQMC.json", lambda d: d["scores"]["validation"][0].update(main_score=main)
+    )
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card, "--eval-results")
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"error: {path}: split 'validation', subset 'default': main score")
+    assert "outside -1 to 1" in line
+    assert not card.exists() and not (tmp_path / ".eval_results").exists()
+
+
+def test_another_metric_no_fraction_can_be_is_left_out_with_a_warning(folder: Path, tmp_path):
+    path = edit(folder / "AFQMC.json", lambda d: d["scores"]["validation"][0].update(pearson=1.5))
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card, "--eval-results")
+    assert done.returncode == 0, done.stderr
+    assert f"warning: {path}: left out metrics outside -1 to 1, which no fraction can be: " in (
+        done.stderr
+    )
+    assert "pearson" not in metrics_of(card, "MTEB AFQMC")
+    validates_clean(card)
+
+
+def test_metrics_that_are_no_fractions_are_written_as_the_file_has_them(folder, tmp_path):
+    # Values as real files hold them: a human baseline's mse, a regression task's mae.
+    edit(
+        folder / "AFQMC.json",
+        lambda d: d["scores"]["validation"][0].update(mse=121.454475, mae=7.091452),
+    )
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card, "--metrics", "all")
+    assert done.returncode == 0, done.stderr
+    shown = metrics_of(card, "MTEB AFQMC")
+    assert (shown["mse"], shown["mae"]) == (121.454475, 7.091452)
+    assert shown["cosine_spearman"] == pytest.approx(
+        json.loads((QWEN / "AFQMC.json").read_text())["scores"]["validation"][0]["main_score"] * 100
+    )
+    validates_clean(card)
+    # The card reads back to the file's values: the reader divides only what was multiplied.
+    again = tmp_path / "again" / "README.md"
+    assert run_cli("build", card, "-o", again, "--metrics", "all").returncode == 0
+    assert metrics_of(again, "MTEB AFQMC")["mse"] == 121.454475
+
+
+def test_the_same_scores_twice_in_one_file_give_one_entry(folder: Path, tmp_path: Path):
+    # As cards exported to the results store repeat a subset (KaLM's STS22, external).
+    path = edit(folder / "STS22.json", lambda d: d["scores"]["test"].append(d["scores"]["test"][0]))
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card, "--eval-results")
+    assert done.returncode == 0, done.stderr
+    assert f"note: {path}: left out repeats of the same scores: test/en" in done.stderr
+    names = [r["dataset"]["name"] for r in results(card)]
+    assert names.count("MTEB STS22 (en)") == 1
+    validates_clean(card)
+
+
+def test_other_scores_twice_in_one_file_keep_the_first_with_a_warning(folder, tmp_path):
+    def repeat_changed(data):
+        twice = dict(data["scores"]["test"][0], main_score=0.5, cosine_spearman=0.5)
+        data["scores"]["test"].append(twice)
+
+    path = edit(folder / "STS22.json", repeat_changed)
+    first = json.loads((QWEN / "STS22.json").read_text())["scores"]["test"][0]["main_score"]
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card)
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"warning: {path}: split 'test', subset 'en' is in the file twice with different scores "
+        f"(main score {first}, then 0.5): the first is kept"
+    ) in done.stderr
+    assert metrics_of(card, "MTEB STS22 (en)")["cosine_spearman"] == pytest.approx(first * 100)
+    validates_clean(card)
+
+
+def test_mtebs_empty_ap_of_multiclass_tasks_is_one_note_per_build(tmp_path: Path):
+    assert len(AP_NULL_FILES) >= 20
+    target = tmp_path / "results" / "Qwen__Qwen3-Embedding-0.6B" / QWEN.name
+    target.mkdir(parents=True)
+    for name in [*AP_NULL_FILES, "model_meta.json"]:
+        shutil.copy(QWEN / name, target / name)
+    done = run_cli("build", target, "-o", tmp_path / "README.md")
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr
+    [line] = [x for x in done.stderr.splitlines() if "ap_weighted" in x]
+    assert line.startswith("note: left out ap and ap_weighted where null or NaN")
+    assert f"({len(AP_NULL_FILES)} file(s)" in line
+
+
+def test_a_card_over_the_validators_limit_carries_main_scores_only(folder: Path, tmp_path):
+    def many_metrics(data):
+        entry = data["scores"]["validation"][0]
+        entry.update({f"extra_{i}": 0.5 for i in range(400_000)})
+
+    edit(folder / "AFQMC.json", many_metrics)
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "the card would be over the 10 MB cardkit validate accepts: it carries each task's main "
+        "score only (as --metrics main)"
+    ) in done.stderr
+    assert card.stat().st_size < 10 * 1024 * 1024
+    assert list(metrics_of(card, "MTEB AFQMC")) == ["cosine_spearman"]
+    validates_clean(card)
+
+
+def test_results_divided_by_100_twice_are_refused(folder: Path, tmp_path: Path):
+    """As in the results store's external folder of Gameselo/STS-multilingual-mpnet-base-v2:
+    scores taken from a card on the 0 to 1 scale and divided by 100 again."""
+
+    def divide(data):
+        for entries in data["scores"].values():
+            for entry in entries:
+                for key, value in list(entry.items()):
+                    if isinstance(value, float):
+                        entry[key] = value / 100
+
+    for name in ("AFQMC.json", "STS22.json"):
+        edit(folder / name, divide)
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card)
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"error: {folder}: every score in the results lies between 0 and 0.01")
+    assert not card.exists()
+
+
+# ----------------------------------------------------------------------- the validator's rules
+
+
+def card_with(entries: list[tuple[str, str, dict[str, float]]]) -> bytes:
+    """A card whose model-index holds (task type, dataset name, metrics) entries."""
+    results = [
+        {
+            "task": {"type": kind},
+            "dataset": {"type": "mteb/x", "name": name, "config": "default", "split": "test"},
+            "metrics": [{"type": k, "value": v} for k, v in metrics.items()],
+        }
+        for kind, name, metrics in entries
+    ]
+    front = yaml.safe_dump({"model-index": [{"name": "m", "results": results}]}, sort_keys=False)
+    return f"---\n{front}---\n".encode()
+
+
+NORMAL = ("STS", "MTEB STS12", {"cosine_spearman": 78.5, "cosine_pearson": 80.1})
+
+
+def messages(raw: bytes) -> list[tuple[str, str]]:
+    return [(f.severity, f.message) for f in validate_bytes(raw)]
+
+
+def test_real_scores_below_one_percent_are_no_warning():
+    # A model that cannot read a language pair (WebFAQ, Thai) scores this low for real.
+    bitext = (
+        "BitextMining",
+        "MTEB WebFAQBitextMiningQAs (eng-tha)",
+        {"f1": 0.0003, "accuracy": 0.12},
+    )
+    assert messages(card_with([NORMAL, bitext])) == []
+
+
+def test_pair_classification_below_one_percent_is_a_0_to_1_score():
+    pairs = ("PairClassification", "MTEB Cmnli", {"max_ap": 0.9065, "max_accuracy": 0.8359})
+    [(severity, message)] = messages(card_with([NORMAL, pairs]))
+    assert severity == "warning" and "looks like a 0 to 1 score" in message
+
+
+def test_only_percentages_are_range_checked():
+    metrics = {"accuracy": 71.2, "mse": 121.45, "cosine_accuracy_threshold": 4586263.5}
+    assert messages(card_with([("Classification", "MTEB X", metrics)])) == []
+    bad = {"accuracy": 150.0}
+    [(severity, message)] = messages(card_with([NORMAL, ("Classification", "MTEB X", bad)]))
+    assert severity == "error" and "150.0 is outside -100 to 100" in message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nauc_ndcg_at_10_max",
+        "nAUC_map_diff1",
+        "og_nauc_recall_at_10_max",
+        "changed_mrr_at_1000_diff1",
+        "individual_original_naucs_at_5_std",
+        "max_over_subqueries_nauc_map_at_1000_max",
+    ],
+)
+def test_nauc_diagnostics_under_any_prefix_are_neither_scores_nor_percentages(name: str):
+    """Names from the results store's instruction-retrieval and reranking files: their NaN is
+    no news (they are left out by default), and their values (-2 to 1) are no fractions."""
+    from cardkit.modelindex import is_diagnostic, is_percentage
+
+    assert is_diagnostic(name) and not is_percentage(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["ndcg_at_10", "max_ap", "max_accuracy", "cosine_spearman", "mrr_at_10", "p-MRR"]
+)
+def test_scores_are_percentages(name: str):
+    from cardkit.modelindex import is_diagnostic, is_percentage
+
+    assert is_percentage(name) and not is_diagnostic(name)

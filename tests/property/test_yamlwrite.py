@@ -1,0 +1,323 @@
+"""cardkit's YAML writer writes exactly what ``yaml.safe_dump(data, sort_keys=False,
+allow_unicode=True)`` writes: on generated model-indexes full of awkward values, on every real
+results folder and card, and (through PyYAML itself) on anything it does not write itself."""
+
+from __future__ import annotations
+
+import datetime
+import string
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cardkit.cardtext.frontmatter import load_front_matter, split_card
+from cardkit.cardtext.update import new_front_matter
+from cardkit.catalog import load_catalog
+from cardkit.io import yamlwrite
+from cardkit.io.yamlwrite import dump, fast_dump
+from cardkit.readers import read_results
+from cardkit.writers.eval_results import eval_results_documents
+from cardkit.writers.model_index import model_index
+from tests.conftest import CARDS, DMETA_CARD, revision_folders
+
+
+def reference(data) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+# Strings PyYAML must quote, escape or fold: words YAML reads as other types, indicators,
+# every kind of line break, control characters, leading and trailing spaces, emoji.
+AWKWARD = [
+    "",
+    " ",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "null",
+    "Null",
+    "~",
+    "true",
+    "1.0",
+    "1e3",
+    "1.0e+16",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "0x1F",
+    "0o17",
+    "012",
+    "1_000",
+    "12:30",
+    "190:20:30.15",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "=",
+    "<<",
+    ":",
+    "a: b",
+    "a:b",
+    "key:",
+    "#",
+    "a #b",
+    "a#b",
+    "- ",
+    "-",
+    "- item",
+    "-x",
+    "?",
+    "? x",
+    "---",
+    "...",
+    "--- x",
+    "[x]",
+    "{a: 1}",
+    "a, b",
+    "&anchor",
+    "*alias",
+    "!tag",
+    "|",
+    ">",
+    "'quoted'",
+    "it's",
+    '"double"',
+    "%percent",
+    "@at",
+    "`tick",
+    " leading",
+    "trailing ",
+    "two  spaces",
+    "line\nbreak",
+    "\nleading break",
+    "trailing break\n",
+    "space \nbreak",
+    "break\n space",
+    "nel\x85here",
+    "ls\u2028here",
+    "ps\u2029here",
+    "tab\there",
+    "bell\x07",
+    "nul\x00",
+    "esc\x1b",
+    "del\x7f",
+    "bom\ufeff",
+    "nbsp\xa0here",
+    "\ud800lone surrogate",
+    "\U0010ffff",
+    "emoji 😀 and 🧪",
+    "MTEB AmazonReviewsClassification (zh)",
+    "C-MTEB/AFQMC",
+    "為這個句子生成表示以用於檢索相關文章：",
+    "Ünïcödé näme",
+]
+
+WORD = st.text(st.sampled_from("abcXYZ09-_.:#'é中"), min_size=1, max_size=12)
+# Long strings of words: plain, quoted or escaped, they fold at 80 columns.
+LONG = st.lists(WORD, min_size=8, max_size=40).map(" ".join)
+LONG_QUOTED = st.tuples(st.sampled_from(["'", "yes ", "- ", "\x07", "\u2028", " "]), LONG).map(
+    "".join
+)
+ANY_CHARS = st.text(st.characters(exclude_categories=()), max_size=30)
+STRINGS = st.one_of(st.sampled_from(AWKWARD), WORD, LONG, LONG_QUOTED, ANY_CHARS)
+FLOATS = st.one_of(
+    st.floats(),
+    st.sampled_from(
+        [1e-7, 1e16, 1e17, -0.0, 0.0, 5e-324, 1.7976931348623157e308, 100.0, 40.963777973868964]
+    ),
+)
+SCALARS = st.one_of(
+    STRINGS, FLOATS, st.integers(), st.integers(-(2**70), 2**70), st.booleans(), st.none()
+)
+# Short one-line keys: the writer writes these itself (longer or multi-line keys go to PyYAML).
+KEYS = st.one_of(
+    st.sampled_from([k for k in AWKWARD if k and not any(b in k for b in "\n\x85\u2028\u2029")]),
+    WORD,
+    st.text(
+        st.characters(exclude_categories=("Zl", "Zp"), exclude_characters="\n\x85"),
+        min_size=1,
+        max_size=20,
+    ),
+)
+
+
+def metric() -> st.SearchStrategy:
+    return st.fixed_dictionaries({"type": STRINGS, "value": SCALARS})
+
+
+RESULT = st.fixed_dictionaries(
+    {
+        "task": st.fixed_dictionaries({"type": STRINGS}),
+        "dataset": st.fixed_dictionaries(
+            {
+                "type": STRINGS,
+                "name": STRINGS,
+                "config": STRINGS,
+                "split": STRINGS,
+                "revision": STRINGS,
+            }
+        ),
+        "metrics": st.lists(metric(), max_size=5),
+    }
+)
+MODEL_INDEX = st.lists(
+    st.fixed_dictionaries({"name": STRINGS, "results": st.lists(RESULT, max_size=3)}),
+    min_size=1,
+    max_size=2,
+)
+# Whatever else a card's front matter or a config's front_matter may hold.
+NESTED = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=4)),
+    max_leaves=12,
+)
+FRONT_MATTER = st.fixed_dictionaries(
+    {"tags": st.lists(STRINGS, max_size=4), "model-index": MODEL_INDEX},
+    optional={"license": STRINGS, "language": st.lists(STRINGS, max_size=3), "extra": NESTED},
+).flatmap(
+    lambda data: st.dictionaries(KEYS, NESTED, max_size=3).map(
+        lambda more: {**data, **{k: v for k, v in more.items() if k not in data}}
+    )
+)
+
+PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(FRONT_MATTER)
+def test_generated_front_matter_is_written_as_pyyaml_writes_it(data):
+    text = fast_dump(data)
+    assert text is not None, "the writer handed a model-index to PyYAML"
+    assert text == reference(data)
+
+
+@PROPERTY
+@given(NESTED)
+def test_any_nesting_of_plain_values_is_written_as_pyyaml_writes_it(data):
+    assert dump(data) == reference(data)
+
+
+@PROPERTY
+@given(st.lists(STRINGS, min_size=1, max_size=3), st.integers(0, 6))
+def test_strings_at_every_depth_and_column(strings, depth):
+    """Folding depends on where a string starts: nest it and prefix it to move it around."""
+    data: object = {"k" * (depth * 7 + 1): strings}
+    for level in range(depth):
+        data = [{f"level{level}": data}] if level % 2 else {f"key {level}": data}
+    assert dump(data) == reference(data)
+
+
+# Strings the writer styles without PyYAML's analysis: words YAML reads as numbers, booleans,
+# null or dates among them.
+TOKEN = st.one_of(
+    st.sampled_from(["yes", "No", "null", "true", "1", "1.0", "1e5", "0x1F", "1_000", "2001-1-1"]),
+    st.text(st.sampled_from(string.ascii_letters + string.digits + "_()/+.-"), max_size=8),
+)
+UNREMARKABLE = (
+    st.lists(TOKEN, min_size=1, max_size=12).map(" ".join).filter(yamlwrite._UNREMARKABLE.match)
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(UNREMARKABLE, min_size=1, max_size=4))
+def test_strings_styled_without_the_emitters_analysis_are_styled_as_it_would(strings):
+    data = {"values": strings, "mapping": {s[:100]: s for s in strings}}
+    assert fast_dump(data) == reference(data)
+
+
+def test_long_text_folds_where_pyyaml_folds_it():
+    words = " ".join(f"word{i}" for i in range(60))
+    data = {
+        "plain": words,
+        "quoted": "yes " + words,
+        "escaped": "\x07" + words,
+        "breaks": words.replace("word3 ", "word3\n").replace("word9 ", "word9\u2028"),
+        "nested": [{"deeper": [words, {"deepest": words}]}],
+    }
+    text = fast_dump(data)
+    assert text is not None
+    assert text == reference(data)
+    assert max(len(line) for line in text.splitlines()) < 100  # folded, not one long line
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param("a string", id="a root scalar"),
+        pytest.param({"when": datetime.date(2024, 5, 1)}, id="a date"),
+        pytest.param({"at": datetime.datetime(2024, 5, 1, 12, 30)}, id="a datetime"),
+        pytest.param({1: "int key", None: "null key", 2.5: "float key"}, id="keys not strings"),
+        pytest.param({"x" * 130: 1}, id="a key too long to be simple"),
+        pytest.param({"two\nlines": 1}, id="a multi-line key"),
+        pytest.param({"": 1}, id="an empty key"),
+        pytest.param({"s": {1, 2}}, id="a set"),
+        pytest.param({"t": (1, "two")}, id="a tuple"),
+        pytest.param({"b": b"bytes"}, id="bytes"),
+    ],
+)
+def test_what_the_writer_leaves_to_pyyaml_is_written_by_pyyaml(data):
+    assert fast_dump(data) is None
+    assert dump(data) == reference(data)
+
+
+def test_one_object_in_two_places_gets_pyyaml_anchors():
+    shared = ["a", "b"]
+    empty: dict = {}
+    for data in ({"x": shared, "y": shared}, [empty, empty]):
+        assert fast_dump(data) is None
+        assert dump(data) == reference(data)
+        assert "&id001" in dump(data)
+
+
+@pytest.mark.parametrize("data", [OrderedDict(a=1), {"d": OrderedDict(a=1)}, {"o": object()}])
+def test_what_pyyaml_refuses_the_writer_refuses(data):
+    assert fast_dump(data) is None
+    with pytest.raises(yaml.representer.RepresenterError):
+        dump(data)
+
+
+def test_keys_up_to_the_longest_simple_key_are_written_by_the_writer():
+    simple, complex_key = {"k" * 122: "v"}, {"k" * 123: "v"}
+    assert fast_dump(simple) == reference(simple) == "k" * 122 + ": v\n"
+    assert fast_dump(complex_key) is None
+    assert dump(complex_key) == reference(complex_key) and reference(complex_key).startswith("? ")
+
+
+def test_empty_collections_are_flow_style():
+    data = {"a": [], "b": {}, "c": [[], {}, [[]]], "d": [{"e": []}]}
+    assert fast_dump(data) == reference(data)
+    assert dump([]) == "[]\n" and dump({}) == "{}\n"
+
+
+# Real data: every results folder's new front matter and `.eval_results` files, and the front
+# matter of every real card, written by the writer itself and identical to PyYAML's.
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "folder", revision_folders(), ids=lambda p: f"{p.parent.name}/{p.name}"[:60]
+)
+def test_every_real_folder_front_matter_is_written_as_pyyaml_writes_it(folder: Path):
+    catalog = load_catalog()
+    for model in read_results([folder], catalog, None):
+        tasks = catalog.with_recorded_tasks(model.extra_tasks)
+        data = new_front_matter(model_index(model, tasks, model.model_name or "model"))
+        text = fast_dump(data)
+        assert text is not None
+        assert text == yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True)
+        for name, entries in eval_results_documents(model, tasks).items():
+            assert fast_dump(entries) == reference(entries), name
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "card", [*sorted(CARDS.glob("*.README.md")), DMETA_CARD], ids=lambda p: p.name
+)
+def test_every_real_card_front_matter_is_written_as_pyyaml_writes_it(card: Path):
+    data = load_front_matter(split_card(card.read_text(encoding="utf-8")).yaml_text)
+    assert dump(data) == reference(data)
+    for key, value in data.items():  # how a managed key is spliced back in
+        assert dump({key: value}) == reference({key: value})
