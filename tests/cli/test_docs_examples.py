@@ -274,3 +274,17 @@ def test_ci_runs_the_test_command_the_readme_gives():
         if "python -m pytest" in line
     ]
     assert command in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_an_ellipsis_line_stands_for_any_lines_and_an_update_keeps_it():
+    expected = ["first", ELLIPSIS, "last"]
+    assert matches(expected, ["first", "last"])
+    assert matches(expected, ["first", "a", "b", "last"])
+    assert not matches(expected, ["first", "a", "changed"])
+    assert not matches(["first"], ["first", "more"])
+    assert updated(expected, ["new first", "a", "b", "new last"]) == [
+        "new first",
+        ELLIPSIS,
+        "new last",
+    ]
+    assert updated(["only"], ["new", "lines"]) == ["new", "lines"]
