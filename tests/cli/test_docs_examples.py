@@ -4,9 +4,10 @@
 - A ``console`` block is ``$ command`` lines, each followed by what it prints (standard output
   and standard error, in the order printed). The commands of one page run in order, each block
   in a fresh shell started in a temporary copy of the repository's ``examples/``, ``tests/data``
-  and ``tests/hostile`` (with ``../shared`` beside it when the real data is there); ``cardkit``
-  is this checkout. The temporary folder's path is printed as ``/tmp/docs``. A line that is
-  only ``...`` stands for any number of lines.
+  and ``tests/hostile`` (with ``../shared`` beside it when the real data is there; a block that
+  needs it, or matplotlib, is skipped without it); ``cardkit`` is this checkout. The temporary
+  folder's path is printed as ``/tmp/docs``. A line that is only ``...`` stands for any number
+  of lines.
 - A ``console`` block without ``$`` lines is the output of the ``bash`` block just above it,
   whose ``cardkit`` lines are run (the README's quick start, as a reader copies it).
 
@@ -17,6 +18,7 @@ elided block keeps as many lines before and after its ``...`` as it had); review
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -187,9 +189,17 @@ def console_text(fence: Fence, steps: list[Step]) -> list[str]:
     return [fence.indent + line if line else line for line in lines]
 
 
-def _needs_shared(fence: Fence, previous: Fence | None) -> bool:
+# What a block needs when its text names it: the real data beside the repository, and
+# matplotlib for the example's charts (the `[plot]` extra).
+NEEDS = {
+    "../shared": SHARED.is_dir(),
+    "examples/cardkit.yaml": importlib.util.find_spec("matplotlib") is not None,
+}
+
+
+def _cannot_run(fence: Fence, previous: Fence | None) -> bool:
     texts = [fence.content] + ([previous.content] if previous else [])
-    return any("../shared" in text for text in texts)
+    return any(word in text and not there for word, there in NEEDS.items() for text in texts)
 
 
 def _pages_with(language: str) -> list[Path]:
@@ -231,7 +241,7 @@ def test_console_examples_print_what_they_show(page: Path, tmp_path: Path):
     root = workspace(tmp_path)
     failures, replacements, skipped = [], [], 0
     for fence, previous in blocks:
-        if _needs_shared(fence, previous) and not SHARED.is_dir():
+        if _cannot_run(fence, previous):
             skipped += 1
             continue
         steps = steps_of(fence, previous)
@@ -261,7 +271,7 @@ def test_console_examples_print_what_they_show(page: Path, tmp_path: Path):
         page.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert not failures, "\n\n".join(failures)
     if skipped == len(blocks):
-        pytest.skip(f"every console example of {_rel(page)} needs the shared data at {SHARED}")
+        pytest.skip(f"every console example of {_rel(page)} needs {SHARED} or matplotlib")
 
 
 def test_ci_runs_the_test_command_the_readme_gives():
