@@ -148,7 +148,7 @@ def render() -> str:
         head,
         *_rows(schema["properties"], defs, "", _options(build_command.register, "build")),
         "",
-        "## `run:`: `cardkit run`\n",
+        "## The `run:` section: `cardkit run`\n",
         _cell(run["description"]) + "\n",
         head,
         *_rows(run["properties"], defs, "run.", _options(run_command.register, "run")),
