@@ -48,7 +48,7 @@ class BuildRequest:
     revision: str | None = None
     metrics: MetricsChoice = "default"
     extra_tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # The card body and its extras; see docs/readme/card.md.
+    # The card body and its extras; see docs/commands/build.md.
     config: ProjectConfig | None = None
     template: Path | None = None
     chart: bool = False
