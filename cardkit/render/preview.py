@@ -41,9 +41,10 @@ IMAGE_LIMIT = 10 * 1024 * 1024
 # All the image data one page embeds (a card naming one big image under forty spellings made
 # a 503 MB page): real cards embed a few charts of some hundred kilobytes.
 IMAGES_LIMIT = 32 * 1024 * 1024
-# The body rendered: the largest real card bodies are about 100 kB, and Markdown tables render
-# at some seconds per megabyte (an 8 MB table took 83 s and 6 GB).
-BODY_LIMIT = 1024 * 1024
+# The body rendered: the largest real card bodies are some 60 kB (a built card with every
+# table and a comparison), and a Markdown table renders at some 10 s and 600 MB a megabyte
+# (an 8 MB one took 83 s and 6 GB).
+BODY_LIMIT = 512 * 1024
 # The evaluation results listed in the metadata summary; the rest are counted.
 RESULTS_SHOWN = 50
 _MEDIA_TYPES = {
@@ -343,6 +344,6 @@ def _bounded(body: str, card_path: Path) -> tuple[str, str | None]:
     lines = kept.count("\n")
     why = (
         f"the body is {len(raw) / MIB:.1f} MB: the preview shows its first "
-        f"{BODY_LIMIT // MIB} MB ({lines} lines) and leaves the rest out"
+        f"{BODY_LIMIT // 1024} kB ({lines} lines) and leaves the rest out"
     )
     return kept, why

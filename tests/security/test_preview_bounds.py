@@ -77,11 +77,11 @@ def test_a_body_larger_than_the_preview_renders_is_cut_with_a_warning(tmp_path: 
     done = run_cli("preview", card, "-o", page)
     assert done.returncode == 0, done.stderr
     (line,) = _warnings(done.stderr)
-    assert line.startswith(f"warning: {card}: the body is 3.") and "shows its first 1 MB" in line
+    assert line.startswith(f"warning: {card}: the body is 3.") and "shows its first 512 kB" in line
     html = page.read_text(encoding="utf-8")
-    assert "the preview shows its first 1 MB" in html
+    assert "the preview shows its first 512 kB" in html
     assert "| 119999 |" not in html and "<td>119999</td>" not in html
-    assert page.stat().st_size < 4 * MIB
+    assert page.stat().st_size < 2 * MIB
 
 
 def test_the_preview_never_overwrites_the_card(tmp_path: Path):
