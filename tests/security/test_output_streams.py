@@ -10,6 +10,8 @@ for ever, so the CLI is run with a timeout).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,21 @@ def test_a_store_card_linked_to_a_pipe_is_refused(tmp_path: Path):
     assert done.returncode == 1, done.stderr
     assert "is a symbolic link to a FIFO" in done.stderr and "internal error" not in done.stderr
     assert (cards / CONAN.name / "README.md").is_symlink()
+
+
+@pytest.mark.parametrize("command", ["compare", "build", "preview"])
+def test_standard_output_on_a_full_device_is_one_line(command: str, tmp_path: Path):
+    card = tmp_path / "README.md"
+    card.write_text(CARD, encoding="utf-8")
+    args = {"compare": [CONAN], "build": [CONAN, "-o", "-"], "preview": [card, "-o", "-"]}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "cardkit", command, *map(str, args[command])],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    message = "error: cannot write to standard output: No space left on device"
+    assert done.stderr.splitlines() == [message]
