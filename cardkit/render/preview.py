@@ -61,16 +61,20 @@ _POLICY = (
     "form-action 'none'"
 )
 # What the sanitiser keeps: ammonia's default allow-list (the HTML GitHub-flavoured Markdown
-# renders), with ``align`` on the blocks cards centre their logos and badges with, and
-# ``details open``. Only these URL schemes stay in a link; an image's source is replaced by the
-# embedded file or dropped (`_Images`), ``data:`` being allowed here only for that.
+# renders), with ``align`` on the blocks cards centre their logos and badges with,
+# ``details open``, and a table cell's alignment (markdown-it writes it as a style, of which
+# only ``text-align`` is kept: no ``url()``). Only these URL schemes stay in a link; an image's
+# source is replaced by the embedded file or dropped (`_Images`), ``data:`` being allowed here
+# only for that.
 _ALIGNED = ("div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "center")
 _URL_SCHEMES = {"http", "https", "mailto", "data"}
 _ATTRIBUTES = {
     **nh3.ALLOWED_ATTRIBUTES,
     **{tag: {*nh3.ALLOWED_ATTRIBUTES.get(tag, ()), "align"} for tag in _ALIGNED},
+    **{tag: {*nh3.ALLOWED_ATTRIBUTES.get(tag, ()), "style"} for tag in ("th", "td")},
     "details": {"open"},
 }
+_STYLES = {"text-align"}
 
 
 @dataclass
@@ -190,6 +194,7 @@ def _render_body(body: str, images: _Images) -> str:
         attributes=_ATTRIBUTES,
         attribute_filter=attribute,
         url_schemes=_URL_SCHEMES,
+        filter_style_properties=_STYLES,
     )
 
 

@@ -45,6 +45,11 @@ CORPUS = [
     ("style-attribute", '<div style="background:url({u}/style-attribute)">s</div>'),
     ("style-element", "<style>body {{ background: url({u}/style-element) }}</style>"),
     ("style-import", "<style>@import url({u}/style-import);</style>"),
+    (
+        "cell-style",
+        '<table><tr><td style="text-align:right; background:url({u}/cell-style)">c</td></tr>'
+        "</table>",
+    ),
     ("form", '<form action="{u}/form-action"><input type="image" src="{u}/input-image"></form>'),
     ("a-ping", '<a href="{u}/a-href" ping="{u}/a-ping">a link with ping</a>'),
     ("video-poster", '<video poster="{u}/video-poster"></video>'),
@@ -67,6 +72,7 @@ SEEN_RAW = {
     "/svg-image",
     "/style-attribute",
     "/style-element",
+    "/cell-style",
     "/video-poster",
     "/table-background",
     "/meta-refresh",
@@ -75,6 +81,10 @@ MARKDOWN = """
 ![markdown image]({u}/markdown-image) ![reference image][ref]
 
 [a plain link]({u}/markdown-link)
+
+| task | score |
+|:--|--:|
+| STS | 1.00 |
 
 [ref]: {u}/markdown-reference
 """
@@ -165,6 +175,8 @@ def test_the_preview_of_a_hostile_card_contacts_no_host(tmp_path: Path, listener
     assert 'http-equiv="Content-Security-Policy"' in html  # the second layer is still there
     assert "<h1>Hostile</h1>" in html and "a link with ping" in html  # the text is kept
     assert html.count("data:image/png;base64,") == 1  # the card's own image is still embedded
+    assert '<td style="text-align:right">1.00</td>' in html  # a column's alignment is kept
+    assert '<td style="text-align:right">c</td>' in html  # and only that of a style
 
     _load(page, tmp_path, listener)
     assert listener.requests == [] and listener.connections == []
