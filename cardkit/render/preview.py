@@ -209,11 +209,20 @@ def _chips(values: Any) -> str:
     return "".join(f'<span class="chip">{html.escape(str(v))}</span>' for v in items)
 
 
-def _results_rows(index: Any) -> tuple[list[list[str]], int, int]:
-    """(rows shown, results in all, datasets) of the model-index, as the Hub's widget lists
-    them: per result its task, dataset, split and first metrics."""
+@dataclass
+class _Results:
+    """The model-index as the Hub's widget lists it: per result its task, dataset, split and
+    first metrics."""
+
+    rows: list[list[str]]
+    total: int  # results in all
+    datasets: int
+    malformed: int  # results with a part of the wrong kind, which the Hub would refuse
+
+
+def _results_rows(index: Any) -> _Results:
     rows: list[list[str]] = []
-    total = 0
+    total = malformed = 0
     datasets: set[str] = set()
     models = [m for m in index if isinstance(m, dict)] if isinstance(index, list) else []
     for model in models:
@@ -222,9 +231,18 @@ def _results_rows(index: Any) -> tuple[list[list[str]], int, int]:
             if not isinstance(result, dict):
                 continue
             total += 1
-            task = result.get("task") or {}
-            data = result.get("dataset") or {}
-            metrics = [m for m in result.get("metrics") or [] if isinstance(m, dict)]
+            # A model-index the Hub would refuse (cardkit validate says where) is shown as far
+            # as it goes: a part of the wrong kind counts as empty.
+            task, data = _mapping(result.get("task")), _mapping(result.get("dataset"))
+            listed = result.get("metrics")
+            metrics = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
+            if not (
+                isinstance(result.get("task"), dict)
+                and isinstance(result.get("dataset"), dict)
+                and isinstance(listed, list)
+                and len(metrics) == len(listed)
+            ):
+                malformed += 1
             datasets.add(str(data.get("name") or data.get("type")))
             if len(rows) >= RESULTS_SHOWN:
                 continue
@@ -239,14 +257,18 @@ def _results_rows(index: Any) -> tuple[list[list[str]], int, int]:
                     shown,
                 ]
             )
-    return rows, total, len(datasets)
+    return _Results(rows, total, len(datasets), malformed)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _number(value: Any) -> str:
-    return f"{value:.2f}" if isinstance(value, (int, float)) else html.escape(str(value))
+    return f"{value:.2f}" if isinstance(value, (int, float)) else str(value)
 
 
-def _metadata_html(data: dict[str, Any]) -> str:
+def _metadata_html(data: dict[str, Any], results: _Results) -> str:
     """The summary of the front matter the Hub shows beside the card."""
     facts = []
     for key, label in (
@@ -261,7 +283,7 @@ def _metadata_html(data: dict[str, Any]) -> str:
     if data.get("tags"):
         facts.append(f"<dt>Tags</dt><dd>{_chips(data['tags'])}</dd>")
     parts = [f"<dl>{''.join(facts)}</dl>"] if facts else []
-    rows, total, datasets = _results_rows(data.get("model-index"))
+    rows, total, datasets = results.rows, results.total, results.datasets
     if total:
         cells = "".join(
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
@@ -319,11 +341,13 @@ def preview(card_path: Path) -> Preview:
     card = split_card(text, card_path)
     data = load_front_matter(card, card_path) if card.has_front_matter else {}
     images = _Images(card_path.parent, card_path)
-    body, cut = _bounded(card.body, card_path)
+    body, cut = _bounded(card.body)
     rendered = _render_body(body, images)
     if cut is not None:
         rendered += f'<p class="warn">{html.escape(cut)}</p>'
-    index = data.get("model-index") if isinstance(data, dict) else None
+    data = data if isinstance(data, dict) else {}
+    index = data.get("model-index")
+    results = _results_rows(index)
     title = card_path.parent.resolve().name
     if isinstance(index, list) and index and isinstance(index[0], dict) and index[0].get("name"):
         title = str(index[0]["name"])
@@ -332,14 +356,20 @@ def preview(card_path: Path) -> Preview:
         f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)} (cardkit preview)</title><style>{_STYLE}</style>"
-        f"</head><body><main>{_metadata_html(data if isinstance(data, dict) else {})}"
+        f"</head><body><main>{_metadata_html(data, results)}"
         f'<article class="card">{rendered}</article></main></body></html>\n'
     )
     problems = [f"{card_path}: {cut}"] if cut is not None else []
+    if results.malformed:
+        problems.append(
+            f"{card_path}: {results.malformed} of the model-index's {results.total} results "
+            "are not in the Hub's format, which refuses the card's metadata: run cardkit "
+            "validate to see where"
+        )
     return Preview(page, images.embedded, problems + images.problems)
 
 
-def _bounded(body: str, card_path: Path) -> tuple[str, str | None]:
+def _bounded(body: str) -> tuple[str, str | None]:
     """The body up to ``BODY_LIMIT`` bytes (whole lines), and what was cut, if anything."""
     raw = body.encode("utf-8")
     if len(raw) <= BODY_LIMIT:

@@ -96,3 +96,15 @@ def test_the_preview_never_overwrites_the_card(tmp_path: Path):
         assert done.stderr.startswith("error: ") and len(done.stderr.splitlines()) == 1
         assert "is the card itself" in done.stderr
         assert card.read_text(encoding="utf-8") == text
+
+
+def test_a_model_index_of_the_wrong_shape_is_a_warning(tmp_path: Path):
+    card = tmp_path / "README.md"
+    for result in ("task: 5", "dataset: [a]", "metrics: 5", "metrics: [3]"):
+        card.write_text(f"---\nmodel-index:\n- name: m\n  results:\n  - {result}\n---\n# M\n")
+        done = run_cli("preview", card, "-o", tmp_path / "page.html")
+        assert done.returncode == 0, done.stderr
+        (line,) = _warnings(done.stderr)
+        assert "1 of the model-index's 1 results are not in the Hub's format" in line
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "1 results on 1 datasets" in page
