@@ -30,6 +30,7 @@ from cardkit.render.template_cache import bundled_template_cache
 from cardkit.render.template_files import UserTemplateLoader
 from cardkit.reports.tables import (
     markdown_code,
+    markdown_fence,
     markdown_table,
     markdown_text,
     metrics_table,
@@ -97,6 +98,7 @@ def _environment(template: Path | None) -> jinja2.Environment:
     # Data written into Markdown: a name shows as text, never as a link, image or HTML.
     env.filters["md"] = markdown_text
     env.filters["code"] = markdown_code
+    env.filters["fence"] = markdown_fence
     return env
 
 

@@ -58,6 +58,14 @@ def markdown_code(value: Any) -> Markdown:
     return Markdown(f"{fence}{pad}{text}{pad}{fence}")
 
 
+def markdown_fence(texts: Sequence[str]) -> str:
+    """The backticks that fence ``texts`` as a code block: more than any run they hold (at
+    least three), so that no line of theirs (a recorded command, a name with line breaks) can
+    end the block and let what follows be read as Markdown or HTML."""
+    runs = (len(run) for text in texts for run in re.findall("`+", str(text)))
+    return "`" * max(3, max(runs, default=0) + 1)
+
+
 def markdown_link(text: Any, url: str) -> Markdown:
     """``[text](url)``, the text escaped and the address percent-encoded."""
     return Markdown(f"[{markdown_text(text)}]({quote(url, safe=_URL_SAFE)})")

@@ -93,3 +93,15 @@ def test_compare_and_diff_in_markdown_show_names_as_text(hostile_results: Path):
         html = _nothing_active(done.stdout)
         assert "org/x &lt;img src=http://h/i&gt;" in html
     assert "&lt;img src=http://h/subset&gt;[s](http://h/s)" in html  # the diff's table
+
+
+def test_a_name_with_a_code_fence_cannot_end_a_code_block(hostile_results: Path, tmp_path: Path):
+    """The reproduce section quotes the model name in a shell command inside a code block."""
+    meta = hostile_results / "rev1" / "model_meta.json"
+    meta.write_text(json.dumps({"name": "org/a\n```\n<img src=http://h/fence>\n```"}), "utf-8")
+    card = tmp_path / "card" / "README.md"
+    done = run_cli("build", hostile_results, "-o", card)
+    assert done.returncode == 0, done.stderr
+    body = split_card(card.read_text(encoding="utf-8")).body
+    assert "\n<img src=http://h/fence>\n" in body  # inside the block, as the command has it
+    _nothing_active(body)
