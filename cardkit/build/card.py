@@ -496,13 +496,18 @@ def _render_within_limit(
     return card
 
 
-def write_cards(cards: list[BuiltCard]) -> None:
-    """Charts first, then the card that links them; each file atomically, its mode kept."""
+def write_cards(cards: list[BuiltCard], named_output: Path | None = None) -> None:
+    """Charts first, then the card that links them; each file atomically, its mode kept.
+
+    ``named_output``: the card path the user named (``-o``), the one output that may be a
+    device or a pipe; a default or derived one is a regular file or nothing.
+    """
     for card in cards:
         for path in card.changed_assets:
             write_bytes_atomic(path, card.assets[path])
         if card.changed:
-            write_text_atomic(card.path, card.text)
+            named = named_output is not None and card.path == named_output
+            write_text_atomic(card.path, card.text, named)
 
 
 def build(request: BuildRequest) -> list[BuiltCard]:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cardkit.io.atomic import output_kind
+from cardkit.io.errors import CardkitError
+
 if TYPE_CHECKING:  # the validator is imported when a config file is read
     from cardkit.validate import Document
 
@@ -90,6 +93,13 @@ def _inside_project(doc: Document, key: str, base: Path) -> Path | None:
         raise doc.error_at(
             [key], f"{value!r} lies inside .git: a {key} named in {CONFIG_NAME} may not go there"
         )
+    if key == "output":
+        # What the path is, before what it is called: a link to a device is no Markdown file
+        # either, but that is not why it is refused.
+        try:
+            output_kind(path, named=False)
+        except CardkitError as exc:
+            raise doc.error_at([key], f"{value!r} {exc.message}") from None
     if key == "output" and resolved.suffix.lower() not in (".md", ".markdown"):
         raise doc.error_at(
             [key], f"{value!r} is not a Markdown file: the card a config names must end in .md"

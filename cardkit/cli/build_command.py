@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cardkit.cli.options import add_jobs_option
-from cardkit.io.atomic import is_stdout, is_stream
+from cardkit.io.atomic import is_stdout, is_stream, output_kind
 from cardkit.io.console import status
 from cardkit.io.errors import CardkitError
 from cardkit.io.redact import redact
@@ -171,6 +171,9 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
         body = True
     typed = args.output
     output = pick(Path(typed) if typed is not None else None, conf.output, Path("README.md"))
+    if typed is None:
+        # README.md or the config's output: a regular file or nothing, never a device or pipe.
+        output_kind(output, named=False)
     return BuildRequest(
         results=list(args.results) or list(conf.results),
         output=output,
@@ -282,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
         from cardkit.writers.eval_results import plan_for_cards
 
         eval_results = plan_for_cards(cards)
-    write_cards(cards)
+    write_cards(cards, request.output if args.output is not None else None)
     said = sys.stderr if streamed else sys.stdout
     for card in cards:
         for path in card.changed_assets:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import functools
 import gc
 import importlib
@@ -121,6 +122,17 @@ def _collector_paused(function: Callable[..., int]) -> Callable[..., int]:
     return paused
 
 
+# A write that failed for want of room: the device or disk is full, or the file too large.
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _drop_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 @_collector_paused
 def main(argv: Sequence[str] | None = None) -> int:
     with _redacted_output():
@@ -135,7 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_quiet(args.quiet)
         try:
             with _signals_raise():
-                return int(args.handler(args) or 0)
+                status = int(args.handler(args) or 0)
+                # What is still buffered is written now, so that a full disk is reported here.
+                sys.stdout.flush()
+                return status
         except CardkitError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -148,6 +163,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:
             return 1
         except Exception as exc:  # a bug in cardkit: one line, the traceback only on request
+            if isinstance(exc, OSError) and exc.errno in _FULL:
+                # Standard output on a full disk or /dev/full: what is left buffered is
+                # dropped, not written again (and failed again) when the interpreter exits.
+                _drop_stdout()
+                print(f"error: cannot write to standard output: {exc.strerror}", file=sys.stderr)
+                return 1
             if os.environ.get("CARDKIT_DEBUG"):
                 import traceback
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from cardkit.io.console import status
+from cardkit.io.errors import CardkitError
+
+# Warnings printed one a line; the rest are counted (a card can name thousands of images).
+PROBLEMS_SHOWN = 20
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,18 +35,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cardkit.io.atomic import is_stdout, write_text_atomic
+    from cardkit.io.atomic import output_kind, write_text_atomic
     from cardkit.render.preview import preview
 
     card: Path = args.card
-    output: Path = args.output if args.output is not None else card.with_suffix(".html")
+    named = args.output is not None
+    output: Path = args.output if named else card.with_suffix(".html")
+    # The default output is derived from the card's name: a regular file or nothing (a
+    # repository can ship README.html -> /dev/watchdog); only -o may name a device or a pipe.
+    kind = output_kind(output, named)
+    if kind == "file" and _same_file(card, output):
+        raise CardkitError(
+            "is the card itself: the preview would overwrite it; give the page another name "
+            "with -o",
+            output,
+        )
     page = preview(card)
-    for problem in page.problems:
+    for problem in page.problems[:PROBLEMS_SHOWN]:
         print(f"warning: {problem}", file=sys.stderr)
-    if is_stdout(output):
-        sys.stdout.write(page.html)
+    if len(page.problems) > PROBLEMS_SHOWN:
+        print(f"warning: {card}: and {len(page.problems) - PROBLEMS_SHOWN} more", file=sys.stderr)
+    write_text_atomic(output, page.html, named)
+    if kind == "stdout":
         return 0
-    write_text_atomic(output, page.html)
     images = f", {page.images} image{'s' if page.images != 1 else ''} embedded"
     status(f"wrote {output}: {card} as the Hub shows it{images}")
     return 0
+
+
+def _same_file(card: Path, output: Path) -> bool:
+    try:
+        return os.path.samefile(card, output)
+    except (OSError, ValueError):
+        return False

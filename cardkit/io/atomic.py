@@ -7,9 +7,14 @@ What an output path may name, and what happens to it:
   given the old file's mode and renamed over it, so a reader (or a crash) sees the old file or
   the new one, never half;
 - a character device or a FIFO (``/dev/null``, ``/dev/stdout``, a named pipe, including through
-  a link such as ``/dev/stdout``): written directly, never replaced by a file;
+  a link such as ``/dev/stdout``): written directly, never replaced by a file, and only when the
+  user named it as the output (``named=True``, their ``-o``). A default or derived output (the
+  ``README.md`` of the current folder, a card's ``.html`` beside it, the files of a store) is a
+  regular file or nothing: a repository can ship ``README.html -> /dev/watchdog``;
 - a symbolic link to anything else, a folder, a block device or a socket: refused with one
   line, and nothing is written.
+
+A failed write (a full disk: ``/dev/full``, a closed pipe) is one CardkitError naming the path.
 """
 
 from __future__ import annotations
@@ -33,8 +38,11 @@ def is_stdout(path: Path) -> bool:
     return Path(path) == STDOUT
 
 
-def output_kind(path: Path) -> OutputKind:
-    """What ``path`` is as an output (see the module docstring); a refused one raises."""
+def output_kind(path: Path, named: bool = True) -> OutputKind:
+    """What ``path`` is as an output (see the module docstring); a refused one raises.
+
+    ``named``: the user named this path (``-o``); a device or FIFO that is not is refused.
+    """
     path = Path(path)
     if is_stdout(path):
         return "stdout"
@@ -47,14 +55,14 @@ def output_kind(path: Path) -> OutputKind:
     if stat.S_ISREG(info.st_mode):
         return "file"
     if _is_stream(info.st_mode):
-        return "stream"
+        return _stream(path, info.st_mode, named)
     if stat.S_ISLNK(info.st_mode):
         try:
             target = os.stat(path)
         except (OSError, ValueError):
             target = None
         if target is not None and _is_stream(target.st_mode):
-            return "stream"
+            return _stream(path, target.st_mode, named, os.readlink(path))
         raise CardkitError(
             f"is a symbolic link (to {os.readlink(path)}): cardkit does not write through "
             "links; give the file it points to instead",
@@ -63,6 +71,19 @@ def output_kind(path: Path) -> OutputKind:
     if stat.S_ISDIR(info.st_mode):
         raise CardkitError("is a folder, not a file", path)
     raise CardkitError("is not a regular file, a character device or a FIFO", path)
+
+
+def _stream(path: Path, mode: int, named: bool, link: str | None = None) -> OutputKind:
+    """A device or FIFO is an output only when the user named it."""
+    if named:
+        return "stream"
+    what = "a FIFO" if stat.S_ISFIFO(mode) else "a character device"
+    via = f"a symbolic link to {what} ({link})" if link is not None else what
+    raise CardkitError(
+        f"is {via}: cardkit writes into a device or a pipe only when it is named as the "
+        "output (-o); nothing written",
+        path,
+    )
 
 
 def is_stream(path: Path) -> bool:
@@ -85,15 +106,23 @@ def _reason(exc: BaseException) -> str:
     return str(exc)
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+def write_bytes_atomic(path: Path, data: bytes, named: bool = False) -> None:
     """Write ``data`` to ``path`` as the module docstring says; every failure is one
-    CardkitError naming the path."""
+    CardkitError naming the path.
+
+    ``named``: the user named ``path`` as the output, so it may be a device or a FIFO.
+    """
     path = Path(path)
-    kind = output_kind(path)
+    kind = output_kind(path, named)
     if kind == "stdout":
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise CardkitError(f"cannot write to standard output: {_reason(exc)}") from None
     elif kind == "stream":
         _write_stream(path, data)
     else:
@@ -109,10 +138,13 @@ def _write_stream(path: Path, data: bytes) -> None:
         fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise CardkitError(f"cannot write: {_reason(exc)}", path) from None
-    with os.fdopen(fd, "wb") as handle:
-        if not _is_stream(os.fstat(handle.fileno()).st_mode):
-            raise CardkitError("changed while it was being opened: nothing written", path)
-        handle.write(data)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if not _is_stream(os.fstat(handle.fileno()).st_mode):
+                raise CardkitError("changed while it was being opened: nothing written", path)
+            handle.write(data)
+    except OSError as exc:  # a full device (/dev/full), a reader gone
+        raise CardkitError(f"cannot write: {_reason(exc)}", path) from None
 
 
 def _replace_file(path: Path, data: bytes) -> None:
@@ -176,8 +208,9 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     return removed
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Text is written as UTF-8 with its newlines exactly as given (no translation)."""
+def write_text_atomic(path: Path, text: str, named: bool = False) -> None:
+    """Text is written as UTF-8 with its newlines exactly as given (no translation);
+    ``named`` as for `write_bytes_atomic`."""
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -186,4 +219,4 @@ def write_text_atomic(path: Path, text: str) -> None:
             "which is not Unicode text (a lone surrogate from an escape in the input)",
             path,
         ) from None
-    write_bytes_atomic(path, data)
+    write_bytes_atomic(path, data, named)

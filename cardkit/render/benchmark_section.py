@@ -17,7 +17,7 @@ from cardkit.reports.captions import (
     short_list,
     status_sentences,
 )
-from cardkit.reports.tables import narrow_tables
+from cardkit.reports.tables import Markdown, cell, markdown_text, narrow_tables
 from cardkit.scores.summary import BenchmarkSummary
 
 if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
@@ -45,15 +45,16 @@ def summary_caption(
 
     lines.append(_ranking_sentence(comparison))
     shown_rows = shown(comparison)
+    # Model names come from the results: escaped, as data.
     lines += _shared_sentences(
-        [(row.name, convention_sentences(row.summary.scores)) for row in shown_rows]
+        [(markdown_text(row.name), convention_sentences(row.summary.scores)) for row in shown_rows]
     )
     lacking: dict[str, list[str]] = {}
     for row in shown_rows:
         for line in _lacks(row.summary):
-            lacking.setdefault(line, []).append(row.name)
+            lacking.setdefault(line, []).append(markdown_text(row.name))
     lines += [f"{_and(names)}: {line}" for line, names in lacking.items()]
-    absent = without_results(comparison)
+    absent = [markdown_text(name) for name in without_results(comparison)]
     if absent:
         lines.append(f"No result on this benchmark: {short_list(absent)}.")
     return "\n\n".join(lines)
@@ -104,7 +105,7 @@ def comparison_table(comparison: BenchmarkComparison, own_name: str) -> str:
     cells = rows(comparison, links=True)
     for row, line in zip(shown(comparison), cells):
         if row.name == own_name:
-            line[1] = f"**{line[1]}**"
+            line[1] = Markdown(f"**{cell(line[1])}**")
     numeric = [name != "Model" for name in columns]
     types = len(comparison.types) if comparison.shows_types else 0
     first = columns.index("Tasks") + 1 + len(comparison.mean_columns)

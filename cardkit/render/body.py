@@ -29,7 +29,10 @@ from cardkit.render.task_scores import per_task_notes, per_task_table, task_rows
 from cardkit.render.template_cache import bundled_template_cache
 from cardkit.render.template_files import UserTemplateLoader
 from cardkit.reports.tables import (
+    markdown_code,
+    markdown_fence,
     markdown_table,
+    markdown_text,
     metrics_table,
     score,
     summary_headers,
@@ -92,6 +95,10 @@ def _environment(template: Path | None) -> jinja2.Environment:
     env.filters["pystr"] = python_string
     env.filters["score"] = score
     env.filters["type_label"] = type_label
+    # Data written into Markdown: a name shows as text, never as a link, image or HTML.
+    env.filters["md"] = markdown_text
+    env.filters["code"] = markdown_code
+    env.filters["fence"] = markdown_fence
     return env
 
 

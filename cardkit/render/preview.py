@@ -5,30 +5,46 @@ markdown-it-py, in a column about as wide as the Hub's (800 px); images from the
 are embedded as data URIs; the metadata is summarised above it the way the Hub's model page
 shows it (license, language, tags, and the evaluation results of the ``model-index``).
 
-A card is untrusted input: only regular image files inside the card's folder are embedded
-(a link leading out, a device or a file that is not the image its name says is left out, with
-a warning), and the page carries a Content Security Policy that lets no script run and
-nothing load from outside the file.
+A card is untrusted input, and its preview must neither run nor fetch anything:
+
+- the rendered HTML is cleaned by an allow-list sanitiser (nh3, the ammonia crate): only the
+  elements and attributes a card is shown with on the Hub are kept (text, headings, lists,
+  tables, links, images, details), so no ``<meta http-equiv="refresh">``, ``<link>``,
+  ``<iframe>``, ``<object>``, ``<svg>``, ``<form>``, ``<base>``, ``style`` with ``url()``,
+  ``srcset``, ``poster`` or ``ping`` is left to navigate or beacon;
+- an image is embedded only from a regular image file inside the card's folder (a link leading
+  out, a device or a file that is not the image its name says is left out, with a warning),
+  each file read once however it is spelt, and the page's images are bounded in all;
+- the body rendered is bounded (a larger one is cut, and the page and a warning say so);
+- the page still carries a Content Security Policy that lets no script run and nothing load
+  from outside the file, a second layer behind the sanitiser.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import nh3
+
 from cardkit.cardtext.frontmatter import load_front_matter, split_card
 from cardkit.io.errors import CardkitError
-from cardkit.io.userfile import UnreadableFile, read_bytes, read_text
+from cardkit.io.userfile import MIB, UnreadableFile, read_bytes, read_text
 from cardkit.publish.gate import is_image
 
 CONTENT_WIDTH_PX = 800
 IMAGE_LIMIT = 10 * 1024 * 1024
+# All the image data one page embeds (a card naming one big image under forty spellings made
+# a 503 MB page): real cards embed a few charts of some hundred kilobytes.
+IMAGES_LIMIT = 32 * 1024 * 1024
+# The body rendered: the largest real card bodies are some 60 kB (a built card with every
+# table and a comparison), and a Markdown table renders at some 10 s and 600 MB a megabyte
+# (an 8 MB one took 83 s and 6 GB).
+BODY_LIMIT = 512 * 1024
 # The evaluation results listed in the metadata summary; the rest are counted.
 RESULTS_SHOWN = 50
 _MEDIA_TYPES = {
@@ -44,7 +60,21 @@ _POLICY = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
     "form-action 'none'"
 )
-_HTML_IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
+# What the sanitiser keeps: ammonia's default allow-list (the HTML GitHub-flavoured Markdown
+# renders), with ``align`` on the blocks cards centre their logos and badges with,
+# ``details open``, and a table cell's alignment (markdown-it writes it as a style, of which
+# only ``text-align`` is kept: no ``url()``). Only these URL schemes stay in a link; an image's
+# source is replaced by the embedded file or dropped (`_Images`), ``data:`` being allowed here
+# only for that.
+_ALIGNED = ("div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "center")
+_URL_SCHEMES = {"http", "https", "mailto", "data"}
+_ATTRIBUTES = {
+    **nh3.ALLOWED_ATTRIBUTES,
+    **{tag: {*nh3.ALLOWED_ATTRIBUTES.get(tag, ()), "align"} for tag in _ALIGNED},
+    **{tag: {*nh3.ALLOWED_ATTRIBUTES.get(tag, ()), "style"} for tag in ("th", "td")},
+    "details": {"open"},
+}
+_STYLES = {"text-align"}
 
 
 @dataclass
@@ -69,41 +99,72 @@ def _markdown() -> Any:
 
 
 class _Images:
-    """Turns an image reference of the card into a data URI, or says why it cannot."""
+    """Turns an image reference of the card into a data URI, or says why it cannot.
+
+    A file is read once, keyed by where it resolves to (``big.png``, ``./big.png`` and
+    ``big.png?1`` are one file); every reference embeds its bytes again, so all references
+    together are held to ``IMAGES_LIMIT``.
+    """
 
     def __init__(self, folder: Path, card: Path):
         self.folder = folder
         self.card = card
-        self.cache: dict[str, str | None] = {}
+        self.by_src: dict[str, str | None] = {}
+        self.by_file: dict[Path, str | None] = {}
         self.problems: list[str] = []
         self.embedded = 0
+        self.total = 0
 
     def __call__(self, src: str) -> str | None:
-        if src not in self.cache:
-            self.cache[src] = self._data_uri(src)
-        return self.cache[src]
+        if src not in self.by_src:
+            self.by_src[src] = self._data_uri(src)
+        uri = self.by_src[src]
+        if uri is None:
+            return None
+        if self.total + len(uri) > IMAGES_LIMIT:
+            self._refuse(src, f"is left out: the page embeds at most {IMAGES_LIMIT // MIB} MB")
+            return None
+        self.total += len(uri)
+        return uri
 
     def _refuse(self, src: str, why: str) -> None:
         self.problems.append(f"{self.card}: image {src!r} {why}")
 
     def _data_uri(self, src: str) -> str | None:
         if src.startswith("data:"):
-            return src
+            # Written by the author into the card; the Hub shows an image only.
+            if src[5:].lower().startswith(tuple(_MEDIA_TYPES.values())):
+                return src
+            self._refuse(src, "is data that is not an image")
+            return None
         parts = urlsplit(src)
         if parts.scheme or parts.netloc:
             self._refuse(src, "is on the web: the Hub loads it, the preview does not")
             return None
-        relative = Path(unquote(parts.path))
+        name = unquote(parts.path)
+        if "\0" in name:
+            self._refuse(src, "names a file with a NUL byte, which no file has")
+            return None
+        relative = Path(name)
         if relative.is_absolute() or ".." in relative.parts or not parts.path:
             self._refuse(src, "is not inside the card's folder: the Hub will not show it")
             return None
         path = self.folder / relative
-        suffix = path.suffix.lower()
         try:
             real, root = path.resolve(), self.folder.resolve()
-            if root not in real.parents:
-                self._refuse(src, "leads out of the card's folder: the Hub will not show it")
-                return None
+        except (OSError, RuntimeError) as exc:  # a loop of links
+            self._refuse(src, f"cannot be read ({exc})")
+            return None
+        if root not in real.parents:
+            self._refuse(src, "leads out of the card's folder: the Hub will not show it")
+            return None
+        if real not in self.by_file:
+            self.by_file[real] = self._read(src, path)
+        return self.by_file[real]
+
+    def _read(self, src: str, path: Path) -> str | None:
+        suffix = path.suffix.lower()
+        try:
             data = read_bytes(path, "image", IMAGE_LIMIT)
         except (UnreadableFile, OSError) as exc:
             self._refuse(src, f"cannot be read ({exc})")
@@ -117,28 +178,24 @@ class _Images:
 
 
 def _render_body(body: str, images: _Images) -> str:
-    md = _markdown()
-    tokens = md.parse(body)
-    for token in tokens:
-        if token.type == "html_block":
-            token.content = _embed_html_images(token.content, images)
-        for child in token.children or ():
-            if child.type == "image":
-                uri = images(str(child.attrGet("src") or ""))
-                child.attrSet("src", uri or "")
-                if uri is None:
-                    child.attrSet("class", "missing")
-            elif child.type == "html_inline":
-                child.content = _embed_html_images(child.content, images)
-    return md.renderer.render(tokens, md.options, {})
+    """The body as the Hub shows it: Markdown rendered, then only the allowed HTML kept, each
+    image's source replaced by its embedded file (or dropped)."""
 
+    def attribute(element: str, name: str, value: str) -> str | None:
+        if element == "img" and name == "src":
+            return images(value)
+        if name in ("href", "src") and value.lower().startswith("data:"):
+            return None  # only an image may be data
+        return value
 
-def _embed_html_images(text: str, images: Callable[[str], str | None]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        uri = images(html.unescape(match[3]))
-        return f"{match[1]}{match[2]}{html.escape(uri or '', quote=True)}{match[2]}"
-
-    return _HTML_IMG_SRC.sub(replace, text)
+    rendered = _markdown().render(body)
+    return nh3.clean(
+        rendered,
+        attributes=_ATTRIBUTES,
+        attribute_filter=attribute,
+        url_schemes=_URL_SCHEMES,
+        filter_style_properties=_STYLES,
+    )
 
 
 def _text(value: Any) -> str:
@@ -152,11 +209,20 @@ def _chips(values: Any) -> str:
     return "".join(f'<span class="chip">{html.escape(str(v))}</span>' for v in items)
 
 
-def _results_rows(index: Any) -> tuple[list[list[str]], int, int]:
-    """(rows shown, results in all, datasets) of the model-index, as the Hub's widget lists
-    them: per result its task, dataset, split and first metrics."""
+@dataclass
+class _Results:
+    """The model-index as the Hub's widget lists it: per result its task, dataset, split and
+    first metrics."""
+
+    rows: list[list[str]]
+    total: int  # results in all
+    datasets: int
+    malformed: int  # results with a part of the wrong kind, which the Hub would refuse
+
+
+def _results_rows(index: Any) -> _Results:
     rows: list[list[str]] = []
-    total = 0
+    total = malformed = 0
     datasets: set[str] = set()
     models = [m for m in index if isinstance(m, dict)] if isinstance(index, list) else []
     for model in models:
@@ -165,9 +231,18 @@ def _results_rows(index: Any) -> tuple[list[list[str]], int, int]:
             if not isinstance(result, dict):
                 continue
             total += 1
-            task = result.get("task") or {}
-            data = result.get("dataset") or {}
-            metrics = [m for m in result.get("metrics") or [] if isinstance(m, dict)]
+            # A model-index the Hub would refuse (cardkit validate says where) is shown as far
+            # as it goes: a part of the wrong kind counts as empty.
+            task, data = _mapping(result.get("task")), _mapping(result.get("dataset"))
+            listed = result.get("metrics")
+            metrics = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
+            if not (
+                isinstance(result.get("task"), dict)
+                and isinstance(result.get("dataset"), dict)
+                and isinstance(listed, list)
+                and len(metrics) == len(listed)
+            ):
+                malformed += 1
             datasets.add(str(data.get("name") or data.get("type")))
             if len(rows) >= RESULTS_SHOWN:
                 continue
@@ -182,14 +257,18 @@ def _results_rows(index: Any) -> tuple[list[list[str]], int, int]:
                     shown,
                 ]
             )
-    return rows, total, len(datasets)
+    return _Results(rows, total, len(datasets), malformed)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _number(value: Any) -> str:
-    return f"{value:.2f}" if isinstance(value, (int, float)) else html.escape(str(value))
+    return f"{value:.2f}" if isinstance(value, (int, float)) else str(value)
 
 
-def _metadata_html(data: dict[str, Any]) -> str:
+def _metadata_html(data: dict[str, Any], results: _Results) -> str:
     """The summary of the front matter the Hub shows beside the card."""
     facts = []
     for key, label in (
@@ -204,7 +283,7 @@ def _metadata_html(data: dict[str, Any]) -> str:
     if data.get("tags"):
         facts.append(f"<dt>Tags</dt><dd>{_chips(data['tags'])}</dd>")
     parts = [f"<dl>{''.join(facts)}</dl>"] if facts else []
-    rows, total, datasets = _results_rows(data.get("model-index"))
+    rows, total, datasets = results.rows, results.total, results.datasets
     if total:
         cells = "".join(
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
@@ -245,7 +324,7 @@ table {{ display: block; max-width: 100%; width: max-content; overflow-x: auto;
 th, td {{ border: 1px solid #e5e7eb; padding: 4px 8px; }}
 th {{ background: #f9fafb; font-weight: 600; }}
 img {{ max-width: 100%; }}
-img.missing {{ display: inline-block; min-width: 8em; min-height: 2em;
+img:not([src]) {{ display: inline-block; min-width: 8em; min-height: 2em;
   border: 1px dashed #dc2626; }}
 .metadata {{ border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px 16px; font-size: .9em; }}
 .metadata dl {{ display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }}
@@ -262,8 +341,13 @@ def preview(card_path: Path) -> Preview:
     card = split_card(text, card_path)
     data = load_front_matter(card, card_path) if card.has_front_matter else {}
     images = _Images(card_path.parent, card_path)
-    body = _render_body(card.body, images)
-    index = data.get("model-index") if isinstance(data, dict) else None
+    body, cut = _bounded(card.body)
+    rendered = _render_body(body, images)
+    if cut is not None:
+        rendered += f'<p class="warn">{html.escape(cut)}</p>'
+    data = data if isinstance(data, dict) else {}
+    index = data.get("model-index")
+    results = _results_rows(index)
     title = card_path.parent.resolve().name
     if isinstance(index, list) and index and isinstance(index[0], dict) and index[0].get("name"):
         title = str(index[0]["name"])
@@ -272,7 +356,29 @@ def preview(card_path: Path) -> Preview:
         f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)} (cardkit preview)</title><style>{_STYLE}</style>"
-        f"</head><body><main>{_metadata_html(data if isinstance(data, dict) else {})}"
-        f'<article class="card">{body}</article></main></body></html>\n'
+        f"</head><body><main>{_metadata_html(data, results)}"
+        f'<article class="card">{rendered}</article></main></body></html>\n'
     )
-    return Preview(page, images.embedded, images.problems)
+    problems = [f"{card_path}: {cut}"] if cut is not None else []
+    if results.malformed:
+        problems.append(
+            f"{card_path}: {results.malformed} of the model-index's {results.total} results "
+            "are not in the Hub's format, which refuses the card's metadata: run cardkit "
+            "validate to see where"
+        )
+    return Preview(page, images.embedded, problems + images.problems)
+
+
+def _bounded(body: str) -> tuple[str, str | None]:
+    """The body up to ``BODY_LIMIT`` bytes (whole lines), and what was cut, if anything."""
+    raw = body.encode("utf-8")
+    if len(raw) <= BODY_LIMIT:
+        return body, None
+    kept = raw[:BODY_LIMIT].decode("utf-8", errors="ignore")
+    kept = kept[: kept.rfind("\n") + 1] or kept
+    lines = kept.count("\n")
+    why = (
+        f"the body is {len(raw) / MIB:.1f} MB: the preview shows its first "
+        f"{BODY_LIMIT // 1024} kB ({lines} lines) and leaves the rest out"
+    )
+    return kept, why

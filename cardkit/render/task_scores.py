@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from cardkit.catalog import Benchmark, Catalog
 from cardkit.model import ModelResults
 from cardkit.modelindex import alias_names
-from cardkit.reports.tables import markdown_table, score, subsets_label, type_label
+from cardkit.reports.tables import (
+    Markdown,
+    markdown_table,
+    markdown_text,
+    score,
+    subsets_label,
+    type_label,
+)
 from cardkit.scores.summary import COMPLETE, MISSING, BenchmarkSummary, TaskSummary, summarize
 
 OWN = ""  # the pseudo-benchmark of a task on its own: every evaluation split and subset
@@ -146,7 +153,7 @@ def per_task_table(rows: list[TaskRow], sections: bool = True) -> str:
     previous = None
     for row in rows:
         if row.type != previous:
-            label = f"**{type_label(row.type)}** ({counts[row.type]})"
+            label = Markdown(f"**{markdown_text(type_label(row.type))}** ({counts[row.type]})")
             cells.append([label, None, None, None])
             previous = row.type
         cells.append(

@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cardkit.reports.captions import short_list
-from cardkit.reports.tables import markdown_table, type_label
+from cardkit.reports.tables import markdown_link, markdown_table, markdown_text, type_label
 from cardkit.reports.terminal import text_table
 from cardkit.scores.compare import BenchmarkComparison, ComparisonRow
 from cardkit.scores.summary import COMPLETE, MEAN_LABELS, PARTIAL, TaskSummary
@@ -79,7 +79,7 @@ def rows(
     dims, tokens = _has_sizes(table)
     out = []
     for row in shown(table):
-        name = f"[{row.name}]({row.link})" if links and row.link else row.name
+        name = markdown_link(row.name, row.link) if links and row.link else row.name
         cells = [_rank(row.rank), name]
         if dims:
             cells.append(_rank(row.facts.embedding_dim))
@@ -102,8 +102,9 @@ def _numeric(table: BenchmarkComparison, with_tasks: bool) -> list[bool]:
     return [name != "Model" for name in columns]
 
 
-def caption(table: BenchmarkComparison) -> list[str]:
-    """What the table covers and how it is ranked, then what each model lacks."""
+def caption(table: BenchmarkComparison, name: Callable[[str], str] = str) -> list[str]:
+    """What the table covers and how it is ranked, then what each model lacks; ``name``
+    writes a model's name (`markdown_text` for Markdown)."""
     bench = table.benchmark
     first = f"{bench.title}: {len(table.tasks)} tasks"
     if bench.convention:
@@ -114,21 +115,23 @@ def caption(table: BenchmarkComparison) -> list[str]:
         first += f". Ranked {table.order_label}, as mteb's leaderboard ranks it"
     lines = [first + "."]
     if without_results(table):
-        lines.append(f"No result on this benchmark: {short_list(without_results(table))}.")
+        absent = [name(n) for n in without_results(table)]
+        lines.append(f"No result on this benchmark: {short_list(absent)}.")
     if any(row.present < row.expected for row in shown(table)):
         lines.append(
             "As on the leaderboard, a mean is shown only when every task it covers is complete."
         )
     for row in shown(table):
+        model = name(row.name)
         if row.partial:
             parts = [f"{t.task} (lacks {t.missing_text()})" for t in row.partial]
-            lines.append(f"{row.name}: partial, not averaged: {short_list(parts)}.")
+            lines.append(f"{model}: partial, not averaged: {short_list(parts)}.")
         if row.missing:
             lines.append(
-                f"{row.name}: no result for {len(row.missing)} tasks: {short_list(row.missing)}."
+                f"{model}: no result for {len(row.missing)} tasks: {short_list(row.missing)}."
             )
         for note in row.summary.conventions:
-            lines.append(f"{row.name}: differs from mteb's leaderboard: {note}.")
+            lines.append(f"{model}: differs from mteb's leaderboard: {note}.")
     return lines
 
 
@@ -146,7 +149,7 @@ def render_text(tables: Sequence[BenchmarkComparison], with_tasks: bool = False)
 def render_markdown(tables: Sequence[BenchmarkComparison], with_tasks: bool = False) -> str:
     parts = []
     for table in tables:
-        lines = caption(table)
+        lines = caption(table, markdown_text)
         body = markdown_table(
             headers(table, with_tasks),
             rows(table, with_tasks, links=True),

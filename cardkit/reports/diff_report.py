@@ -15,7 +15,7 @@ from typing import Any
 
 from cardkit.model import ModelResults
 from cardkit.readers.revisions import revisions_used
-from cardkit.reports.tables import markdown_table
+from cardkit.reports.tables import markdown_code, markdown_table, markdown_text
 from cardkit.reports.terminal import paint, text_table
 from cardkit.scores.diff import (
     ADDED,
@@ -329,9 +329,11 @@ def render_markdown(
     everything: bool = False,
 ) -> str:
     parts = _parts(diff, gate, everything)
+    # Labels, model names, revisions and task names come from the user and the results:
+    # escaped, so that none of them becomes a link, an image or HTML.
     out = [
-        f"**Score diff**: `{old_label}` ({model_text(diff.old_model)}) → "
-        f"`{new_label}` ({model_text(diff.new_model)})",
+        f"**Score diff**: {markdown_code(old_label)} ({markdown_text(model_text(diff.old_model))})"
+        f" → {markdown_code(new_label)} ({markdown_text(model_text(diff.new_model))})",
         _counts(diff),
     ]
     out.extend(f"**{line}**" for line in _verdict(diff, gate, parts))
@@ -362,9 +364,11 @@ def render_markdown(
         out.append("#### Scores" if not parts.offenders else "#### Other scores")
         out.append(_score_table(_score_rows(parts.changes, False, False), True))
     if diff.tasks_added:
-        out.append(_names("**Tasks added**", diff.tasks_added, limit=1000))
+        added = [markdown_text(name) for name in diff.tasks_added]
+        out.append(_names("**Tasks added**", added, limit=1000))
     if diff.tasks_removed:
-        out.append(_names("**Tasks removed**", diff.tasks_removed, limit=1000))
+        removed = [markdown_text(name) for name in diff.tasks_removed]
+        out.append(_names("**Tasks removed**", removed, limit=1000))
     if parts.cells:
         out.append("#### Scores added or removed in tasks both hold")
         out.append(_score_table(_score_rows(parts.cells, False, False), True))
@@ -381,7 +385,7 @@ def render_markdown(
                 [False] * len(headers),
             )
         )
-        out.extend(_partial_lines(parts.benchmarks))
+        out.extend(markdown_text(line) for line in _partial_lines(parts.benchmarks))
     return "\n\n".join(part.rstrip("\n") for part in out) + "\n"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from cardkit.scores.summary import MEAN_LABELS, BenchmarkSummary, TaskSummary, mean_columns
 
@@ -24,13 +25,59 @@ def score(value: float | None) -> str:
     return MISSING if value is None else f"{value:.2f}"
 
 
+# What starts Markdown or HTML in running text: a link or image ([ ]), raw HTML or an autolink
+# (<), a code span (`, which could pair with a backtick further on and leave what was meant
+# to be code outside it), the end of a table cell (|), and the escape itself (\). CommonMark
+# shows any ASCII punctuation after a backslash as itself.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`\[\]<|]")
+# Kept as they are in a link's address; anything else (spaces, parentheses, pipes, quotes,
+# brackets) is percent-encoded, so the address can neither end the link nor a table cell.
+_URL_SAFE = ":/?#@!$&'*+,;=%~"
+
+
+class Markdown(str):
+    """Text that is Markdown already (escaped data with emphasis or a link around it), which
+    `cell` keeps as it is."""
+
+
+def markdown_text(value: Any) -> Markdown:
+    """Text from data (a model, subset, task or file name) as Markdown that shows it as it is,
+    on one line: never a link, an image, HTML or the end of a table cell.
+
+    Every place that writes Markdown from data (the card's title, tables and captions,
+    `compare` and `diff` in Markdown) goes through it.
+    """
+    return Markdown(_MARKDOWN_SPECIAL.sub(r"\\\g<0>", " ".join(str(value).split())))
+
+
+def markdown_code(value: Any) -> Markdown:
+    """Text from data as an inline code span, fenced with more backticks than it holds."""
+    text = " ".join(str(value).split())
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return Markdown(f"{fence}{pad}{text}{pad}{fence}")
+
+
+def markdown_fence(texts: Sequence[str]) -> str:
+    """The backticks that fence ``texts`` as a code block: more than any run they hold (at
+    least three), so that no line of theirs (a recorded command, a name with line breaks) can
+    end the block and let what follows be read as Markdown or HTML."""
+    runs = (len(run) for text in texts for run in re.findall("`+", str(text)))
+    return "`" * max(3, max(runs, default=0) + 1)
+
+
+def markdown_link(text: Any, url: str) -> Markdown:
+    """``[text](url)``, the text escaped and the address percent-encoded."""
+    return Markdown(f"[{markdown_text(text)}]({quote(url, safe=_URL_SAFE)})")
+
+
 def cell(value: Any) -> str:
-    """A value safe inside a table cell: pipes escaped, no line breaks; None leaves the cell
-    empty, an empty text shows a dash."""
+    """A value safe inside a table cell: data escaped (`markdown_text`), `Markdown` kept, no
+    line breaks; None leaves the cell empty, an empty text shows a dash."""
     if value is None:
         return ""
-    text = " ".join(str(value).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|") if text else MISSING
+    text = value if isinstance(value, Markdown) else markdown_text(value)
+    return " ".join(text.split()) or MISSING
 
 
 def markdown_table(
