@@ -8,7 +8,8 @@ that every score differs. Measured in this process, CPU time, median of several 
 - diff: reading both, ``diff_results`` and the text report (what ``cardkit diff`` does).
 
 The ratio diff / reading is the cost of the comparison itself; the command line is timed
-too (a fresh process each run, Python start-up included).
+too (a fresh process each run, Python start-up included, started alternately with a process
+that only reads both folders under the same interpreter settings: ``benchmarks/_timing.py``).
 
     python benchmarks/diff_speed.py [FOLDER] [--runs N]
 """
@@ -19,16 +20,23 @@ import argparse
 import json
 import logging
 import random
-import resource
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _timing import Command, calls, cardkit_command, interleaved, machine, python_code
+
+# What any command comparing the two folders must do: read both.
+READ_BOTH = """
+import sys
+from cardkit.catalog import load_catalog
+from cardkit.readers import read_results
+catalog = load_catalog()
+read_results([sys.argv[1]], catalog)
+read_results([sys.argv[2]], catalog)
+"""
 
 DEFAULT_FOLDER = (
     Path(__file__).resolve().parents[2]
@@ -63,25 +71,6 @@ def make_pair(folder: Path, root: Path) -> tuple[Path, Path]:
     return old, new
 
 
-def _cpu(run: Callable[[], Any], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.process_time()
-        run()
-        times.append(time.process_time() - start)
-    return times
-
-
-def _child_cpu(command: list[str], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        times.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-    return times
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER)
@@ -110,24 +99,18 @@ def main() -> int:
         report = diff()  # warm: the catalog's benchmarks, the registry of model revisions
         [a], [b] = read_results([old], catalog), read_results([new], catalog)
         result = diff_results(a, b, catalog)
-        reading = _cpu(read, args.runs)
-        diffing = _cpu(diff, args.runs)
-        command = _child_cpu([sys.executable, "-m", "cardkit", "-q", "diff", str(old), str(new)], 3)
-        reading_command = _child_cpu(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from cardkit.catalog import load_catalog; "
-                "from cardkit.readers import read_results; c = load_catalog(); "
-                "read_results([sys.argv[1]], c); read_results([sys.argv[2]], c)",
-                str(old),
-                str(new),
-            ],
-            3,
+        reading = calls(read, args.runs, "cpu")
+        diffing = calls(diff, args.runs, "cpu")
+        # `cardkit diff` exits 1 when a score dropped: a run that reports, not one that failed.
+        diff_command = Command(cardkit_command("-q", "diff", old, new), check=False)
+        samples, reading_samples = interleaved(
+            diff_command, Command(python_code(READ_BOTH, old, new)), 3, warmup=0
         )
+        command = [sample.cpu for sample in samples]
+        reading_command = [sample.cpu for sample in reading_samples]
 
     cells = len(result.compared)
-    print(f"folder: {args.folder.parent.name}/{args.folder.name}")
+    print(f"folder: {args.folder.parent.name}/{args.folder.name}; {machine()}")
     print(
         f"{len(a.tasks)} tasks each side, {cells} scores compared, "
         f"{len(result.changes)} changed, {len(result.benchmarks)} benchmarks, "

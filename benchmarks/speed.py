@@ -7,6 +7,7 @@ same job, written as the plain script anyone would write (Python's defaults, the
 collector on): for a build, Python start-up, ``json.load`` of the same result files and
 ``yaml.dump`` of the same front matter with libyaml's ``CSafeDumper``; for validate, libyaml's
 ``CSafeLoader`` parse of the same card. An update is held against a build of a new card.
+How each process is started and timed is ``benchmarks/_timing.py``'s.
 `cardkit --help` is held to a budget of import time (``python -X importtime``: every import,
 Python's own start-up included, the least of several runs; the second column is what a bare
 ``python -c pass`` imports).
@@ -23,8 +24,6 @@ from __future__ import annotations
 import argparse
 import marshal
 import os
-import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -34,7 +33,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _timing import (
+    PYTHON,
+    REPO,
+    Command,
+    Spread,
+    cardkit_command,
+    import_milliseconds,
+    interleaved,
+    machine,
+    process_env,
+    python_code,
+    run_once,
+)
+
 SHARED = Path(os.environ.get("CARDKIT_SHARED", REPO.parent / "shared"))
 SMALL = REPO / "examples" / "results" / "BAAI__bge-base-zh"  # 35 tasks (C-MTEB, mteb 1.0)
 LARGE = (  # 408 tasks, mteb 1.38 files
@@ -45,11 +57,6 @@ LARGE = (  # 408 tasks, mteb 1.38 files
     / "Qwen__Qwen3-Embedding-0.6B"
     / "b22da495047858cce924d27d76261e96be6febc0"
 )
-PYTHON = sys.executable
-# Installed packages run from their compiled bytecode (pip compiles them): the processes
-# measured may write theirs even where the caller's environment says not to.
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
-ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # The build floor: read every result file and write the same front matter with libyaml.
 # Loading the prepared front matter is the floor's input, not its work: it is subtracted.
@@ -79,21 +86,12 @@ yaml.load(text.split("---\\n", 2)[1], Loader=yaml.CSafeLoader)
 
 
 @dataclass
-class Run:
-    """One way to start a process: its command, and what to do before each start."""
-
-    argv: list[str]
-    before: Callable[[], None] = lambda: None
-    reports_input_seconds: bool = False  # the process prints CPU seconds to subtract
-
-
-@dataclass
 class Row:
     """A line of the table: cardkit against a floor (a ratio) or against a budget."""
 
     name: str
     target: float  # the largest ratio allowed, or the budget in milliseconds
-    setup: Callable[[Path], tuple[Run, Run]]  # (cardkit, floor) given a work folder
+    setup: Callable[[Path], tuple[Command, Command]]  # (cardkit, floor) given a work folder
     budget_ms: bool = False  # the target is milliseconds of imports, not a ratio
     optional: bool = False  # run only when asked for
     repeat: int = 1  # runs per requested run (import times are short and noisy)
@@ -102,30 +100,13 @@ class Row:
     statistic: Callable[[list[float]], float] = statistics.median
 
 
-def cpu_seconds(run: Run) -> float:
+def cpu_seconds(command: Command) -> float:
     """User + system CPU time of one fresh process (the input it reports, subtracted)."""
-    run.before()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(run.argv, capture_output=True, text=True, env=ENV, cwd=REPO)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(run.argv)}\n{done.stderr[-2000:]}")
-    seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if run.reports_input_seconds:
-        seconds -= float(done.stdout.split()[-1])
-    return seconds
-
-
-def import_milliseconds(run: Run) -> float:
-    """The total of every import's own time in one process (`python -X importtime`)."""
-    run.before()
-    done = subprocess.run(run.argv, capture_output=True, text=True, env=ENV, cwd=REPO)
-    selves = re.findall(r"^import time:\s+(\d+) \|", done.stderr, re.M)
-    return sum(map(int, selves)) / 1000
+    return run_once(command).cpu
 
 
 def cardkit(*args: str | Path) -> list[str]:
-    return [PYTHON, "-m", "cardkit", "-q", *map(str, args)]
+    return cardkit_command("-q", *args)
 
 
 def front_matter_input(card: Path, into: Path) -> Path:
@@ -143,54 +124,56 @@ def built_card(folder: Path, work: Path, name: str) -> Path:
     card = work / name
     if not card.exists():
         command = cardkit("build", folder, "-o", card)
-        subprocess.run(command, check=True, capture_output=True, env=ENV, cwd=REPO)
+        subprocess.run(command, check=True, capture_output=True, env=process_env(), cwd=REPO)
     return card
 
 
-def fresh_build(folder: Path) -> Callable[[Path], tuple[Run, Run]]:
+def fresh_build(folder: Path) -> Callable[[Path], tuple[Command, Command]]:
     """`cardkit build` writing a new card, against the build floor."""
 
-    def setup(work: Path) -> tuple[Run, Run]:
+    def setup(work: Path) -> tuple[Command, Command]:
         card = built_card(folder, work, f"{folder.name}.md")
         data = front_matter_input(card, work)
         output = work / f"new-{folder.name}.md"
-        build = Run(cardkit("build", folder, "-o", output), before=lambda: output.unlink(True))
-        floor = Run([PYTHON, "-c", BUILD_FLOOR, str(folder), str(data)])
+        build = Command(cardkit("build", folder, "-o", output), lambda: output.unlink(True))
+        # The plain script anyone would write: Python's defaults, the collector on.
+        floor = Command(python_code(BUILD_FLOOR, folder, data, collector="on"))
         floor.reports_input_seconds = True
         return build, floor
 
     return setup
 
 
-def update_build(folder: Path) -> Callable[[Path], tuple[Run, Run]]:
+def update_build(folder: Path) -> Callable[[Path], tuple[Command, Command]]:
     """`cardkit build` onto the card it built before, against a build of a new card."""
 
-    def setup(work: Path) -> tuple[Run, Run]:
+    def setup(work: Path) -> tuple[Command, Command]:
         card = built_card(folder, work, f"{folder.name}.md")
         output = work / f"new-{folder.name}.md"
-        update = Run(cardkit("build", folder, "-o", card))
-        fresh = Run(cardkit("build", folder, "-o", output), before=lambda: output.unlink(True))
+        update = Command(cardkit("build", folder, "-o", card))
+        fresh = Command(cardkit("build", folder, "-o", output), lambda: output.unlink(True))
         return update, fresh
 
     return setup
 
 
-def validate(folder: Path) -> Callable[[Path], tuple[Run, Run]]:
+def validate(folder: Path) -> Callable[[Path], tuple[Command, Command]]:
     """`cardkit validate` of a built card, against libyaml parsing its front matter."""
 
-    def setup(work: Path) -> tuple[Run, Run]:
+    def setup(work: Path) -> tuple[Command, Command]:
         card = built_card(folder, work, f"{folder.name}.md")
-        return Run(cardkit("validate", card)), Run([PYTHON, "-c", PARSE_FLOOR, str(card)])
+        floor = Command(python_code(PARSE_FLOOR, card, collector="on"))
+        return Command(cardkit("validate", card)), floor
 
     return setup
 
 
-def help_imports(work: Path) -> tuple[Run, Run]:
-    cardkit_help = Run([PYTHON, "-X", "importtime", "-m", "cardkit", "--help"])
-    return cardkit_help, Run([PYTHON, "-X", "importtime", "-c", "pass"])
+def help_imports(work: Path) -> tuple[Command, Command]:
+    cardkit_help = Command([PYTHON, "-X", "importtime", "-m", "cardkit", "--help"])
+    return cardkit_help, Command([PYTHON, "-X", "importtime", "-c", "pass"])
 
 
-def against_mteb(work: Path) -> tuple[Run, Run]:
+def against_mteb(work: Path) -> tuple[Command, Command]:
     """`cardkit build` against `mteb create-model-results` on the 35-task folder."""
     revision = next(p for p in SMALL.iterdir() if p.is_dir())
     cache = work / "mteb-cache" / "results" / SMALL.name / revision.name
@@ -200,7 +183,7 @@ def against_mteb(work: Path) -> tuple[Run, Run]:
     mteb = [PYTHON, "-m", "mteb", "create-model-results", "--model-name"]
     mteb += [SMALL.name.replace("__", "/"), "--results-folder", str(work / "mteb-cache")]
     mteb += ["--output-path", str(output), "--overwrite"]
-    return fresh_build(SMALL)(work)[0], Run(mteb)
+    return fresh_build(SMALL)(work)[0], Command(mteb)
 
 
 ROWS: list[Row] = [
@@ -221,17 +204,12 @@ ROWS: list[Row] = [
 ]
 
 
-def measure(row: Row, work: Path, runs: int) -> tuple[float, float]:
-    """Medians of the row's cardkit run and its floor, started alternately after one
-    unmeasured start of each (which also writes Python's bytecode caches)."""
+def measure(row: Row, work: Path, runs: int) -> tuple[list[float], list[float]]:
+    """The row's cardkit runs and its floor's, started alternately after one unmeasured
+    start of each (which also writes Python's bytecode caches)."""
     subject, floor = row.setup(work)
     time = import_milliseconds if row.budget_ms else cpu_seconds
-    time(subject), time(floor)
-    ours, theirs = [], []
-    for _ in range(runs * row.repeat):
-        ours.append(time(subject))
-        theirs.append(time(floor))
-    return row.statistic(ours), row.statistic(theirs)
+    return interleaved(subject, floor, runs * row.repeat, measure=time)
 
 
 def main() -> int:
@@ -246,18 +224,20 @@ def main() -> int:
     if not LARGE.is_dir():
         print(f"note: {LARGE} is missing: the 408-task rows are left out", file=sys.stderr)
         rows = [r for r in rows if "408" not in r.name]
-    print(f"median CPU time of {args.runs} runs (imports: least of {4 * args.runs})\n")
+    print(f"median CPU time of {args.runs} runs (imports: least of {4 * args.runs}); {machine()}\n")
     print("| row | cardkit | against | ratio | target | |")
     print("|:---|---:|---:|---:|---:|:---|")
     missed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for row in rows:
-            ours, floor = measure(row, Path(tmp), args.runs)
+            our_runs, floor_runs = measure(row, Path(tmp), args.runs)
+            ours, floor = row.statistic(our_runs), row.statistic(floor_runs)
             if row.budget_ms:
                 value, cells = ours, [f"{ours:.1f} ms", f"{floor:.1f} ms", ""]
             else:
                 value = ours / floor
-                cells = [f"{ours * 1000:.0f} ms", f"{floor * 1000:.0f} ms", f"{value:.2f}"]
+                spreads = [Spread.of(our_runs).ms(), Spread.of(floor_runs).ms()]
+                cells = [*spreads, f"{value:.2f}"]
             ok = value <= row.target
             missed += not ok
             target = f"< {row.target:.0f} ms" if row.budget_ms else f"<= {row.target}"

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 
 import jinja2.sandbox
+from _timing import calls, machine
 
 import cardkit.render.body as render
-from cardkit.build.card import BuildRequest, _card_info, _summaries, card_catalog
+from cardkit.build.card import BuildRequest, _card_info, _sections, card_catalog
 from cardkit.readers import read_results
 from cardkit.render.body import card_context, render_template
 from cardkit.render.sandbox import BudgetSandbox
@@ -33,17 +33,15 @@ def _context(results: Path) -> dict:
     request = BuildRequest(results=[results])
     name = model.model_name or "model"
     index = model_index(model, catalog, name, "default")
-    summaries = _summaries(model, catalog, request)
-    return card_context(model, catalog, _card_info(model, name, request), summaries, index)
+    sections = _sections(model, catalog, request)
+    info = _card_info(model, name, request)
+    return card_context(
+        model, catalog, info, sections.shown, index, None, sections.named, None, sections.forced
+    )
 
 
 def _median_cpu(render_once, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.process_time()
-        render_once()
-        times.append(time.process_time() - start)
-    return statistics.median(times)
+    return statistics.median(calls(render_once, runs, "cpu"))
 
 
 def main() -> int:
@@ -65,7 +63,7 @@ def main() -> int:
         medians[label] = _median_cpu(lambda: render_template(context, template), args.runs)
     render.BudgetSandbox = BudgetSandbox
     assert outputs["plain sandbox"] == outputs["budget sandbox"], "the budget changed the card"
-    print(f"results: {args.results} ({args.runs} runs, CPU time, median)")
+    print(f"results: {args.results} ({args.runs} runs, CPU time, median); {machine()}")
     print(f"{'default template (no sandbox)':32s} {default * 1000:7.1f} ms")
     for label, value in medians.items():
         print(f"{label + ' (user template)':32s} {value * 1000:7.1f} ms")

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
 
 import yaml
+from _timing import calls, machine
 
 from cardkit.validate import validate_bytes
 
@@ -48,20 +47,12 @@ def metric_values(count: int, per_entry: int = 100) -> bytes:
     return ("".join(lines) + "---\n").encode()
 
 
-def cpu_median(run: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.process_time()
-        run()
-        times.append(time.process_time() - start)
-    return statistics.median(times)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     validate_bytes(metric_values(100))  # compile the schema once, outside the timings
+    print(f"CPU time, median of {args.runs} runs; {machine()}")
     print(
         f"{'card':<32} {'MB':>6} {'findings':>9} {'validate s':>11} {'floor s':>8} "
         f"{'ratio':>6} {'s per MB':>9}"
@@ -75,8 +66,10 @@ def main() -> int:
             raw = make(size)
             text = raw.decode()[4:-4]
             findings = len(validate_bytes(raw))
-            took = cpu_median(lambda raw=raw: validate_bytes(raw), args.runs)
-            floor = cpu_median(lambda text=text: yaml.load(text, Loader=_Loader), args.runs)
+            took = statistics.median(calls(lambda raw=raw: validate_bytes(raw), args.runs, "cpu"))
+            floor = statistics.median(
+                calls(lambda text=text: yaml.load(text, Loader=_Loader), args.runs, "cpu")
+            )
             mb = len(raw) / 1024 / 1024
             per_mb.append(took / mb)
             print(

@@ -8,23 +8,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
+
+from _timing import Command, calls, cardkit_command, machine, run_once
 
 DEFAULT_CARD = (
     Path(__file__).resolve().parents[2] / "shared" / "seeds" / "Dmeta-embedding.README.md"
 )
-
-
-def _times(run, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def main() -> int:
@@ -33,19 +23,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
 
-    def cli() -> None:
-        subprocess.run(
-            [sys.executable, "-m", "cardkit", "validate", str(args.card)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-
     from cardkit.validate import validate_file
 
-    first = _times(lambda: validate_file(args.card), 1)[0]  # compiles the schema
-    library = _times(lambda: validate_file(args.card), args.runs)
-    command = _times(cli, args.runs)
-    print(f"card: {args.card} ({args.runs} runs)")
+    first = calls(lambda: validate_file(args.card), 1, "wall")[0]  # compiles the schema
+    library = calls(lambda: validate_file(args.card), args.runs, "wall")
+    cli = Command(cardkit_command("validate", args.card))
+    command = [run_once(cli).wall for _ in range(args.runs)]
+    print(f"card: {args.card} ({args.runs} runs, wall time); {machine()}")
     for label, values in (
         ("cardkit validate (CLI)", command),
         ("validate_file (library)", library),

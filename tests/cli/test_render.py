@@ -1,5 +1,6 @@
 """The rendered card body: summary tables as real Markdown tables, the default sections, and
-user templates (sandboxed, strict about undefined variables)."""
+user templates through the command (sandboxed, strict about undefined variables; rendered by
+the library: tests/unit/test_user_template.py)."""
 
 from __future__ import annotations
 
@@ -10,25 +11,21 @@ import yaml
 from markdown_it import MarkdownIt
 
 from cardkit import __version__
-from cardkit.build.card import BuildRequest, build
 from cardkit.cardtext.frontmatter import split_card
 from cardkit.catalog import load_catalog
-from cardkit.io.errors import CardkitError
 from cardkit.readers import read_results
 from cardkit.render.sections import choose_sections
 from cardkit.reports.tables import type_label
-from cardkit.scores.summary import summarize
-from tests.conftest import RESULTS, TEST_DATA, revision_folders, run_cli
+from tests.conftest import revision_folders, run_cli
+from tests.unit.test_user_template import BGE_ZH, TEMPLATES
 
 pytestmark = pytest.mark.shared
 
-TEMPLATES = TEST_DATA / "templates"
 MEAN_HEADERS = {
     "mean_task": "Mean (Task)",
     "mean_task_type": "Mean (TaskType)",
     "mean_subset": "Mean (Subset)",
 }
-BGE_ZH = RESULTS / "BAAI__bge-base-zh"
 PER_TASK_HEADER = ["Task", "Data", "Score", "In"]
 
 
@@ -215,19 +212,6 @@ def test_default_card_sections_come_in_order(tmp_path: Path):
     assert "\ncardkit build\n" in body  # the command that was run: the config did the rest
 
 
-def test_custom_template_renders(tmp_path: Path):
-    card = tmp_path / "README.md"
-    [built] = build(
-        BuildRequest(results=[BGE_ZH], output=card, template=TEMPLATES / "custom.md.j2")
-    )
-    body = split_card(card.read_text(encoding="utf-8")).body
-    assert body.startswith("# BAAI/bge-base-zh results\n")
-    summary = summarize(read_results([BGE_ZH], load_catalog(), None)[0], load_catalog(), "C-MTEB")
-    assert f"over {summary.present}/{summary.expected} tasks" in body
-    assert "<!-- cardkit:begin usage -->\n## Usage" in body  # the user's template includes ours
-    assert "Model id: BAAI/bge-base-zh; tasks: 35;" in body
-
-
 @pytest.mark.parametrize(
     ("template", "where", "message"),
     [
@@ -248,19 +232,6 @@ def test_template_errors_name_the_file_line_and_variable(template, where, messag
     assert f"{expected_file}: {where}: " in line
     assert message in line
     assert not card.exists()
-
-
-def test_undefined_variable_error_from_the_library(tmp_path: Path):
-    with pytest.raises(CardkitError) as caught:
-        build(
-            BuildRequest(
-                results=[BGE_ZH],
-                output=tmp_path / "README.md",
-                template=TEMPLATES / "undefined.md.j2",
-            )
-        )
-    assert caught.value.where == "line 4"
-    assert caught.value.path.endswith("undefined.md.j2")
 
 
 def test_missing_template_is_a_clear_error(tmp_path: Path):

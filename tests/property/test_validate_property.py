@@ -8,12 +8,13 @@ import math
 import re
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cardkit.io.errors import CardkitError
 from cardkit.readers.discover import load_task
-from cardkit.validate import validate_bytes
+from cardkit.validate import Finding, validate_bytes
 from tests.conftest import CARDS, DMETA_CARD, TESTS, run_cli
 
 SOURCES = [p for p in [*sorted(CARDS.glob("*.README.md")), DMETA_CARD] if p.is_file()]
@@ -80,8 +81,28 @@ def test_mutated_cards_only_report(raw, kind):
 @settings(max_examples=150, deadline=None)
 @given(raw=st.binary(max_size=400) | st.text(max_size=400).map(lambda t: ("---\n" + t).encode()))
 def test_random_bytes_only_report(raw):
-    validate_bytes(raw, "README.md", "card")
-    validate_bytes(raw, "x.yaml", "eval-results")
+    """Whatever the bytes, each kind of file gets findings (never an exception) that name the
+    file, point inside it and say what is wrong on one line; bytes that are not UTF-8 are an
+    error, and a `.eval_results` file passes only if it is a YAML list."""
+    lines = len(raw.decode("utf-8", "replace").splitlines()) + 1
+    try:
+        raw.decode("utf-8")
+        utf8 = True
+    except UnicodeDecodeError:
+        utf8 = False
+    for name, kind in (("README.md", "card"), ("x.yaml", "eval-results")):
+        findings = validate_bytes(raw, name, kind)
+        assert findings == validate_bytes(raw, name, kind)
+        assert utf8 or any(f.is_error for f in findings), (kind, findings)
+        if kind == "eval-results" and not findings:
+            assert isinstance(yaml.safe_load(raw), list)
+        for finding in findings:
+            assert isinstance(finding, Finding)
+            assert finding.file == name
+            assert finding.line is None or 1 <= finding.line <= lines, finding
+            assert finding.col is None or finding.col >= 1, finding
+            assert finding.message and "\n" not in finding.message, finding
+            assert finding.severity in ("error", "warning"), finding
 
 
 @pytest.mark.parametrize("depth", [50_000])
@@ -168,8 +189,13 @@ def hostile_card(draw) -> tuple[bytes, str]:
 @given(case=hostile_card())
 def test_hostile_names_and_values_are_only_reported(case):
     raw, kind = case
-    findings = validate_bytes(raw, "README.md" if kind == "card" else "x.yaml", kind)
+    name = "README.md" if kind == "card" else "x.yaml"
+    findings = validate_bytes(raw, name, kind)
+    # Each case breaks a rule: a card's result holds an unknown key, and an `.eval_results`
+    # dataset revision is never a commit hash.
+    assert any(f.is_error for f in findings), findings
     for finding in findings:
+        assert finding.file == name
         assert finding.line is None or finding.line >= 1
         (finding.file + finding.path + finding.message).encode("utf-8")  # printable
 

@@ -302,14 +302,17 @@ def test_empty_collections_are_flow_style():
 )
 def test_every_real_folder_front_matter_is_written_as_pyyaml_writes_it(folder: Path):
     catalog = load_catalog()
-    for model in read_results([folder], catalog, None):
-        tasks = catalog.with_recorded_tasks(model.extra_tasks)
-        data = new_front_matter(model_index(model, tasks, model.model_name or "model"))
-        text = fast_dump(data)
-        assert text is not None
-        assert text == yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True)
-        for name, entries in eval_results_documents(model, tasks).items():
-            assert fast_dump(entries) == reference(entries), name
+    [model] = read_results([folder], catalog, None)
+    tasks = catalog.with_recorded_tasks(model.extra_tasks)
+    data = new_front_matter(model_index(model, tasks, model.model_name or "model"))
+    assert data["model-index"][0]["results"]
+    text = fast_dump(data)
+    assert text is not None
+    assert text == yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True)
+    documents = eval_results_documents(model, tasks)
+    assert documents
+    for name, entries in documents.items():
+        assert fast_dump(entries) == reference(entries), name
 
 
 @pytest.mark.shared
@@ -318,6 +321,7 @@ def test_every_real_folder_front_matter_is_written_as_pyyaml_writes_it(folder: P
 )
 def test_every_real_card_front_matter_is_written_as_pyyaml_writes_it(card: Path):
     data = load_front_matter(split_card(card.read_text(encoding="utf-8")).yaml_text)
+    assert data
     assert dump(data) == reference(data)
     for key, value in data.items():  # how a managed key is spliced back in
         assert dump({key: value}) == reference({key: value})

@@ -9,6 +9,7 @@ different embeddings, so a result filed under the wrong model would show.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import shutil
@@ -20,7 +21,9 @@ import pytest
 from tests.conftest import run_cli
 from tests.run_helpers import CLASSIFICATION, PAIRS, RETRIEVAL, STS, custom, minilm, offline_env
 
-ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'cardkit[ray]')")
+# Looked for, not imported: importing Ray at collection costs every test process its time.
+if importlib.util.find_spec("ray") is None:
+    pytest.skip("Ray is not installed (pip install 'cardkit[ray]')", allow_module_level=True)
 MODEL = minilm()
 TASK_FOLDERS = (RETRIEVAL, STS, CLASSIFICATION, PAIRS)
 TASK_NAMES = (
@@ -58,6 +61,8 @@ def cls_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def ray_address(env):
     """One local Ray instance for the module; its workers inherit the offline environment."""
+    import ray
+
     temp = tempfile.mkdtemp(prefix="ckray", dir="/tmp")  # short: Ray's socket paths are limited
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():

@@ -65,18 +65,17 @@ def test_twenty_megabyte_yaml_is_refused_unread(tmp_path):
     assert "over the 10 MB limit" in finding.message
 
 
+@pytest.mark.shared
 def test_corpus_generator_reproduces_the_committed_files(tmp_path):
     """expected.yaml and the files come from make_corpus.py, not from hand edits."""
     import importlib.util
 
-    from tests.conftest import SHARED
-
-    if not SHARED.is_dir():
-        pytest.skip("shared data not found")
     spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    for name, make in module.cases().items():
+    cases = module.cases()
+    assert set(cases) == set(EXPECTED)
+    for name, make in cases.items():
         content, status, line = make()
         assert (CORPUS / name).read_bytes() == content, name
         assert EXPECTED[name] == {"exit": status, "line": line}, name

@@ -1,0 +1,51 @@
+"""A user's template, rendered by the library: it receives the card's values (and may include
+cardkit's own sections), and an undefined variable is an error naming the file and line. (The
+same errors through the command: tests/cli/test_render.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cardkit.build.card import BuildRequest, build
+from cardkit.cardtext.frontmatter import split_card
+from cardkit.catalog import load_catalog
+from cardkit.io.errors import CardkitError
+from cardkit.readers import read_results
+from cardkit.scores.summary import summarize
+from tests.conftest import RESULTS, TEST_DATA
+
+pytestmark = pytest.mark.shared
+
+
+TEMPLATES = TEST_DATA / "templates"
+
+
+BGE_ZH = RESULTS / "BAAI__bge-base-zh"
+
+
+def test_custom_template_renders(tmp_path: Path):
+    card = tmp_path / "README.md"
+    [built] = build(
+        BuildRequest(results=[BGE_ZH], output=card, template=TEMPLATES / "custom.md.j2")
+    )
+    body = split_card(card.read_text(encoding="utf-8")).body
+    assert body.startswith("# BAAI/bge-base-zh results\n")
+    summary = summarize(read_results([BGE_ZH], load_catalog(), None)[0], load_catalog(), "C-MTEB")
+    assert f"over {summary.present}/{summary.expected} tasks" in body
+    assert "<!-- cardkit:begin usage -->\n## Usage" in body  # the user's template includes ours
+    assert "Model id: BAAI/bge-base-zh; tasks: 35;" in body
+
+
+def test_undefined_variable_error_from_the_library(tmp_path: Path):
+    with pytest.raises(CardkitError) as caught:
+        build(
+            BuildRequest(
+                results=[BGE_ZH],
+                output=tmp_path / "README.md",
+                template=TEMPLATES / "undefined.md.j2",
+            )
+        )
+    assert caught.value.where == "line 4"
+    assert caught.value.path.endswith("undefined.md.j2")
