@@ -322,6 +322,8 @@ def card_context(
         "metrics": metrics,
         "metrics_cut": metrics_cut,
         "metrics_table": _Deferred(lambda: metrics_table(entries)),
-        "reproduce": reproduce_context(model, catalog, info.model_id, info.build_command),
+        "reproduce": reproduce_context(
+            model, catalog, info.model_id, info.build_command, info.prompts
+        ),
         "cardkit_version": __version__,
     }

@@ -11,6 +11,7 @@ Dataset revisions the result files do not name are taken from the catalog, marke
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import sys
@@ -58,15 +59,17 @@ def _installation_record(name: str = "cardkit") -> str | None | bool:
 
 
 def cardkit_install_line(extra: str = "run") -> str:
-    """A pip line that installs this very cardkit, or a comment saying why none can be given."""
+    """A pip line that installs this cardkit: from its repository at its commit, or its
+    archive, when it was installed from one; else its release on the package index (a copy
+    installed or run from a local folder is that release's code as far as a reader can
+    tell: the folder itself means nothing to them)."""
     requirement = f"cardkit[{extra}]"
+    release = f'pip install "{requirement}=={__version__}"'
     text = _installation_record()
-    if text is False:
-        return f"# cardkit {__version__} runs from a source folder: install that source with pip"
-    if text is None:  # installed from a package index
-        return f'pip install "{requirement}=={__version__}"'
+    if not isinstance(text, str):
+        return release
     try:
-        origin = json.loads(str(text))
+        origin = json.loads(text)
     except ValueError:
         origin = {}
     url = origin.get("url") if isinstance(origin, dict) else None
@@ -75,10 +78,30 @@ def cardkit_install_line(extra: str = "run") -> str:
         return redact(f'pip install "{requirement} @ {vcs.get("vcs")}+{url}@{vcs["commit_id"]}"')
     if isinstance(url, str) and url.startswith("https://") and "archive_info" in origin:
         return redact(f'pip install "{requirement} @ {url}"')
-    return (
-        f"# cardkit {__version__} was installed from a local source folder, not from a "
-        f'package index: install that source (pip install "./cardkit[{extra}]")'
-    )
+    return release
+
+
+def card_relative(path: Path | str, card: Path | str) -> str:
+    """``path`` as the card's folder reaches it, links resolved: the same files give the same
+    words whichever folder, relative path or link they were named through, and no home
+    folder, user name or mount point is published. A path on another drive (Windows) has no
+    relative form: its name only."""
+    card_folder = Path(os.path.abspath(card)).resolve().parent
+    target = Path(os.path.abspath(path)).resolve()
+    try:
+        return Path(os.path.relpath(target, card_folder)).as_posix()
+    except ValueError:
+        return target.name
+
+
+# The recorded `cardkit build` line of a Reproduce section: how this card was made. Two cards
+# that differ only there are the same card (`cardkit check` and a rebuild leave it alone).
+_BUILD_LINE = lazy(r"(?m)^cardkit build(?: .*)?$")
+
+
+def same_but_build_command(old: str, new: str) -> bool:
+    """Whether two card texts differ at most in their recorded `cardkit build` line."""
+    return _BUILD_LINE.sub("cardkit build", old) == _BUILD_LINE.sub("cardkit build", new)
 
 
 def _version_key(version: str) -> tuple:
@@ -110,21 +133,47 @@ def _records(model: ModelResults) -> list[RunCommand]:
     return found
 
 
+def _named_benchmark(tasks: list[str], catalog: Catalog) -> tuple[str | None, list[str]]:
+    """The largest mteb benchmark all of whose tasks are among ``tasks``, and the tasks it
+    leaves: a command names it instead of listing hundreds of tasks. C-MTEB is a convention
+    of the card's (its metrics), not an mteb benchmark, so it is never named."""
+    wanted = set(tasks)
+    best: tuple[int, str] | None = None
+    for name in catalog.benchmark_names():
+        benchmark = catalog.benchmark(name)
+        if benchmark.metric_by_type is not None or len(benchmark.tasks) < 2:
+            continue
+        covered = {catalog.canonical_name(t) for t in benchmark.tasks}
+        if covered <= wanted and (best is None or len(covered) > best[0]):
+            best = len(covered), name
+    if best is None:
+        return None, tasks
+    covered = {catalog.canonical_name(t) for t in catalog.benchmark(best[1]).tasks}
+    return best[1], [t for t in tasks if t not in covered]
+
+
 def _generated_run(
     model_id: str,
     revision: str | None,
     tasks: list[str],
     local: set[str],
+    catalog: Catalog,
+    prompt: str | None = None,
 ) -> str:
-    """A `cardkit run` command evaluating ``tasks`` (local ones from their task folders)."""
+    """A `cardkit run` command evaluating ``tasks`` (an mteb benchmark by its name, the other
+    tasks by theirs, local ones from their task folders) with the model's query prompt."""
     words = ["cardkit", "run", "--model", model_id]
     if is_revision(revision):
         words += ["--revision", str(revision)]
-    builtin = [t for t in tasks if t not in local]
+    benchmark, builtin = _named_benchmark([t for t in tasks if t not in local], catalog)
+    if benchmark:
+        words += ["--benchmark", benchmark]
     if builtin:
         words += ["--tasks", ",".join(builtin)]
     for task in sorted(local & set(tasks)):
         words += ["--custom-task", f"path/to/{task}"]
+    if prompt:
+        words += ["--prompt", prompt]
     words += ["-o", RESULTS]
     return shlex.join(words)
 
@@ -162,25 +211,29 @@ def _dataset_revisions(
 def _revisions_note(
     total: int, differ: list[str], unrecorded: int, mteb_version: str | None
 ) -> str:
-    """One sentence on where the dataset revisions come from, counted by kind."""
+    """Where the dataset revisions come from, in short sentences: those the files record (in
+    the model-index), those mteb now evaluates differently, those only the table gives."""
     mteb = f"mteb {mteb_version}" if mteb_version else "current mteb"
     recorded = total - unrecorded
-    parts = []
-    if recorded:
-        count = "" if recorded == total else f"{recorded} of {total} tasks "
-        parts.append(
-            f"{count}as the result files record them (each result's `dataset.revision` in "
-            "the model-index)"
+    if not recorded:
+        return (
+            "The result files do not record which dataset revisions they evaluated; the table "
+            f"gives those {mteb} evaluates, which may be newer."
         )
+    which = "each task" if recorded == total else f"{recorded} of the {total} tasks"
+    sentences = [
+        f"The result files record the dataset revision of {which} (`dataset.revision` in the "
+        "model-index)."
+    ]
     if differ:
         shown = ", ".join(differ[:8]) + (f" and {len(differ) - 8} more" if len(differ) > 8 else "")
-        parts.append(f"{len(differ)} of them not the ones {mteb} evaluates: {shown}")
+        sentences.append(f"{mteb} evaluates another revision of {len(differ)} of them: {shown}.")
     if unrecorded:
-        parts.append(
-            f"{unrecorded} not recorded: the table gives the ones {mteb} evaluates, which may "
-            "not be the ones these results came from"
+        sentences.append(
+            f"For the other {unrecorded}, the table gives the revision {mteb} evaluates, "
+            "which may be newer than the one evaluated."
         )
-    return "Dataset revisions: " + "; ".join(parts) + "."
+    return " ".join(sentences)
 
 
 def reproduce_context(
@@ -188,8 +241,12 @@ def reproduce_context(
     catalog: Catalog,
     model_id: str,
     build_command: str | None,
+    prompts: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The template's ``reproduce`` variable (see README.md, "Your own template")."""
+    """The template's ``reproduce`` variable (see README.md, "Your own template").
+
+    ``prompts``: the card's prompts; the query prompt goes into the generated `cardkit run`.
+    """
     tasks = model.sorted_tasks()
     names = [catalog.canonical_name(t.task_name) for t in tasks]
     versions = sorted({t.mteb_version for t in tasks if t.mteb_version}, key=_version_key)
@@ -209,7 +266,8 @@ def reproduce_context(
         note = f"  # with the run: settings of {run.config}" if run.config else ""
         commands.append(run.command + note)
     if unrecorded:
-        commands.append(_generated_run(model_id, model.revision, unrecorded, local))
+        query = (prompts or {}).get("query")
+        commands.append(_generated_run(model_id, model.revision, unrecorded, local, catalog, query))
     if build_command:
         commands.append(build_command)
     revisions, rows, note = _dataset_revisions(model, catalog)
@@ -248,4 +306,17 @@ def reproduce_context(
         if rows
         else None,
         "commands": commands,
+        # The `cardkit build` line that ends the commands (its paths as the card's folder
+        # reaches them), or None.
+        "build_command": build_command or None,
+        # The instruction template mteb's own wrapper of the model used (model_meta.json):
+        # the model needs those prompts to give these scores.
+        "instruction_template": _instruction_template(model),
     }
+
+
+def _instruction_template(model: ModelResults) -> str | None:
+    kwargs = model.meta.get("loader_kwargs")
+    template = kwargs.get("instruction_template") if isinstance(kwargs, dict) else None
+    wanted = model.meta.get("use_instructions") is not False
+    return template if isinstance(template, str) and template.strip() and wanted else None
