@@ -133,49 +133,59 @@ def _records(model: ModelResults) -> list[RunCommand]:
     return found
 
 
-def _named_benchmark(tasks: list[str], catalog: Catalog) -> tuple[str | None, list[str]]:
-    """The largest mteb benchmark all of whose tasks are among ``tasks``, and the tasks it
-    leaves: a command names it instead of listing hundreds of tasks. C-MTEB is a convention
-    of the card's (its metrics), not an mteb benchmark, so it is never named."""
+# A benchmark gets its own `cardkit run` command when it brings at least this many tasks the
+# commands before it do not evaluate; at most this many such commands.
+_MIN_NEW_TASKS = 5
+_MAX_BENCHMARK_COMMANDS = 6
+
+
+def _named_benchmarks(tasks: list[str], catalog: Catalog) -> tuple[list[str], list[str]]:
+    """mteb benchmarks all of whose tasks are among ``tasks``, the one adding the most tasks
+    first, and the tasks none of them holds: commands name benchmarks instead of listing
+    hundreds of tasks. C-MTEB is a convention of the card's (its metrics), not an mteb
+    benchmark, so it is never named."""
     wanted = set(tasks)
-    best: tuple[int, str] | None = None
+    candidates: dict[str, set[str]] = {}
     for name in catalog.benchmark_names():
         benchmark = catalog.benchmark(name)
-        if benchmark.metric_by_type is not None or len(benchmark.tasks) < 2:
-            continue
         covered = {catalog.canonical_name(t) for t in benchmark.tasks}
-        if covered <= wanted and (best is None or len(covered) > best[0]):
-            best = len(covered), name
-    if best is None:
-        return None, tasks
-    covered = {catalog.canonical_name(t) for t in catalog.benchmark(best[1]).tasks}
-    return best[1], [t for t in tasks if t not in covered]
+        if benchmark.metric_by_type is None and covered and covered <= wanted:
+            candidates[name] = covered
+    chosen: list[str] = []
+    left = set(wanted)
+    while candidates and len(chosen) < _MAX_BENCHMARK_COMMANDS:
+        name = max(candidates, key=lambda n: len(candidates[n] & left))
+        if len(candidates[name] & left) < _MIN_NEW_TASKS:
+            break
+        chosen.append(name)
+        left -= candidates.pop(name)
+    return chosen, [t for t in tasks if t in left]
 
 
-def _generated_run(
+def _generated_runs(
     model_id: str,
     revision: str | None,
     tasks: list[str],
     local: set[str],
     catalog: Catalog,
     prompt: str | None = None,
-) -> str:
-    """A `cardkit run` command evaluating ``tasks`` (an mteb benchmark by its name, the other
-    tasks by theirs, local ones from their task folders) with the model's query prompt."""
-    words = ["cardkit", "run", "--model", model_id]
+) -> list[str]:
+    """`cardkit run` commands evaluating ``tasks`` into one results folder: the first names
+    the mteb benchmark covering the most of them, with the other tasks (local ones from their
+    task folders); one more per other benchmark they cover; each with the query prompt."""
+    head = ["cardkit", "run", "--model", model_id]
     if is_revision(revision):
-        words += ["--revision", str(revision)]
-    benchmark, builtin = _named_benchmark([t for t in tasks if t not in local], catalog)
-    if benchmark:
-        words += ["--benchmark", benchmark]
+        head += ["--revision", str(revision)]
+    tail = (["--prompt", prompt] if prompt else []) + ["-o", RESULTS]
+    benchmarks, builtin = _named_benchmarks([t for t in tasks if t not in local], catalog)
+    words = ["--benchmark", benchmarks[0]] if benchmarks else []
     if builtin:
         words += ["--tasks", ",".join(builtin)]
     for task in sorted(local & set(tasks)):
         words += ["--custom-task", f"path/to/{task}"]
-    if prompt:
-        words += ["--prompt", prompt]
-    words += ["-o", RESULTS]
-    return shlex.join(words)
+    return [shlex.join([*head, *words, *tail])] + [
+        shlex.join([*head, "--benchmark", name, *tail]) for name in benchmarks[1:]
+    ]
 
 
 def _dataset_revisions(
@@ -265,9 +275,14 @@ def reproduce_context(
     for run in runs:
         note = f"  # with the run: settings of {run.config}" if run.config else ""
         commands.append(run.command + note)
-    if unrecorded:
-        query = (prompts or {}).get("query")
-        commands.append(_generated_run(model_id, model.revision, unrecorded, local, catalog, query))
+    generated = (
+        _generated_runs(
+            model_id, model.revision, unrecorded, local, catalog, (prompts or {}).get("query")
+        )
+        if unrecorded
+        else []
+    )
+    commands += generated
     if build_command:
         commands.append(build_command)
     revisions, rows, note = _dataset_revisions(model, catalog)
@@ -306,6 +321,7 @@ def reproduce_context(
         if rows
         else None,
         "commands": commands,
+        "generated_runs": len(generated),
         # The `cardkit build` line that ends the commands (its paths as the card's folder
         # reaches them), or None.
         "build_command": build_command or None,
