@@ -341,7 +341,7 @@ def render_model_card(
             assets = {}
         if rendered is None and body_wanted is None:
             log.info(
-                "note: %s has no cardkit sections, so its body is kept as it is: --body adds "
+                "note: %s has no cardkit sections, so its body stays as it is: --body adds "
                 "the generated evaluation, usage and reproduce sections (--replace-section "
                 "evaluation=HEADING puts the evaluation in place of a section of yours)",
                 output,
