@@ -50,7 +50,8 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
         metavar="merge|latest|NAME",
         help="which results to use when a model has several revision folders: merge (default: "
         "task by task, as the MTEB leaderboard merges them), latest (the one folder the "
-        "leaderboard ranks first) or a folder's name",
+        "leaderboard ranks first) or a folder's name; a results folder, not the Hub branch "
+        "that `cardkit push --revision` commits to",
     )
     parser.add_argument(
         "--metrics",
