@@ -179,12 +179,17 @@ def _comparisons(
 
 def _card_info(model: ModelResults, name: str, request: BuildRequest):
     from cardkit.render.body import CardInfo
+    from cardkit.render.usage import example_language, hub_id, open_weights
 
     config = request.config or ProjectConfig()
-    model_id = config.model_id or (model.model_name if model.model_name else name)
+    # A name only guessed from a folder is warned of once, by warn_guessed_name.
+    model_id = config.model_id or hub_id(model, model.model_name or name, not guessed_name(model))
     return CardInfo(
         name=name,
         model_id=model_id,
+        open_weights=open_weights(model),
+        reference=model.meta.get("reference") if isinstance(model.meta.get("reference"), str) else None,
+        example_language=example_language(config.language, model),
         description=config.description,
         license=config.license,
         language=config.language,
@@ -307,7 +312,11 @@ def render_model_card(
         rendered = render_template(context, request.template)
     if old_text is None:
         assert rendered is not None
-        text = new_card_text(index, rendered, config.card_front_matter(), config.tags)
+        from cardkit.render.usage import open_weights
+
+        text = new_card_text(
+            index, rendered, config.card_front_matter(), config.tags, open_weights(model)
+        )
     else:
         body = None
         if rendered is not None:

@@ -38,21 +38,27 @@ from cardkit.io.yamlio import parse_yaml
 from cardkit.modelindex import is_mteb_result
 
 NEW_CARD_TAGS = ["mteb", "sentence-transformers", "sentence-similarity", "feature-extraction"]
+LIBRARY = "sentence-transformers"
 
 
 def new_front_matter(
     model_index: list[dict[str, Any]],
     extra: dict[str, Any] | None = None,
     tags: list[str] | None = None,
+    open_weights: bool = True,
 ) -> dict:
     """The reference front matter: tags, model-index, library_name, pipeline_tag, then extras
-    (license, language, base_model and the config's own keys)."""
+    (license, language, base_model and the config's own keys). A model whose weights are not
+    published (an API model) is no sentence-transformers model: neither that tag nor
+    ``library_name``."""
+    base = NEW_CARD_TAGS if open_weights else [t for t in NEW_CARD_TAGS if t != LIBRARY]
     data: dict[str, Any] = {
-        "tags": list(dict.fromkeys([*NEW_CARD_TAGS, *(tags or [])])),
+        "tags": list(dict.fromkeys([*base, *(tags or [])])),
         "model-index": model_index,
-        "library_name": "sentence-transformers",
-        "pipeline_tag": "sentence-similarity",
     }
+    if open_weights:
+        data["library_name"] = LIBRARY
+    data["pipeline_tag"] = "sentence-similarity"
     for key, value in (extra or {}).items():
         data.setdefault(key, value)
     return data
@@ -63,8 +69,10 @@ def new_card_text(
     body: str,
     extra: dict[str, Any] | None = None,
     tags: list[str] | None = None,
+    open_weights: bool = True,
 ) -> str:
-    return "---\n" + dump_yaml(new_front_matter(model_index, extra, tags)) + "---\n" + body
+    front = new_front_matter(model_index, extra, tags, open_weights)
+    return "---\n" + dump_yaml(front) + "---\n" + body
 
 
 def update_card_text(
