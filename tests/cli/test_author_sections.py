@@ -49,6 +49,7 @@ def test_replace_section_keeps_the_authors_sub_sections_and_names_them(tmp_path:
     end = text.index("<!-- cardkit:end evaluation -->")
     assert text.index(mteb) > end and text.index(loco) > text.index(mteb)
     assert text.count("## Evaluation\n") == 1
+    assert str(tmp_path) not in text
     again = run_cli("build", NEW_RESULTS, "-o", card)  # now a region: nothing more is replaced
     assert again.returncode == 0 and "removed" not in again.stderr
     assert card.read_text(encoding="utf-8") == text

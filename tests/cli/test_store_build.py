@@ -51,6 +51,7 @@ def _assert_same_as_one_build(folder: Path, card: Path, *options: str) -> None:
     from_store = card.read_bytes()
     relative = os.path.relpath(folder.resolve(), card.parent.resolve())  # run in the card's folder
     assert shlex.join(["cardkit", "build", relative, *options]).encode() in from_store
+    assert str(folder.parent).encode() not in from_store  # no absolute path of the store
     card.unlink()
     assert run_cli("build", folder, "-o", card, *options).returncode == 0
     assert card.read_bytes() == from_store

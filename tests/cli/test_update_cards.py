@@ -71,6 +71,7 @@ def test_update_keeps_every_byte_outside_regions_and_managed_keys(source, body_o
         assert "cardkit:begin reproduce" in after.body
         for title in ("Usage", "Evaluation"):  # the author's own is never doubled
             assert len(re.findall(rf"(?m)^#+ {title}[ \t]*$", after.body)) == 1
+    assert str(tmp_path).encode() not in first  # no absolute path of the test's folder
     # A second identical build leaves the file byte for byte as it is.
     again = run_cli("build", NEW_RESULTS, "-o", card, *args)
     assert again.returncode == 0 and again.stdout.startswith("unchanged")
