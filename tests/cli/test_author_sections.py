@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CARDS, RESULTS, run_cli
+from tests.conftest import CARDS, RESULTS, TEST_DATA, run_cli
 
 pytestmark = pytest.mark.shared
 
@@ -98,3 +98,32 @@ def test_body_never_adds_a_second_section_of_the_authors_titles(source: Path, tm
         assert len(re.findall(r"(?m)^## Usage[ \t]*$", text)) == 1
         assert "kept the author's '## Usage' (line 2736)" in done.stderr
         assert "<!-- cardkit:begin usage -->" not in text
+
+
+STELLA = TEST_DATA / "cards" / "stella_en_400M_v5.README.md"  # its own "# Usage", no markers
+
+
+def test_body_keeps_a_first_level_usage_of_the_authors(tmp_path: Path):
+    card = card_copy(STELLA, tmp_path)
+    done = run_cli("build", NEW_RESULTS, "-o", card, "--body", "--model-name", "stella_en_400M_v5")
+    assert done.returncode == 0, done.stderr
+    text = card.read_text(encoding="utf-8")
+    assert "kept the author's '# Usage' (line " in done.stderr
+    assert "<!-- cardkit:begin usage -->" not in text
+    assert "<!-- cardkit:begin evaluation -->" in text  # the card has no evaluation of its own
+    assert len(re.findall(r"(?m)^#{1,2} Usage[ \t]*$", text)) == 1
+    body = STELLA.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    assert body in text  # the author's body, byte for byte, before what is appended
+
+
+def test_replace_section_of_a_first_level_usage_keeps_its_sub_sections(tmp_path: Path):
+    card = card_copy(STELLA, tmp_path)
+    done = run_cli("build", NEW_RESULTS, "-o", card, "--replace-section", "usage=Usage")
+    assert done.returncode == 0, done.stderr
+    assert "removed the author's '# Usage' (lines " in done.stderr
+    assert "kept the author's sub-sections '## Sentence Transformers' (lines " in done.stderr
+    assert "'## Transformers' (lines " in done.stderr
+    text = card.read_text(encoding="utf-8")
+    end = text.index("<!-- cardkit:end usage -->")
+    assert text.index("## Sentence Transformers") > end
+    assert "You can use `SentenceTransformers` or `transformers` library" not in text

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from cardkit.cardtext.frontmatter import split_card
-from tests.conftest import CARDS, RESULTS, run_cli
+from tests.conftest import CARDS, RESULTS, TEST_DATA, run_cli
 
 pytestmark = pytest.mark.shared
 
@@ -66,3 +66,18 @@ def test_an_update_of_the_same_entries_under_the_same_name_adds_no_line(tmp_path
     assert done.returncode == 0, done.stderr
     assert entries(card) == (before, name)  # the 34 files' entries replaced the card's own
     assert not [line for line in done.stderr.splitlines() if "model-index" in line]
+
+
+def test_the_published_stella_card_says_what_an_update_does_to_it(tmp_path: Path):
+    card = tmp_path / "README.md"
+    shutil.copy(TEST_DATA / "cards" / "stella_en_400M_v5.README.md", card)
+    before, old_name = entries(card)
+    assert (before, old_name) == (56, "stella_en_400M_v5")
+    old_size = size(card)
+    done = run_cli("build", RESULTS / "BAAI__bge-small-en-v1.5", "-o", card)
+    assert done.returncode == 0, done.stderr
+    after, new_name = entries(card)
+    assert (
+        f"note: {card}: model-index 56 -> {after:,} entries, {old_size} -> {size(card)}, "
+        f"name 'stella_en_400M_v5' -> '{new_name}' (--model-name stella_en_400M_v5 keeps it)"
+    ) in done.stderr.splitlines()
