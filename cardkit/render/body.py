@@ -63,6 +63,7 @@ class CardInfo:
     open_weights: bool = True
     reference: str | None = None  # the model's page (model_meta.json)
     example_language: str = "en"  # of the Usage section's example sentences: en or zh
+    card: Path | None = None  # where the card goes: paths in its commands are relative to it
     citation: str | None = None
     # The `cardkit build` command that made the card (None: not known, "": none to show).
     build_command: str | None = None
@@ -330,7 +331,7 @@ def card_context(
         "metrics_cut": metrics_cut,
         "metrics_table": _Deferred(lambda: metrics_table(entries)),
         "reproduce": reproduce_context(
-            model, catalog, info.model_id, info.build_command, info.prompts
+            model, catalog, info.model_id, info.build_command, info.prompts, info.card
         ),
         "cardkit_version": __version__,
     }

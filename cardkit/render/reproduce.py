@@ -94,6 +94,24 @@ def card_relative(path: Path | str, card: Path | str) -> str:
         return target.name
 
 
+def _without_absolute_paths(command: str, card: Path | None) -> str:
+    """A recorded command with each absolute path (``/home/me/model``, ``--opt=/mnt/x``,
+    ``~/x``) as the card's folder reaches it; the command as it was when it has none."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return command
+    changed = False
+    for index, word in enumerate(words):
+        option, equals, value = word.partition("=") if word.startswith("-") else ("", "", word)
+        value = value if equals or not option else word
+        if value.startswith("~") or os.path.isabs(value):
+            local = card_relative(os.path.expanduser(value), card or Path("README.md"))
+            words[index] = f"{option}={local}" if equals else local
+            changed = True
+    return shlex.join(words) if changed else command
+
+
 # The recorded `cardkit build` line of a Reproduce section: how this card was made. Two cards
 # that differ only there are the same card (`cardkit check` and a rebuild leave it alone).
 _BUILD_LINE = lazy(r"(?m)^cardkit build(?: .*)?$")
@@ -252,10 +270,13 @@ def reproduce_context(
     model_id: str,
     build_command: str | None,
     prompts: dict[str, str] | None = None,
+    card: Path | None = None,
 ) -> dict[str, Any]:
     """The template's ``reproduce`` variable (see README.md, "Your own template").
 
     ``prompts``: the card's prompts; the query prompt goes into the generated `cardkit run`.
+    ``card``: where the card goes; an absolute path in a recorded command is shown as the
+    card's folder reaches it (a card publishes no home folder or mount point).
     """
     tasks = model.sorted_tasks()
     names = [catalog.canonical_name(t.task_name) for t in tasks]
@@ -273,8 +294,9 @@ def reproduce_context(
     if mteb_pin:
         commands.append(f'pip install "mteb=={mteb_pin}"')
     for run in runs:
-        note = f"  # with the run: settings of {run.config}" if run.config else ""
-        commands.append(run.command + note)
+        config = _without_absolute_paths(run.config, card) if run.config else None
+        note = f"  # with the run: settings of {config}" if config else ""
+        commands.append(_without_absolute_paths(run.command, card) + note)
     generated = (
         _generated_runs(
             model_id, model.revision, unrecorded, local, catalog, (prompts or {}).get("query")

@@ -4,6 +4,7 @@ and card named through a relative path, a link or another working folder pass `c
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -98,3 +99,21 @@ def test_a_card_of_another_name_records_its_name(project: Path):
     assert done.returncode == 0, done.stderr
     commands = [line for line in reproduce_block(card) if line.startswith("cardkit build")]
     assert commands == [f"cardkit build ../results/{MODEL} -o model.md --no-config"]
+
+
+def test_an_absolute_path_in_a_recorded_run_command_is_shown_from_the_cards_folder(
+    tmp_path: Path,
+):
+    folder = tmp_path / "results" / "BAAI__bge-small-en-v1.5" / "external"
+    shutil.copytree(RESULTS / "BAAI__bge-small-en-v1.5" / "external", folder)
+    tasks = sorted(p.stem for p in folder.glob("*.json") if p.name != "model_meta.json")
+    model = tmp_path / "models" / "bge"
+    command = f"cardkit run --model {model} --output={tmp_path / 'results'} --tasks STS12"
+    record = {"runs": [{"command": command, "tasks": tasks}]}
+    (folder / "cardkit-run.json").write_text(json.dumps(record), encoding="utf-8")
+    card = tmp_path / "card" / "README.md"
+    done = run_cli("build", folder.parent, "-o", card)
+    assert done.returncode == 0, done.stderr
+    runs = [line for line in reproduce_block(card) if line.startswith("cardkit run ")]
+    assert runs == ["cardkit run --model ../models/bge --output=../results --tasks STS12"]
+    assert_no_absolute_path(card, tmp_path)
