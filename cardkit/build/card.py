@@ -179,7 +179,7 @@ def _comparisons(
 
 def _card_info(model: ModelResults, name: str, request: BuildRequest):
     from cardkit.render.body import CardInfo
-    from cardkit.render.usage import example_language, hub_id, open_weights
+    from cardkit.render.usage import example_language, hub_id, open_weights, reference
 
     config = request.config or ProjectConfig()
     # A name only guessed from a folder is warned of once, by warn_guessed_name.
@@ -188,7 +188,7 @@ def _card_info(model: ModelResults, name: str, request: BuildRequest):
         name=name,
         model_id=model_id,
         open_weights=open_weights(model),
-        reference=reference if isinstance(reference := model.meta.get("reference"), str) else None,
+        reference=reference(model),
         example_language=example_language(config.language, model),
         card=None if is_stdout(request.output) else request.output,
         description=config.description,

@@ -157,11 +157,28 @@ _MIN_NEW_TASKS = 5
 _MAX_BENCHMARK_COMMANDS = 6
 
 
-def _named_benchmarks(tasks: list[str], catalog: Catalog) -> tuple[list[str], list[str]]:
-    """mteb benchmarks all of whose tasks are among ``tasks``, the one adding the most tasks
-    first, and the tasks none of them holds: commands name benchmarks instead of listing
-    hundreds of tasks. C-MTEB is a convention of the card's (its metrics), not an mteb
-    benchmark, so it is never named."""
+# The language a benchmark's name gives (MTEB(eng, v2), MTEB(cmn, v1)), and the other codes of
+# a language that model_meta.json may use for it.
+_BENCHMARK_LANGUAGE = lazy(r"\(([a-z]{3})\b")
+_SAME_LANGUAGE = {"zho": "cmn"}
+
+
+def _model_languages(model: ModelResults) -> set[str]:
+    """The ISO 639-3 codes of the model's languages (model_meta.json: ``eng-Latn``)."""
+    from cardkit.render.usage import model_meta
+
+    codes = model_meta(model).get("languages")
+    found = {c.split("-")[0].split("_")[0] for c in codes or [] if isinstance(c, str)}
+    return found | {_SAME_LANGUAGE[c] for c in found if c in _SAME_LANGUAGE}
+
+
+def _named_benchmarks(
+    tasks: list[str], catalog: Catalog, languages: set[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """mteb benchmarks all of whose tasks are among ``tasks``, those of the model's own
+    languages first, then the one adding the most tasks, and the tasks none of them holds:
+    commands name benchmarks instead of listing hundreds of tasks. C-MTEB is a convention of
+    the card's (its metrics), not an mteb benchmark, so it is never named."""
     wanted = set(tasks)
     candidates: dict[str, set[str]] = {}
     for name in catalog.benchmark_names():
@@ -171,13 +188,43 @@ def _named_benchmarks(tasks: list[str], catalog: Catalog) -> tuple[list[str], li
             candidates[name] = covered
     chosen: list[str] = []
     left = set(wanted)
-    while candidates and len(chosen) < _MAX_BENCHMARK_COMMANDS:
-        name = max(candidates, key=lambda n: len(candidates[n] & left))
-        if len(candidates[name] & left) < _MIN_NEW_TASKS:
+    while len(chosen) < _MAX_BENCHMARK_COMMANDS:
+        useful = [n for n in candidates if len(candidates[n] & left) >= _MIN_NEW_TASKS]
+        if not useful:
             break
+        name = max(useful, key=lambda n: (_speaks(n, languages), len(candidates[n] & left)))
         chosen.append(name)
         left -= candidates.pop(name)
     return chosen, [t for t in tasks if t in left]
+
+
+def _speaks(benchmark: str, languages: set[str]) -> bool:
+    match = _BENCHMARK_LANGUAGE.search(benchmark)
+    return bool(match) and match.group(1) in languages
+
+
+# More tasks than this outside the named benchmarks get a command of their own, its task list
+# wrapped over lines of about this width, shown folded on the card.
+_LISTED_TASKS = 40
+_LINE_WIDTH = 100
+_PLAIN_WORD = lazy(r"[A-Za-z0-9_.+-]+")
+
+
+def _wrapped_tasks(head: list[str], tasks: list[str], tail: list[str]) -> str:
+    """A command with a long ``--tasks`` list wrapped at commas: a backslash before a newline
+    joins the lines into one word, so the shell reads one list."""
+    if not all(_PLAIN_WORD.fullmatch(task) for task in tasks):
+        return shlex.join([*head, "--tasks", ",".join(tasks), *tail])
+    lines: list[str] = []
+    line = ""
+    for task in tasks:
+        if line and len(line) + len(task) + 1 > _LINE_WIDTH:
+            lines.append(line + ",\\")
+            line = task
+        else:
+            line = f"{line},{task}" if line else task
+    lines.append(line)
+    return f"{shlex.join(head)} --tasks \\\n" + "\n".join(lines) + f" {shlex.join(tail)}"
 
 
 def _generated_runs(
@@ -187,23 +234,32 @@ def _generated_runs(
     local: set[str],
     catalog: Catalog,
     prompt: str | None = None,
-) -> list[str]:
+    languages: set[str] = frozenset(),
+) -> tuple[list[str], str | None, int]:
     """`cardkit run` commands evaluating ``tasks`` into one results folder: the first names
-    the mteb benchmark covering the most of them, with the other tasks (local ones from their
-    task folders); one more per other benchmark they cover; each with the query prompt."""
+    the mteb benchmark covering the most of them (those of the model's languages first), with
+    the other tasks (local ones from their task folders); one more per other benchmark they
+    cover; each with the query prompt. More than a few dozen other tasks go into a command of
+    their own, wrapped (the second value; the third: how many tasks it evaluates)."""
     head = ["cardkit", "run", "--model", model_id]
     if is_revision(revision):
         head += ["--revision", str(revision)]
     tail = (["--prompt", prompt] if prompt else []) + ["-o", RESULTS]
-    benchmarks, builtin = _named_benchmarks([t for t in tasks if t not in local], catalog)
+    benchmarks, builtin = _named_benchmarks(
+        [t for t in tasks if t not in local], catalog, languages
+    )
+    others, count = None, 0
+    if benchmarks and len(builtin) > _LISTED_TASKS:
+        others, count, builtin = _wrapped_tasks(head, builtin, tail), len(builtin), []
     words = ["--benchmark", benchmarks[0]] if benchmarks else []
     if builtin:
         words += ["--tasks", ",".join(builtin)]
     for task in sorted(local & set(tasks)):
         words += ["--custom-task", f"path/to/{task}"]
-    return [shlex.join([*head, *words, *tail])] + [
+    commands = [shlex.join([*head, *words, *tail])] + [
         shlex.join([*head, "--benchmark", name, *tail]) for name in benchmarks[1:]
     ]
+    return commands, others, count
 
 
 def _dataset_revisions(
@@ -297,12 +353,12 @@ def reproduce_context(
         config = _without_absolute_paths(run.config, card) if run.config else None
         note = f"  # with the run: settings of {config}" if config else ""
         commands.append(_without_absolute_paths(run.command, card) + note)
-    generated = (
-        _generated_runs(
-            model_id, model.revision, unrecorded, local, catalog, (prompts or {}).get("query")
-        )
+    query = (prompts or {}).get("query")
+    languages = _model_languages(model)
+    generated, others, others_count = (
+        _generated_runs(model_id, model.revision, unrecorded, local, catalog, query, languages)
         if unrecorded
-        else []
+        else ([], None, 0)
     )
     commands += generated
     if build_command:
@@ -343,7 +399,11 @@ def reproduce_context(
         if rows
         else None,
         "commands": commands,
-        "generated_runs": len(generated),
+        "generated_runs": len(generated) + (1 if others else 0),
+        # The command for the tasks outside the named benchmarks when they are many (shown
+        # folded, to run before the build line), and how many they are.
+        "other_tasks_command": others,
+        "other_tasks_count": others_count,
         # The `cardkit build` line that ends the commands (its paths as the card's folder
         # reaches them), or None.
         "build_command": build_command or None,
@@ -354,7 +414,10 @@ def reproduce_context(
 
 
 def _instruction_template(model: ModelResults) -> str | None:
-    kwargs = model.meta.get("loader_kwargs")
+    from cardkit.render.usage import model_meta
+
+    meta = model_meta(model)
+    kwargs = meta.get("loader_kwargs")
     template = kwargs.get("instruction_template") if isinstance(kwargs, dict) else None
-    wanted = model.meta.get("use_instructions") is not False
+    wanted = meta.get("use_instructions") is not False
     return template if isinstance(template, str) and template.strip() and wanted else None

@@ -7,17 +7,45 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cardkit.io.errors import CardkitError
 from cardkit.io.log import log
 from cardkit.io.userfile import read_text
 from cardkit.model import ModelResults
+from cardkit.readers.mteb_json import load_json
+from cardkit.readers.revisions import revisions_used
 
 # ISO 639 codes of Chinese, as cards (zh, zh-CN) and mteb (zho-Hans, cmn-Hans) write them.
 _CHINESE = ("zh", "zho", "cmn", "yue")
 
 
+def model_meta(model: ModelResults) -> dict:
+    """The model's model_meta.json: the results' own, or, for results merged from several
+    revision folders (which keep none, a revision's meta being that revision's), the first
+    such file of those folders; what it says of the model (its weights, languages, Hub id,
+    instruction template) is the same in each."""
+    if model.meta or model.source is None or not model.source.is_dir():
+        return model.meta
+    for revision in revisions_used(model):
+        path = model.source / str(revision) / "model_meta.json"
+        if revision is not None and path.is_file() and not path.is_symlink():
+            try:
+                meta = load_json(path)
+            except CardkitError:
+                continue  # a damaged file says nothing of the model
+            if isinstance(meta, dict):
+                return meta
+    return {}
+
+
 def open_weights(model: ModelResults) -> bool:
     """False only where model_meta.json says the weights are not published (an API model)."""
-    return model.meta.get("open_weights") is not False
+    return model_meta(model).get("open_weights") is not False
+
+
+def reference(model: ModelResults) -> str | None:
+    """The model's page, as model_meta.json gives it (None where it gives none)."""
+    page = model_meta(model).get("reference")
+    return page if isinstance(page, str) and page.startswith("https://") else None
 
 
 def example_language(language: str | list[str] | None, model: ModelResults) -> str:
@@ -26,7 +54,7 @@ def example_language(language: str | list[str] | None, model: ModelResults) -> s
     first = language[0] if isinstance(language, list) and language else language
     if isinstance(first, str) and first:
         return "zh" if _is_chinese(first) else "en"
-    meta = model.meta.get("languages")
+    meta = model_meta(model).get("languages")
     codes = [code for code in meta if isinstance(code, str)] if isinstance(meta, list) else []
     return "zh" if codes and all(_is_chinese(code) for code in codes) else "en"
 
@@ -64,10 +92,11 @@ def _hub_link(name: str) -> re.Pattern[str]:
 
 
 def _from_meta(model: ModelResults, name: str) -> str | None:
-    meta_name = model.meta.get("name")
+    meta = model_meta(model)
+    meta_name = meta.get("name")
     if isinstance(meta_name, str) and meta_name.rpartition("/")[2] == name and "/" in meta_name:
         return meta_name
-    reference = model.meta.get("reference")
+    reference = meta.get("reference")
     match = _hub_link(name).search(reference) if isinstance(reference, str) else None
     return f"{match.group(1)}/{name}" if match else None
 

@@ -90,3 +90,33 @@ def test_the_query_prompt_and_the_instruction_template_are_kept(tmp_path: Path):
         for run in runs
     )
     assert "these results used mteb's template `Instruct: {instruction}\\nQuery: `" in section
+
+
+def test_a_model_of_hundreds_of_tasks_gets_benchmarks_and_one_folded_task_list(tmp_path: Path):
+    from cardkit.catalog import load_catalog
+    from cardkit.readers import read_results
+
+    folder = RESULTS / "Qwen__Qwen3-Embedding-0.6B"
+    card = tmp_path / "README.md"
+    assert run_cli("build", folder, "-o", card, "--no-config").returncode == 0
+    section = reproduce(card)
+    main, *folded = re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+    assert all(len(line) < 200 for line in main.splitlines())
+    [other] = folded
+    assert (
+        "<summary>The other " in section and "to run before <code>cardkit build</code>" in section
+    )
+    # What the commands evaluate, read as the shell reads them (a backslash-newline joins).
+    named: set[str] = set()
+    catalog = load_catalog()
+    for line in [*main.splitlines(), other.replace("\\\n", "")]:
+        words = shlex.split(line)
+        if words[:2] != ["cardkit", "run"]:
+            continue
+        if "--benchmark" in words:
+            benchmark = catalog.benchmark(words[words.index("--benchmark") + 1])
+            named |= {catalog.canonical_name(t) for t in benchmark.tasks}
+        if "--tasks" in words:
+            named |= set(words[words.index("--tasks") + 1].split(","))
+    [model] = read_results([folder], catalog, None)
+    assert named == {catalog.canonical_name(t) for t in model.tasks}
