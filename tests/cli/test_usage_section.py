@@ -107,3 +107,21 @@ def test_a_chinese_model_gets_chinese_example_sentences(tmp_path: Path, way: str
     section = usage((tmp_path / "README.md").read_text(encoding="utf-8"))
     assert 'queries = ["中国的首都是哪里？"]' in section
     assert "France" not in section
+
+
+def test_an_api_model_merged_from_two_revision_folders_is_still_an_api_model(tmp_path: Path):
+    folder = results_with_meta(tmp_path, name="org/api-model", open_weights=False)
+    second = folder / "2"
+    second.mkdir()
+    shutil.copy(folder / "1" / "model_meta.json", second / "model_meta.json")
+    for name in ("STS16.json", "BIOSSES.json"):  # a later run of two tasks, by a known mteb
+        data = json.loads((folder / "1" / name).read_text(encoding="utf-8"))
+        (second / name).write_text(json.dumps({**data, "mteb_version": "2.1.0"}), "utf-8")
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card, "--no-config")
+    assert done.returncode == 0, done.stderr
+    assert "merged task by task" in done.stderr  # two revision folders, one card
+    text = card.read_text(encoding="utf-8")
+    assert "The results come from several model revisions" in text  # no one revision's meta
+    assert "SentenceTransformer" not in text
+    assert "sentence-transformers" not in yaml.safe_load(split_card(text).yaml_text)["tags"]
