@@ -117,3 +117,15 @@ def test_an_absolute_path_in_a_recorded_run_command_is_shown_from_the_cards_fold
     runs = [line for line in reproduce_block(card) if line.startswith("cardkit run ")]
     assert runs == ["cardkit run --model ../models/bge --output=../results --tasks STS12"]
     assert_no_absolute_path(card, tmp_path)
+
+
+def test_a_card_built_from_python_records_paths_from_its_folder(tmp_path: Path):
+    from cardkit.build.card import BuildRequest, build
+
+    shutil.copytree(RESULTS / MODEL, tmp_path / "results" / MODEL)
+    card = tmp_path / "cards" / "dmeta.md"
+    card.parent.mkdir()
+    build(BuildRequest(results=[tmp_path / "results" / MODEL], output=card))
+    commands = [line for line in reproduce_block(card) if line.startswith("cardkit build")]
+    assert commands == [f"cardkit build ../results/{MODEL} -o dmeta.md"]
+    assert_no_absolute_path(card, tmp_path)
