@@ -194,8 +194,7 @@ class Catalog:
     def benchmark(self, name: str) -> Benchmark:
         raw = self._raw_benchmarks.get(name)
         if raw is None:
-            known = ", ".join(sorted(self._raw_benchmarks))
-            raise CardkitError(f"unknown benchmark '{name}' (known: {known})")
+            raise CardkitError(f"unknown benchmark '{name}'{self._did_you_mean(name)}")
         return Benchmark(
             name=name,
             title=raw.get("title", name),
@@ -209,6 +208,21 @@ class Catalog:
             aggregations=tuple(raw.get("aggregations") or DEFAULT_AGGREGATIONS),
             summary_tasks=tuple(raw["summary_tasks"]) if "summary_tasks" in raw else None,
             task_decimals=raw.get("task_decimals"),
+        )
+
+    def _did_you_mean(self, name: str) -> str:
+        """The known benchmark names closest to ``name`` (case aside), as one short clause."""
+        import difflib
+
+        by_folded = {known.casefold(): known for known in self._raw_benchmarks}
+        folded = name.casefold()
+        close = [folded] if folded in by_folded else []
+        close = close or difflib.get_close_matches(folded, list(by_folded), n=3, cutoff=0.6)
+        if close:
+            return ": did you mean " + " or ".join(f"'{by_folded[c]}'" for c in close) + "?"
+        return (
+            f": none of the {len(by_folded)} benchmarks cardkit knows is named like it "
+            "(names as mteb spells them, e.g. 'MTEB(eng, v2)', 'MTEB(cmn, v1)', 'C-MTEB')"
         )
 
     def benchmark_names(self) -> list[str]:

@@ -56,6 +56,8 @@ class BuildRequest:
     # False: leave an existing card's body alone.
     body: bool | None = None
     replace_sections: dict[str, str] = field(default_factory=dict)
+    # Let --replace-section remove the author's sub-sections and tables (named as they go).
+    force: bool = False
     benchmarks: list[str] | None = None
     build_command: str | None = None
     # Other models to show beside this one in every summary table: anything `cardkit compare`
@@ -177,12 +179,18 @@ def _comparisons(
 
 def _card_info(model: ModelResults, name: str, request: BuildRequest):
     from cardkit.render.body import CardInfo
+    from cardkit.render.usage import example_language, hub_id, open_weights, reference
 
     config = request.config or ProjectConfig()
-    model_id = config.model_id or (model.model_name if model.model_name else name)
+    # A name only guessed from a folder is warned of once, by warn_guessed_name.
+    model_id = config.model_id or hub_id(model, model.model_name or name, not guessed_name(model))
     return CardInfo(
         name=name,
         model_id=model_id,
+        open_weights=open_weights(model),
+        reference=reference(model),
+        example_language=example_language(config.language, model),
+        card=None if is_stdout(request.output) else request.output,
         description=config.description,
         license=config.license,
         language=config.language,
@@ -198,10 +206,17 @@ def _card_info(model: ModelResults, name: str, request: BuildRequest):
 
 def default_build_command(request: BuildRequest) -> str:
     """The `cardkit build` command of a request made from Python: its results and the options
-    that shape the card."""
-    words = ["cardkit", "build", *map(str, request.results), "-o", str(request.output)]
+    that shape the card, run in the card's folder (paths as that folder reaches them)."""
+    from cardkit.render.reproduce import card_relative
+
+    def local(path: Path | str) -> str:
+        return card_relative(path, request.output) if "://" not in str(path) else str(path)
+
+    words = ["cardkit", "build", *map(local, request.results)]
+    if request.output.name != "README.md":
+        words += ["-o", request.output.name]
     if request.config is not None and request.config.path is not None:
-        words += ["--config", str(request.config.path)]
+        words += ["--config", local(request.config.path)]
     if request.model_name:
         words += ["--model-name", request.model_name]
     if request.revision:
@@ -213,7 +228,7 @@ def default_build_command(request: BuildRequest) -> str:
     for name in request.benchmarks or ():
         words += ["--benchmark", name]
     for source in request.compare:
-        words += ["--compare", source]
+        words += ["--compare", local(source) if Path(source).exists() else source]
     return redact(shlex.join(words))
 
 
@@ -298,7 +313,11 @@ def render_model_card(
         rendered = render_template(context, request.template)
     if old_text is None:
         assert rendered is not None
-        text = new_card_text(index, rendered, config.card_front_matter(), config.tags)
+        from cardkit.render.usage import open_weights
+
+        text = new_card_text(
+            index, rendered, config.card_front_matter(), config.tags, open_weights(model)
+        )
     else:
         body = None
         if rendered is not None:
@@ -315,6 +334,7 @@ def render_model_card(
                     replace_sections=request.replace_sections,
                     path=output,
                     line_offset=card.body_line_offset,
+                    force=request.force,
                 )
 
         text = update_card_text(
@@ -329,6 +349,17 @@ def render_model_card(
         )
         if rendered is not None and not assets_linked(text, assets):
             assets = {}
+        if rendered is None and body_wanted is None:
+            log.info(
+                "note: %s has no cardkit sections, so its body stays as it is: --body adds "
+                "the generated evaluation, usage and reproduce sections (--replace-section "
+                "evaluation=HEADING puts the evaluation in place of a section of yours)",
+                output,
+            )
+        from cardkit.render.reproduce import same_but_build_command
+
+        if text != old_text and same_but_build_command(old_text, text):
+            text = old_text  # only the recorded command differs: how it was typed, not the card
     changed_assets = [p for p, data in assets.items() if _old_bytes(p) != data]
     return BuiltCard(
         path=output,

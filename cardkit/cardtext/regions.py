@@ -3,6 +3,11 @@
 On update only the insides of the regions change; every byte outside them (the author's own
 sections before, between and after) is kept. Markers and headings inside fenced code blocks
 are not markers or headings, exactly as a Markdown renderer sees them.
+
+An author's section is replaced only when asked (``--replace-section``), and never silently:
+what goes is named (heading, lines, tables), the author's sub-sections are kept after the
+generated one, and tables of the author's are removed only with ``force``. A generated section
+whose heading the author already has (``## Usage``) is not added a second time.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ APPENDED_NOTE = (
 _MARKER = re.compile(r"^<!--\s*cardkit:(begin|end)\s+([A-Za-z0-9_.-]+)\s*-->[ \t]*\r?\n?\Z")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*\r?\n?\Z")
+# A table's delimiter row (GitHub Flavored Markdown): cells of dashes, colons for alignment.
+_TABLE_DELIMITER = re.compile(
+    r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*\r?\n?\Z"
+)
 
 
 @dataclass
@@ -186,6 +195,142 @@ def find_section(text: str, heading: str, path: Path | str | None = None) -> tup
     return (start, len(text)) if start is not None else None
 
 
+@dataclass
+class Part:
+    """A piece of an author's section: its first line (a heading, or the section's own) and
+    what it holds, to name it when it is removed or kept."""
+
+    title: str  # "## Evaluation", "### MTEB"
+    start: int  # offsets in the text
+    end: int
+    line: int  # 1-based line of its first line, in the card
+    lines: int
+    tables: int
+
+    def described(self) -> str:
+        last = self.line + self.lines - 1
+        where = f"line {self.line}" if self.lines == 1 else f"lines {self.line}-{last}"
+        tables = f", {self.tables} table{'s' if self.tables != 1 else ''}" if self.tables else ""
+        count = f"{self.lines} line{'s' if self.lines != 1 else ''}"
+        return f"'{self.title}' ({where}: {count}{tables})"
+
+
+def section_parts(
+    text: str, span: tuple[int, int], line_offset: int = 0
+) -> tuple[Part, list[Part]]:
+    """A section cut in two: its heading with the text before its first sub-heading, and its
+    sub-sections (each from a heading of the highest level below the section's own)."""
+    start, end = span
+    first_line = text.count("\n", 0, start) + 1 + line_offset
+    lines = list(scan_lines(text[start:end]))
+    level, title = heading_text(lines[0].text) or (0, "")
+    headed = [
+        (i, found)
+        for i, line in enumerate(lines)
+        if i and not line.in_code and (found := heading_text(line.text)) and found[0] > level
+    ]
+    top = min((found[0] for _, found in headed), default=0)
+    cuts = [i for i, found in headed if found[0] == top] + [len(lines)]
+
+    def part(first: int, last: int, name: str) -> Part:
+        chunk = lines[first:last]
+        tables = sum(1 for line in chunk if not line.in_code and _TABLE_DELIMITER.match(line.text))
+        return Part(
+            name,
+            start + chunk[0].start,  # every part holds at least its first line
+            start + chunk[-1].end,
+            first_line + first,
+            len(chunk),
+            tables,
+        )
+
+    own = part(0, cuts[0], f"{'#' * level} {title}")
+    subs = [
+        part(a, b, f"{'#' * top} {heading_text(lines[a].text)[1]}")  # type: ignore[index]
+        for a, b in zip(cuts, cuts[1:])
+    ]
+    return own, subs
+
+
+def _replaced_section(
+    text: str,
+    name: str,
+    heading: str,
+    block: str,
+    newline: str,
+    force: bool,
+    path: Path | str | None,
+    line_offset: int,
+) -> str:
+    """``text`` with the author's section titled ``heading`` replaced by the generated
+    region ``block``: the author's sub-sections kept after it (removed with ``force``), each
+    removed or kept piece named in one line; the author's tables removed only with ``force``."""
+    span = find_section(text, heading, path)
+    if span is None:
+        raise CardkitError(
+            f"no section titled '{heading}' to replace with the generated '{name}' section", path
+        )
+    own, subs = section_parts(text, span, line_offset)
+    where = path or "card"
+    if own.tables and not force:
+        raise CardkitError(
+            f"--replace-section {name}: {own.described()} holds the author's own "
+            f"table{'s' if own.tables != 1 else ''}, which the generated section would remove: "
+            "give --force to remove them, or put them under a heading of their own below "
+            f"'{own.title}' (a sub-section is kept)",
+            path,
+            f"line {own.line}",
+        )
+    removed = [own, *subs] if force else [own]
+    kept = [] if force else subs
+    cut = span[1] if force or not subs else subs[0].start
+    log.warning(
+        "%s: --replace-section %s: removed the author's %s",
+        where,
+        name,
+        ", ".join(part.described() for part in removed),
+    )
+    if kept:
+        log.warning(
+            "%s: --replace-section %s: kept the author's sub-sections %s after the generated "
+            "section (--force removes them)",
+            where,
+            name,
+            ", ".join(part.described() for part in kept),
+        )
+    _section, trailing = _split_trailing_blank(text[span[0] : cut])
+    if kept and not trailing:
+        trailing = newline
+    return text[: span[0]] + block + trailing + text[cut:]
+
+
+def _generated_heading(inside: str) -> str | None:
+    """The title of the first heading of a generated section (``Usage``)."""
+    for line in scan_lines(inside):
+        found = None if line.in_code else heading_text(line.text)
+        if found:
+            return found[1]
+    return None
+
+
+def _authors_heading(text: str, title: str) -> tuple[int, str] | None:
+    """The line and the heading of the author's own section titled ``title`` (outside
+    regions and code)."""
+    wanted = title.casefold()
+    inside_region = False
+    for line in scan_lines(text):
+        if line.in_code:
+            continue
+        marker = _MARKER.match(line.text)
+        if marker:
+            inside_region = marker.group(1) == "begin"
+            continue
+        found = None if inside_region else heading_text(line.text)
+        if found and found[1].casefold() == wanted:
+            return line.number, f"{'#' * found[0]} {found[1]}"
+    return None
+
+
 def _split_trailing_blank(text: str) -> tuple[str, str]:
     """``text`` cut before its trailing blank lines (kept so spacing to the next heading stays)."""
     stripped = text.rstrip(" \t\r\n")
@@ -205,12 +350,15 @@ def update_body(
     replace_sections: dict[str, str] | None = None,
     path: Path | str | None = None,
     line_offset: int = 0,
+    force: bool = False,
 ) -> str:
     """The body with each region's inside replaced by the generated one.
 
     ``add_missing``: regions the body lacks are put in place of the section named in
-    ``replace_sections``; the others go after the body's last region when it had regions, else
-    at the end after a clear heading. Without it, a body without regions comes back unchanged.
+    ``replace_sections`` (its sub-sections kept, and its tables refused, unless ``force``);
+    the others go after the body's last region when it had regions, else at the end after a
+    clear heading, except those whose heading the author already has. Without it, a body
+    without regions comes back unchanged.
     """
     replace_sections = replace_sections or {}
     unknown = sorted(set(replace_sections) - set(generated))
@@ -242,17 +390,15 @@ def update_body(
     present = {r.name for r in regions}
     missing = [name for name in generated if name not in present]
     for name in [n for n in missing if n in replace_sections]:
-        span = find_section(text, replace_sections[name], path)
-        if span is None:
-            raise CardkitError(
-                f"no section titled '{replace_sections[name]}' to replace with the generated "
-                f"'{name}' section",
-                path,
-            )
-        _section, trailing = _split_trailing_blank(text[span[0] : span[1]])
         block = region_block(name, generated[name], newline)
-        text = text[: span[0]] + block + trailing + text[span[1] :]
-    rest = [n for n in missing if n not in replace_sections]
+        text = _replaced_section(
+            text, name, replace_sections[name], block, newline, force, path, line_offset
+        )
+    rest = [
+        n
+        for n in missing
+        if n not in replace_sections and not _authors_own(text, n, generated[n], path, line_offset)
+    ]
     if not rest:
         return text
     blocks = newline.join(region_block(n, generated[n], newline) for n in rest)
@@ -275,6 +421,29 @@ def update_body(
         + newline
         + blocks
     )
+
+
+def _authors_own(
+    text: str, name: str, inside: str, path: Path | str | None, line_offset: int
+) -> bool:
+    """Whether the author has a section of the generated section's title (their own
+    ``## Usage``): then the generated one is not added beside it, and one line says so."""
+    title = _generated_heading(inside)
+    found = _authors_heading(text, title) if title else None
+    if found is None:
+        return False
+    line, heading = found
+    log.warning(
+        "%s: kept the author's '%s' (line %d) and did not add the generated %s section beside "
+        "it (--replace-section %s=%s puts it in that section's place)",
+        path or "card",
+        heading,
+        line + line_offset,
+        name,
+        name,
+        title,
+    )
+    return True
 
 
 def _with_final_newline(text: str) -> str:

@@ -38,21 +38,27 @@ from cardkit.io.yamlio import parse_yaml
 from cardkit.modelindex import is_mteb_result
 
 NEW_CARD_TAGS = ["mteb", "sentence-transformers", "sentence-similarity", "feature-extraction"]
+LIBRARY = "sentence-transformers"
 
 
 def new_front_matter(
     model_index: list[dict[str, Any]],
     extra: dict[str, Any] | None = None,
     tags: list[str] | None = None,
+    open_weights: bool = True,
 ) -> dict:
     """The reference front matter: tags, model-index, library_name, pipeline_tag, then extras
-    (license, language, base_model and the config's own keys)."""
+    (license, language, base_model and the config's own keys). A model whose weights are not
+    published (an API model) is no sentence-transformers model: neither that tag nor
+    ``library_name``."""
+    base = NEW_CARD_TAGS if open_weights else [t for t in NEW_CARD_TAGS if t != LIBRARY]
     data: dict[str, Any] = {
-        "tags": list(dict.fromkeys([*NEW_CARD_TAGS, *(tags or [])])),
+        "tags": list(dict.fromkeys([*base, *(tags or [])])),
         "model-index": model_index,
-        "library_name": "sentence-transformers",
-        "pipeline_tag": "sentence-similarity",
     }
+    if open_weights:
+        data["library_name"] = LIBRARY
+    data["pipeline_tag"] = "sentence-similarity"
     for key, value in (extra or {}).items():
         data.setdefault(key, value)
     return data
@@ -63,8 +69,10 @@ def new_card_text(
     body: str,
     extra: dict[str, Any] | None = None,
     tags: list[str] | None = None,
+    open_weights: bool = True,
 ) -> str:
-    return "---\n" + dump_yaml(new_front_matter(model_index, extra, tags)) + "---\n" + body
+    front = new_front_matter(model_index, extra, tags, open_weights)
+    return "---\n" + dump_yaml(front) + "---\n" + body
 
 
 def update_card_text(
@@ -96,11 +104,37 @@ def update_card_text(
             data.setdefault(key, value)
         yaml_text = dump_yaml(data).replace("\n", card.newline)
         return "---" + card.newline + yaml_text + "---" + card.newline + new_body
-    card.yaml_text = _edited_front_matter(
+    card.yaml_text, change = _edited_front_matter(
         card, model_index, wanted_tags, missing_keys or {}, path, prune, canonical
     )
     card.body = new_body
-    return card.render()
+    updated = card.render()
+    if change is not None:
+        before, after = len(text.encode("utf-8")), len(updated.encode("utf-8"))
+        _report_change(change, model_index[0]["name"], before, after, path)
+    return updated
+
+
+def _size(size: int) -> str:
+    """A card's size in bytes as a person reads it (KB below a megabyte, MB above)."""
+    return f"{size / 1e6:.2f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
+
+
+def _report_change(
+    change: tuple[int, int, Any], name: str, before: int, after: int, path: Path | str | None
+) -> None:
+    """One line when the update changes how many results the card holds or its model name:
+    entries and size before and after, and the name change with the option that keeps it."""
+    old_entries, new_entries, old_name = change
+    renamed = old_name is not None and old_name != name
+    if old_entries == new_entries and not renamed:
+        return
+    line = (
+        f"model-index {old_entries:,} -> {new_entries:,} entries, {_size(before)} -> {_size(after)}"
+    )
+    if renamed:
+        line += f", name {old_name!r} -> {name!r} (--model-name {old_name} keeps it)"
+    log.info("note: %s: %s", path or "card", line)
 
 
 def _edited_front_matter(
@@ -111,13 +145,15 @@ def _edited_front_matter(
     path: Path | str | None,
     prune: bool,
     canonical: Callable[[str], str],
-) -> str:
-    """The front matter read once, every change spliced into its lines in one pass.
+) -> tuple[str, tuple[int, int, Any] | None]:
+    """The front matter read once, every change spliced into its lines in one pass, and how
+    many results the card held and holds (with its model name) when that was read.
 
     A card whose model-index already is the one to write (a rebuild of the same results) is
     read without it: its lines are kept as they are, and only the rest is parsed.
     """
     kept = _kept_model_index(card, model_index, path, prune, canonical)
+    change = None
     if kept is not None:
         lines, root, data, row, block = kept
         edits: list[Edit] = [(row, row + 1, block)]
@@ -130,9 +166,27 @@ def _edited_front_matter(
         )
         edits = merged or []
         set_values = {} if merged is not None else {"model-index": model_index}
+        change = _index_change(data, model_index[0], prune, canonical)
     set_values.update({k: v for k, v in missing_keys.items() if k not in data})
     more, appended = key_edits(lines, root, set_values, {"tags": tags}, card.newline)
-    return apply_edits(lines, edits + more, appended)
+    return apply_edits(lines, edits + more, appended), change
+
+
+def _index_change(
+    data: dict[str, Any], ours: dict[str, Any], prune: bool, canonical: Callable[[str], str]
+) -> tuple[int, int, Any]:
+    """The card's results before and after the merge (the model-index item the merge goes
+    into), and that item's name (None when the results go into a new item)."""
+    items = data.get("model-index")
+    items = items if isinstance(items, list) else []
+    target = next((m for m in items if _name(m) == ours["name"]), None)
+    if target is None and len(items) == 1:
+        target = items[0]
+    if not isinstance(target, dict):
+        return 0, len(ours["results"]), None
+    old = target.get("results") if isinstance(target.get("results"), list) else []
+    plan = plan_merge(old, ours["results"], prune, canonical)
+    return len(old), len(plan.order), target.get("name")
 
 
 # After a model-index written by cardkit, the next top-level key (or the end), perhaps after

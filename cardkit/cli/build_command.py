@@ -50,7 +50,8 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
         metavar="merge|latest|NAME",
         help="which results to use when a model has several revision folders: merge (default: "
         "task by task, as the MTEB leaderboard merges them), latest (the one folder the "
-        "leaderboard ranks first) or a folder's name",
+        "leaderboard ranks first) or a folder's name; a results folder, not the Hub branch "
+        "that `cardkit push --revision` commits to",
     )
     parser.add_argument(
         "--metrics",
@@ -95,7 +96,14 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=HEADING",
         help="put the generated section NAME (evaluation, usage, reproduce, "
         "license, citation) in place of the card's section titled HEADING; "
-        "implies --body",
+        "implies --body. The section's sub-sections are kept after it, and a section "
+        "holding a table of yours is refused, unless --force",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="let --replace-section remove the replaced section's sub-sections and tables "
+        "(each one named as it goes)",
     )
     parser.add_argument(
         "--prune",
@@ -189,8 +197,12 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
         replace_sections=replace_sections,
         benchmarks=pick(getattr(args, "benchmarks", None), conf.benchmarks),
         compare=list(pick(getattr(args, "compare", None), conf.compare, [])),
-        build_command=build_command_line(args, pick(None, conf.output, Path("README.md"))),
+        build_command=build_command_line(
+            argparse.Namespace(**{**vars(args), "output": typed or output}),
+            config.path if config is not None else None,
+        ),
         prune=bool(getattr(args, "prune", False)),
+        force=bool(getattr(args, "force", False)),
     )
 
 
@@ -206,42 +218,47 @@ _REPEATED_OPTIONS = (
     ("--compare", "compare"),
 )
 _SWITCHES = (("--chart", "chart"), ("--body", "body"))
+_PATH_OPTIONS = ("--template", "--compare")
 
 
-def build_command_line(args: argparse.Namespace, default_output: Path | None = None) -> str:
-    """The `cardkit build` command the card records: the results and the options given that
-    shape the card, in one order, leaving out what changes nothing (``-o`` naming the card the
-    config or the default names anyway, ``--config`` naming ./cardkit.yaml), so that `cardkit
-    check` run the same way, or more briefly, records the same."""
+def build_command_line(args: argparse.Namespace, config: Path | None = None) -> str:
+    """The `cardkit build` command the card records: run in the card's folder, with every
+    path as that folder reaches it (links resolved), so that the same results and card give
+    the same line whatever folder, relative path or link they were named through, and no
+    absolute path is published. ``-o`` is left out for README.md, ``--config`` for the
+    card folder's own cardkit.yaml; ``config`` is the project config the command read."""
     from cardkit.build.config import CONFIG_NAME
+    from cardkit.render.reproduce import card_relative
 
-    words = ["cardkit", "build", *map(str, args.results)]
-    if args.output is not None and not _same_path(args.output, default_output):
-        words += ["-o", str(args.output)]
-    config = getattr(args, "config", None)
-    if config is not None and not _same_path(config, Path(CONFIG_NAME)):
-        words += ["--config", str(config)]
+    card = Path(args.output) if args.output is not None else Path("README.md")
+    if is_stream(card):
+        card = Path.cwd() / "README.md"  # the card goes to a stream: paths from here
+
+    def local(value: Path | str) -> str:
+        """A local path as the card's folder reaches it; anything else (hf://) as given."""
+        text = str(value)
+        return card_relative(text, card) if "://" not in text else text
+
+    words = ["cardkit", "build", *map(local, args.results)]
+    if card.name != "README.md":
+        words += ["-o", card.name]
+    if config is not None and local(config) != CONFIG_NAME:
+        words += ["--config", local(config)]
     if getattr(args, "no_config", False):
         words.append("--no-config")
     for option, key in _VALUE_OPTIONS:
         value = getattr(args, key, None)
         if value is not None:
-            words += [option, str(value)]
+            words += [option, local(value) if option in _PATH_OPTIONS else str(value)]
     for option, key in _SWITCHES:
         value = getattr(args, key, None)
         if value is not None:
             words.append(option if value else f"--no-{option[2:]}")
     for option, key in _REPEATED_OPTIONS:
         for value in getattr(args, key, None) or ():
-            words += [option, str(value)]
+            path = option in _PATH_OPTIONS and Path(str(value)).exists()
+            words += [option, local(value) if path else str(value)]
     return redact(shlex.join(words))
-
-
-def _same_path(path: Path | str, other: Path | None) -> bool:
-    """Whether two paths name the same file (as the current folder resolves them)."""
-    if other is None or is_stream(Path(path)):
-        return False
-    return Path(path).absolute() == Path(other).absolute()
 
 
 def card_diff(card: BuiltCard) -> str:
@@ -338,7 +355,8 @@ def _build_store(store: Path, request: BuildRequest, args: argparse.Namespace) -
             eval_results=getattr(args, "eval_results", False),
             progress=progress,
             command_for=lambda folder, card: build_command_line(
-                argparse.Namespace(**{**vars(args), "results": [folder], "output": card})
+                argparse.Namespace(**{**vars(args), "results": [folder], "output": card}),
+                request.config.path if request.config is not None else None,
             ),
         )
     finally:

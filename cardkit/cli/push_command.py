@@ -50,7 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the model repository on the Hub",
     )
     parser.add_argument(
-        "--revision", metavar="BRANCH", help="the branch to commit to (default: main)"
+        "--revision",
+        metavar="BRANCH",
+        help="the Hub branch to commit to (default: main); not the results folder that "
+        "`cardkit build --revision` picks",
     )
     parser.add_argument(
         "--create-pr",
@@ -65,7 +68,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help="print the diff against the card on the Hub, and change nothing",
+        help="print the diff against the card on the Hub, and change nothing (a token is "
+        "needed only to read a private repository)",
     )
     parser.add_argument(
         "--timeout",

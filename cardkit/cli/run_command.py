@@ -221,7 +221,10 @@ def _build(config: Path | None, card: Path | str | None, folders: list[Path]) ->
     if not request.results:  # the folders this run wrote, and the command building from them
         request.results = list(folders)
         options.results = list(folders)
-        request.build_command = build_command_line(options, request.output)
+        request.build_command = build_command_line(
+            argparse.Namespace(**{**vars(options), "output": request.output}),
+            request.config.path if request.config is not None else None,
+        )
     if len(folders) > 1 and _is_folder(card):
         request.output.mkdir(parents=True, exist_ok=True)  # one card per model goes in it
     for card_built in build(request):

@@ -49,17 +49,25 @@ def endpoint() -> str:
     return constants.ENDPOINT
 
 
-def resolve_token() -> str:
-    """HF_TOKEN, else the token saved by `hf auth login`; the value itself is never shown."""
+def optional_token() -> str | None:
+    """HF_TOKEN, else the token saved by `hf auth login`, else None (reading a public
+    repository needs none); the value itself is never shown."""
     from huggingface_hub import get_token
 
     try:
         token = get_token()
     except Exception as exc:  # an OIDC exchange or token file problem
         raise CardkitError(f"cannot read the Hugging Face token: {type(exc).__name__}") from None
+    if token:
+        add_secret(token)
+    return token or None
+
+
+def resolve_token() -> str:
+    """The token a write needs (see `optional_token`): none is an error."""
+    token = optional_token()
     if not token:
         raise CardkitError("no Hugging Face token: set HF_TOKEN or log in with `hf auth login`")
-    add_secret(token)
     return token
 
 
@@ -85,13 +93,14 @@ def _use_timeout(timeout: float) -> None:
     huggingface_hub.configure_http_backend(backend_factory=TimeoutSession)
 
 
-def _api(token: str, timeout: float) -> Any:
+def _api(token: str | None, timeout: float) -> Any:
+    """The Hub client: with the token, or anonymous (False: huggingface_hub sends none)."""
     from huggingface_hub import HfApi, constants
 
     if constants.HF_HUB_OFFLINE:
         raise CardkitError("HF_HUB_OFFLINE is set: unset it to push")
     _use_timeout(timeout)
-    return HfApi(token=token)
+    return HfApi(token=token or False)
 
 
 def _transport_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
@@ -221,8 +230,11 @@ def push_files(
 
 
 def remote_card(target: HubTarget, filename: str = "README.md") -> tuple[str, str | None]:
-    """(head commit, the card's text there, or None where the repository has none)."""
-    token = resolve_token()
+    """(head commit, the card's text there, or None where the repository has none).
+
+    Read with the token when there is one, else anonymously: a public repository needs none
+    (a dry run then works without one), and a refusal says a private one does."""
+    token = optional_token()
     try:
         from huggingface_hub import hf_hub_download
         from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
@@ -236,7 +248,7 @@ def remote_card(target: HubTarget, filename: str = "README.md") -> tuple[str, st
                     filename,
                     revision=head,
                     cache_dir=cache,
-                    token=token,
+                    token=token or False,
                     etag_timeout=target.timeout,
                 )
             except EntryNotFoundError as exc:
@@ -247,7 +259,13 @@ def remote_card(target: HubTarget, filename: str = "README.md") -> tuple[str, st
     except CardkitError:
         raise
     except Exception as exc:
-        raise _fail(exc, target) from None
+        error = _fail(exc, target)
+        if token is None:
+            error = CardkitError(
+                f"{error.message} (no Hugging Face token was given: a private repository "
+                "needs HF_TOKEN or `hf auth login`)"
+            )
+        raise error from None
     try:
         return head, data.decode("utf-8-sig")
     except UnicodeDecodeError:

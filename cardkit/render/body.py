@@ -62,6 +62,11 @@ class CardInfo:
     tags: list[str] = field(default_factory=list)
     base_model: str | list[str] | None = None
     prompts: dict[str, str] = field(default_factory=dict)
+    # False for a model whose weights are not published (an API model): no local snippet.
+    open_weights: bool = True
+    reference: str | None = None  # the model's page (model_meta.json)
+    example_language: str = "en"  # of the Usage section's example sentences: en or zh
+    card: Path | None = None  # where the card goes: paths in its commands are relative to it
     citation: str | None = None
     # The `cardkit build` command that made the card (None: not known, "": none to show).
     build_command: str | None = None
@@ -295,6 +300,9 @@ def card_context(
         "tags": list(info.tags),
         "base_model": info.base_model,
         "prompts": {"query": info.prompts.get("query"), "passage": info.prompts.get("passage")},
+        "open_weights": info.open_weights,
+        "reference": info.reference,
+        "example_language": info.example_language,
         "citation": info.citation,
         "benchmarks": [
             _benchmark_context(
@@ -329,6 +337,8 @@ def card_context(
         "metrics": metrics,
         "metrics_cut": metrics_cut,
         "metrics_table": _Deferred(lambda: metrics_table(entries)),
-        "reproduce": reproduce_context(model, catalog, info.model_id, info.build_command),
+        "reproduce": reproduce_context(
+            model, catalog, info.model_id, info.build_command, info.prompts, info.card
+        ),
         "cardkit_version": __version__,
     }

@@ -11,6 +11,7 @@ Dataset revisions the result files do not name are taken from the catalog, marke
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import sys
@@ -58,15 +59,17 @@ def _installation_record(name: str = "cardkit") -> str | None | bool:
 
 
 def cardkit_install_line(extra: str = "run") -> str:
-    """A pip line that installs this very cardkit, or a comment saying why none can be given."""
+    """A pip line that installs this cardkit: from its repository at its commit, or its
+    archive, when it was installed from one; else its release on the package index (a copy
+    installed or run from a local folder is that release's code as far as a reader can
+    tell: the folder itself means nothing to them)."""
     requirement = f"cardkit[{extra}]"
+    release = f'pip install "{requirement}=={__version__}"'
     text = _installation_record()
-    if text is False:
-        return f"# cardkit {__version__} runs from a source folder: install that source with pip"
-    if text is None:  # installed from a package index
-        return f'pip install "{requirement}=={__version__}"'
+    if not isinstance(text, str):
+        return release
     try:
-        origin = json.loads(str(text))
+        origin = json.loads(text)
     except ValueError:
         origin = {}
     url = origin.get("url") if isinstance(origin, dict) else None
@@ -75,10 +78,48 @@ def cardkit_install_line(extra: str = "run") -> str:
         return redact(f'pip install "{requirement} @ {vcs.get("vcs")}+{url}@{vcs["commit_id"]}"')
     if isinstance(url, str) and url.startswith("https://") and "archive_info" in origin:
         return redact(f'pip install "{requirement} @ {url}"')
-    return (
-        f"# cardkit {__version__} was installed from a local source folder, not from a "
-        f'package index: install that source (pip install "./cardkit[{extra}]")'
-    )
+    return release
+
+
+def card_relative(path: Path | str, card: Path | str) -> str:
+    """``path`` as the card's folder reaches it, links resolved: the same files give the same
+    words whichever folder, relative path or link they were named through, and no home
+    folder, user name or mount point is published. A path on another drive (Windows) has no
+    relative form: its name only."""
+    card_folder = Path(os.path.abspath(card)).resolve().parent
+    target = Path(os.path.abspath(path)).resolve()
+    try:
+        return Path(os.path.relpath(target, card_folder)).as_posix()
+    except ValueError:
+        return target.name
+
+
+def _without_absolute_paths(command: str, card: Path | None) -> str:
+    """A recorded command with each absolute path (``/home/me/model``, ``--opt=/mnt/x``,
+    ``~/x``) as the card's folder reaches it; the command as it was when it has none."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return command
+    changed = False
+    for index, word in enumerate(words):
+        option, equals, value = word.partition("=") if word.startswith("-") else ("", "", word)
+        value = value if equals or not option else word
+        if value.startswith("~") or os.path.isabs(value):
+            local = card_relative(os.path.expanduser(value), card or Path("README.md"))
+            words[index] = f"{option}={local}" if equals else local
+            changed = True
+    return shlex.join(words) if changed else command
+
+
+# The recorded `cardkit build` line of a Reproduce section: how this card was made. Two cards
+# that differ only there are the same card (`cardkit check` and a rebuild leave it alone).
+_BUILD_LINE = lazy(r"(?m)^cardkit build(?: .*)?$")
+
+
+def same_but_build_command(old: str, new: str) -> bool:
+    """Whether two card texts differ at most in their recorded `cardkit build` line."""
+    return _BUILD_LINE.sub("cardkit build", old) == _BUILD_LINE.sub("cardkit build", new)
 
 
 def _version_key(version: str) -> tuple:
@@ -110,23 +151,115 @@ def _records(model: ModelResults) -> list[RunCommand]:
     return found
 
 
-def _generated_run(
+# A benchmark gets its own `cardkit run` command when it brings at least this many tasks the
+# commands before it do not evaluate; at most this many such commands.
+_MIN_NEW_TASKS = 5
+_MAX_BENCHMARK_COMMANDS = 6
+
+
+# The language a benchmark's name gives (MTEB(eng, v2), MTEB(cmn, v1)), and the other codes of
+# a language that model_meta.json may use for it.
+_BENCHMARK_LANGUAGE = lazy(r"\(([a-z]{3})\b")
+_SAME_LANGUAGE = {"zho": "cmn"}
+
+
+def _model_languages(model: ModelResults) -> set[str]:
+    """The ISO 639-3 codes of the model's languages (model_meta.json: ``eng-Latn``)."""
+    from cardkit.render.usage import model_meta
+
+    codes = model_meta(model).get("languages")
+    found = {c.split("-")[0].split("_")[0] for c in codes or [] if isinstance(c, str)}
+    return found | {_SAME_LANGUAGE[c] for c in found if c in _SAME_LANGUAGE}
+
+
+def _named_benchmarks(
+    tasks: list[str], catalog: Catalog, languages: set[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """mteb benchmarks all of whose tasks are among ``tasks``, those of the model's own
+    languages first, then the one adding the most tasks, and the tasks none of them holds:
+    commands name benchmarks instead of listing hundreds of tasks. C-MTEB is a convention of
+    the card's (its metrics), not an mteb benchmark, so it is never named."""
+    wanted = set(tasks)
+    candidates: dict[str, set[str]] = {}
+    for name in catalog.benchmark_names():
+        benchmark = catalog.benchmark(name)
+        covered = {catalog.canonical_name(t) for t in benchmark.tasks}
+        if benchmark.metric_by_type is None and covered and covered <= wanted:
+            candidates[name] = covered
+    chosen: list[str] = []
+    left = set(wanted)
+    while len(chosen) < _MAX_BENCHMARK_COMMANDS:
+        useful = [n for n in candidates if len(candidates[n] & left) >= _MIN_NEW_TASKS]
+        if not useful:
+            break
+        name = max(useful, key=lambda n: (_speaks(n, languages), len(candidates[n] & left)))
+        chosen.append(name)
+        left -= candidates.pop(name)
+    return chosen, [t for t in tasks if t in left]
+
+
+def _speaks(benchmark: str, languages: set[str]) -> bool:
+    match = _BENCHMARK_LANGUAGE.search(benchmark)
+    return bool(match) and match.group(1) in languages
+
+
+# More tasks than this outside the named benchmarks get a command of their own, its task list
+# wrapped over lines of about this width, shown folded on the card.
+_LISTED_TASKS = 40
+_LINE_WIDTH = 100
+_PLAIN_WORD = lazy(r"[A-Za-z0-9_.+-]+")
+
+
+def _wrapped_tasks(head: list[str], tasks: list[str], tail: list[str]) -> str:
+    """A command with a long ``--tasks`` list wrapped at commas: a backslash before a newline
+    joins the lines into one word, so the shell reads one list."""
+    if not all(_PLAIN_WORD.fullmatch(task) for task in tasks):
+        return shlex.join([*head, "--tasks", ",".join(tasks), *tail])
+    lines: list[str] = []
+    line = ""
+    for task in tasks:
+        if line and len(line) + len(task) + 1 > _LINE_WIDTH:
+            lines.append(line + ",\\")
+            line = task
+        else:
+            line = f"{line},{task}" if line else task
+    lines.append(line)
+    return f"{shlex.join(head)} --tasks \\\n" + "\n".join(lines) + f" {shlex.join(tail)}"
+
+
+def _generated_runs(
     model_id: str,
     revision: str | None,
     tasks: list[str],
     local: set[str],
-) -> str:
-    """A `cardkit run` command evaluating ``tasks`` (local ones from their task folders)."""
-    words = ["cardkit", "run", "--model", model_id]
+    catalog: Catalog,
+    prompt: str | None = None,
+    languages: set[str] = frozenset(),
+) -> tuple[list[str], str | None, int]:
+    """`cardkit run` commands evaluating ``tasks`` into one results folder: the first names
+    the mteb benchmark covering the most of them (those of the model's languages first), with
+    the other tasks (local ones from their task folders); one more per other benchmark they
+    cover; each with the query prompt. More than a few dozen other tasks go into a command of
+    their own, wrapped (the second value; the third: how many tasks it evaluates)."""
+    head = ["cardkit", "run", "--model", model_id]
     if is_revision(revision):
-        words += ["--revision", str(revision)]
-    builtin = [t for t in tasks if t not in local]
+        head += ["--revision", str(revision)]
+    tail = (["--prompt", prompt] if prompt else []) + ["-o", RESULTS]
+    benchmarks, builtin = _named_benchmarks(
+        [t for t in tasks if t not in local], catalog, languages
+    )
+    others, count = None, 0
+    if benchmarks and len(builtin) > _LISTED_TASKS:
+        others, count, builtin = _wrapped_tasks(head, builtin, tail), len(builtin), []
+    words = ["--benchmark", benchmarks[0]] if benchmarks else []
     if builtin:
         words += ["--tasks", ",".join(builtin)]
     for task in sorted(local & set(tasks)):
         words += ["--custom-task", f"path/to/{task}"]
-    words += ["-o", RESULTS]
-    return shlex.join(words)
+    commands = [shlex.join([*head, *words, *tail])] + [
+        shlex.join([*head, "--benchmark", name, *tail]) for name in benchmarks[1:]
+    ]
+    return commands, others, count
 
 
 def _dataset_revisions(
@@ -162,25 +295,29 @@ def _dataset_revisions(
 def _revisions_note(
     total: int, differ: list[str], unrecorded: int, mteb_version: str | None
 ) -> str:
-    """One sentence on where the dataset revisions come from, counted by kind."""
+    """Where the dataset revisions come from, in short sentences: those the files record (in
+    the model-index), those mteb now evaluates differently, those only the table gives."""
     mteb = f"mteb {mteb_version}" if mteb_version else "current mteb"
     recorded = total - unrecorded
-    parts = []
-    if recorded:
-        count = "" if recorded == total else f"{recorded} of {total} tasks "
-        parts.append(
-            f"{count}as the result files record them (each result's `dataset.revision` in "
-            "the model-index)"
+    if not recorded:
+        return (
+            "The result files do not record which dataset revisions they evaluated; the table "
+            f"gives those {mteb} evaluates, which may be newer."
         )
+    which = "each task" if recorded == total else f"{recorded} of the {total} tasks"
+    sentences = [
+        f"The result files record the dataset revision of {which} (`dataset.revision` in the "
+        "model-index)."
+    ]
     if differ:
         shown = ", ".join(differ[:8]) + (f" and {len(differ) - 8} more" if len(differ) > 8 else "")
-        parts.append(f"{len(differ)} of them not the ones {mteb} evaluates: {shown}")
+        sentences.append(f"{mteb} evaluates another revision of {len(differ)} of them: {shown}.")
     if unrecorded:
-        parts.append(
-            f"{unrecorded} not recorded: the table gives the ones {mteb} evaluates, which may "
-            "not be the ones these results came from"
+        sentences.append(
+            f"For the other {unrecorded}, the table gives the revision {mteb} evaluates, "
+            "which may be newer than the one evaluated."
         )
-    return "Dataset revisions: " + "; ".join(parts) + "."
+    return " ".join(sentences)
 
 
 def reproduce_context(
@@ -188,8 +325,15 @@ def reproduce_context(
     catalog: Catalog,
     model_id: str,
     build_command: str | None,
+    prompts: dict[str, str] | None = None,
+    card: Path | None = None,
 ) -> dict[str, Any]:
-    """The template's ``reproduce`` variable (see README.md, "Your own template")."""
+    """The template's ``reproduce`` variable (see README.md, "Your own template").
+
+    ``prompts``: the card's prompts; the query prompt goes into the generated `cardkit run`.
+    ``card``: where the card goes; an absolute path in a recorded command is shown as the
+    card's folder reaches it (a card publishes no home folder or mount point).
+    """
     tasks = model.sorted_tasks()
     names = [catalog.canonical_name(t.task_name) for t in tasks]
     versions = sorted({t.mteb_version for t in tasks if t.mteb_version}, key=_version_key)
@@ -206,10 +350,17 @@ def reproduce_context(
     if mteb_pin:
         commands.append(f'pip install "mteb=={mteb_pin}"')
     for run in runs:
-        note = f"  # with the run: settings of {run.config}" if run.config else ""
-        commands.append(run.command + note)
-    if unrecorded:
-        commands.append(_generated_run(model_id, model.revision, unrecorded, local))
+        config = _without_absolute_paths(run.config, card) if run.config else None
+        note = f"  # with the run: settings of {config}" if config else ""
+        commands.append(_without_absolute_paths(run.command, card) + note)
+    query = (prompts or {}).get("query")
+    languages = _model_languages(model)
+    generated, others, others_count = (
+        _generated_runs(model_id, model.revision, unrecorded, local, catalog, query, languages)
+        if unrecorded
+        else ([], None, 0)
+    )
+    commands += generated
     if build_command:
         commands.append(build_command)
     revisions, rows, note = _dataset_revisions(model, catalog)
@@ -248,4 +399,25 @@ def reproduce_context(
         if rows
         else None,
         "commands": commands,
+        "generated_runs": len(generated) + (1 if others else 0),
+        # The command for the tasks outside the named benchmarks when they are many (shown
+        # folded, to run before the build line), and how many they are.
+        "other_tasks_command": others,
+        "other_tasks_count": others_count,
+        # The `cardkit build` line that ends the commands (its paths as the card's folder
+        # reaches them), or None.
+        "build_command": build_command or None,
+        # The instruction template mteb's own wrapper of the model used (model_meta.json):
+        # the model needs those prompts to give these scores.
+        "instruction_template": _instruction_template(model),
     }
+
+
+def _instruction_template(model: ModelResults) -> str | None:
+    from cardkit.render.usage import model_meta
+
+    meta = model_meta(model)
+    kwargs = meta.get("loader_kwargs")
+    template = kwargs.get("instruction_template") if isinstance(kwargs, dict) else None
+    wanted = meta.get("use_instructions") is not False
+    return template if isinstance(template, str) and template.strip() and wanted else None

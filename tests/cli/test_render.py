@@ -208,7 +208,12 @@ def test_default_card_sections_come_in_order(tmp_path: Path):
     catalog = load_catalog()
     assert f"| AFQMC | C-MTEB/AFQMC | {catalog.get('AFQMC').revision} |" in body
     assert f"Revision (mteb {catalog.mteb_version})" in body
-    assert "\ncardkit run --model org/model --tasks AFQMC,ATEC," in body
+    # The benchmark by its name, the other tasks by theirs, the query prompt the model needs.
+    assert (
+        "\ncardkit run --model org/model --benchmark 'MTEB(cmn, v1)' --tasks "
+        "AmazonReviewsClassification,MassiveIntentClassification,MassiveScenarioClassification,"
+        "STS22 --prompt '为这个句子生成表示以用于检索相关文章：' -o results\n"
+    ) in body
     assert "\ncardkit build\n" in body  # the command that was run: the config did the rest
 
 

@@ -93,10 +93,13 @@ def test_the_reproduce_commands_of_a_run_card_give_the_same_results_and_card(
     assert done.returncode == 0, done.stderr
     commands = _reproduce_commands(first / "README.md")
     runs = [c for c in commands if c.startswith("cardkit run ")]
+    # The model's folder as the card's folder reaches it: the card publishes no absolute path.
+    model = os.path.relpath(Path(MODEL).resolve(), first.resolve())
     assert runs == [
-        f"cardkit run --model {MODEL} --model-name {NAME} --device cpu --custom-task "
+        f"cardkit run --model {model} --model-name {NAME} --device cpu --custom-task "
         f"{TASK.name} -o results --build --card README.md"
     ]
+    assert str(tmp_path) not in (first / "README.md").read_text(encoding="utf-8")
     import mteb
 
     assert f'pip install "mteb=={mteb.__version__}"' in commands
@@ -114,6 +117,11 @@ def test_the_reproduce_commands_of_a_run_card_give_the_same_results_and_card(
         assert ran.returncode == 0, f"{command}\n{ran.stdout}\n{ran.stderr}"
 
     assert _scores(again / FOLDER) == _scores(first / FOLDER)
-    for name in ("cardkit-tasks.json", "cardkit-run.json"):
-        assert (again / FOLDER / name).read_text() == (first / FOLDER / name).read_text()
+    tasks = "cardkit-tasks.json"
+    assert (again / FOLDER / tasks).read_text() == (first / FOLDER / tasks).read_text()
+    # The run records the command as typed (the model's folder absolute the first time, as
+    # the card shows it the second): the same model, the same tasks.
+    records = [json.loads((f / FOLDER / "cardkit-run.json").read_text()) for f in (first, again)]
+    assert [r["tasks"] for r in records[0]["runs"]] == [r["tasks"] for r in records[1]["runs"]]
+    assert [r["command"] for r in records[1]["runs"]] == runs
     assert (again / "README.md").read_text() == (first / "README.md").read_text()

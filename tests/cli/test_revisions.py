@@ -6,6 +6,7 @@ card and the command say of them. (The choices themselves: tests/unit/test_revis
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -60,8 +61,10 @@ def test_config_and_command_line_take_the_same_values(tmp_path: Path):
     done = run_cli("build", "--revision", "external", cwd=tmp_path)  # the command line wins
     assert done.returncode == 0 and "32 tasks" in done.stdout
     done = run_cli("build", folder, "-o", tmp_path / "B.md", "--revision", "latest", "--no-config")
-    command = f"cardkit build {folder} -o {tmp_path / 'B.md'} --no-config --revision latest"
-    assert command in (tmp_path / "B.md").read_text()  # the command as it was run
+    # The command as it was run, its paths as the card's folder reaches them.
+    relative = os.path.relpath(folder.resolve(), tmp_path.resolve())
+    command = f"cardkit build {relative} -o B.md --no-config --revision latest"
+    assert command in (tmp_path / "B.md").read_text()
 
 
 def test_two_files_of_one_task_in_a_folder_speak_as_the_one_the_leaderboard_keeps(

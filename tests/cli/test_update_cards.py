@@ -68,7 +68,10 @@ def test_update_keeps_every_byte_outside_regions_and_managed_keys(source, body_o
     else:
         assert after.body.startswith(before.body)  # appended after the author's text
         assert without_generated(after.body).rstrip() == before.body.rstrip()
-        assert len(re.findall("cardkit:begin", after.body)) >= 3
+        assert "cardkit:begin reproduce" in after.body
+        for title in ("Usage", "Evaluation"):  # the author's own is never doubled
+            assert len(re.findall(rf"(?m)^#+ {title}[ \t]*$", after.body)) == 1
+    assert str(tmp_path).encode() not in first  # no absolute path of the test's folder
     # A second identical build leaves the file byte for byte as it is.
     again = run_cli("build", NEW_RESULTS, "-o", card, *args)
     assert again.returncode == 0 and again.stdout.startswith("unchanged")
@@ -78,8 +81,13 @@ def test_update_keeps_every_byte_outside_regions_and_managed_keys(source, body_o
 def test_dmeta_evaluation_section_is_replaced_and_then_regions_update(tmp_path: Path):
     card = copy_card(DMETA_CARD, tmp_path)
     original = DMETA_CARD.read_text(encoding="utf-8")
-    done = run_cli("build", NEW_RESULTS, "-o", card, "--replace-section", "evaluation=Evaluation")
+    args = ("build", NEW_RESULTS, "-o", card, "--replace-section", "evaluation=Evaluation")
+    refused = run_cli(*args)
+    assert refused.returncode == 1 and card.read_text(encoding="utf-8") == original
+    assert "'## Evaluation' (lines " in refused.stderr and "--force" in refused.stderr
+    done = run_cli(*args, "--force")
     assert done.returncode == 0, done.stderr
+    assert "removed the author's '## Evaluation' (lines " in done.stderr
     body = split_card(card.read_text(encoding="utf-8")).body
     old_body = split_card(original).body
     head, _, rest = old_body.partition("## Evaluation\n")

@@ -1,5 +1,5 @@
-"""The Reproduce section's install line says only what is true about where cardkit came from
-(PEP 610: a ``direct_url.json`` beside an installation not made from a package index)."""
+"""The Reproduce section's install line: a repository's commit or an archive when cardkit was
+installed from one (PEP 610: a ``direct_url.json`` beside the installation), else the release."""
 
 from __future__ import annotations
 
@@ -38,12 +38,13 @@ def test_from_a_repository_the_commit_is_pinned(site: Path):
     )
 
 
-def test_from_a_local_folder_only_a_comment(site: Path):
+def test_from_a_local_folder_the_release_with_no_note_for_the_author(site: Path):
     origin = {"url": "file:///home/me/cardkit", "dir_info": {"editable": True}}
     (site / "direct_url.json").write_text(json.dumps(origin), encoding="utf-8")
     line = cardkit_install_line()
-    assert line.startswith(f"# cardkit {__version__} was installed from a local source folder")
-    assert "/home/me" not in line  # a local path means nothing to the card's reader
+    # A local path means nothing to the card's reader, and a comment is written for the author.
+    assert line == f'pip install "cardkit[run]=={__version__}"'
+    assert "/home/me" not in line and "#" not in line
 
 
 def test_a_token_in_a_repository_address_is_masked(site: Path):

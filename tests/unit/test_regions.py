@@ -83,6 +83,18 @@ def test_replace_section_swaps_only_that_section():
     )
     assert new == (
         "# M\n\n<!-- cardkit:begin evaluation -->\n## Evaluation\nT\n"
+        "<!-- cardkit:end evaluation -->\n\n### Sub of evaluation\n\nMore.\n\n"
+        "## Training\n\nKept.\n"
+    )
+    forced = update_body(
+        body,
+        {"evaluation": "## Evaluation\nT\n"},
+        add_missing=True,
+        replace_sections={"evaluation": "Evaluation Results"},
+        force=True,
+    )
+    assert forced == (
+        "# M\n\n<!-- cardkit:begin evaluation -->\n## Evaluation\nT\n"
         "<!-- cardkit:end evaluation -->\n\n## Training\n\nKept.\n"
     )
     again = update_body(
