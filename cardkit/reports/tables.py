@@ -51,10 +51,14 @@ def markdown_text(value: Any) -> Markdown:
 
 
 def markdown_code(value: Any) -> Markdown:
-    """Text from data as an inline code span, fenced with more backticks than it holds."""
-    text = " ".join(str(value).split())
+    """Text from data as an inline code span, fenced with more backticks than it holds; line
+    breaks become spaces (a span is one line) and other spaces are kept, since a prompt's
+    trailing space is part of it."""
+    text = re.sub(r"[\r\n\x0b\x0c\x85\u2028\u2029]+", " ", str(value))
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    # A span starting and ending with a space loses one of each in Markdown: pad it too.
+    edges = (text[:1], text[-1:])
+    pad = " " if "`" in edges or (edges == (" ", " ") and text.strip()) else ""
     return Markdown(f"{fence}{pad}{text}{pad}{fence}")
 
 
