@@ -49,9 +49,7 @@ def test_a_template_of_steps_costing_a_second_each_stops_at_the_budget(tmp_path)
     )
     took = time.monotonic() - started
     assert result.returncode == 1, result.stderr
-    assert f"template stopped: the template ran longer than {BUDGET} s" in error_line(
-        result.stderr
-    )
+    assert f"template stopped: the template ran longer than {BUDGET} s" in error_line(result.stderr)
     assert took < 10 * BUDGET, took
     assert not (tmp_path / "README.md").exists()
 
@@ -119,9 +117,10 @@ def test_comparisons_still_compare_as_python_does(tmp_path):
     )
     result = run_cli("build", EXAMPLE, "-o", tmp_path / "README.md", "--template", template)
     assert result.returncode == 0, result.stderr
-    assert "True False True False True [1] True True A B [1, 2, 3]" in (
-        tmp_path / "README.md"
-    ).read_text()
+    assert (
+        "True False True False True [1] True True A B [1, 2, 3]"
+        in (tmp_path / "README.md").read_text()
+    )
 
 
 def test_a_format_with_a_missing_index_is_one_line(tmp_path):
