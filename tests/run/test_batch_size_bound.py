@@ -60,7 +60,7 @@ def test_a_batch_size_over_the_bound_in_the_config(tmp_path, env):
     config.write_text(yaml.safe_dump({"run": {"model": MISSING_MODEL, "batch_size": TOO_MANY}}))
     result = run_cli("run", *custom(STS), "-o", tmp_path / "out", cwd=tmp_path, env=env)
     line = _one_error(result)
-    assert "run.batch_size" in line and "not a batch size" in line, line
+    assert "run.batch_size" in line and "is not a positive integer up to 65536" in line, line
     assert not (tmp_path / "out").exists()
 
 
