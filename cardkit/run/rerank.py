@@ -107,6 +107,12 @@ def checkpoint_kind(reranker: RerankerSettings) -> str:
     files = _CheckpointFiles(reranker.model, reranker.revision)
     st_config = files.json(_ST_CONFIG)
     config = files.json(_CONFIG)
+    if config is None and st_config is None and not files.exists(_MODULES):
+        where = "in this folder" if files.local else "on the Hub or in its cache"
+        raise CardkitError(
+            f"cannot rerank with this: no {_CONFIG}, {_MODULES} or {_ST_CONFIG} {where}",
+            reranker.model,
+        )
     architectures = config.get("architectures") or [] if isinstance(config, dict) else []
     classifier = any(str(a).endswith("ForSequenceClassification") for a in architectures)
     cross = st_config.get("model_type") == "CrossEncoder" if isinstance(st_config, dict) else False

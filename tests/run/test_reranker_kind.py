@@ -102,3 +102,20 @@ def test_the_embedding_model_as_reranker_is_scored_as_a_bi_encoder(tmp_path, env
     assert first["ndcg_at_1"] < 1.0  # the first stage is not perfect: equality is not luck
     record = json.loads(reranked.read_text())["cardkit_rerank"]["reranker"]
     assert record["type"] == "bi-encoder"
+
+
+def test_a_reranker_that_is_no_checkpoint_is_one_line(tmp_path, env):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CardkitError, match="no config.json, modules.json or config_sentence"):
+        checkpoint_kind(RerankerSettings(model=str(empty)))
+    out = tmp_path / "out"
+    args = ["--model", MODEL, "--reranker", "no-such-org/no-such-reranker", "-o", out]
+    result = run_cli("run", *args, *custom(FLAG), env=env)  # offline, nothing cached
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: no-such-org/no-such-reranker: cannot rerank with this: no config.json, "
+        "modules.json or config_sentence_transformers.json on the Hub or in its cache"
+    ], result.stderr
+    assert not out.exists()
