@@ -4,11 +4,15 @@ refuses it with the recovery hint, and `export` and `build` recover its model-in
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from pathlib import Path
 
 import pytest
 
 from cardkit.cardtext.frontmatter import load_front_matter, split_card
+from tests.browser import chromium, dump_dom
 from tests.conftest import DMETA_CARD, run_cli
 
 pytestmark = pytest.mark.shared
@@ -76,3 +80,46 @@ def test_every_form_of_a_web_paste_is_refused_and_recovered(tmp_path: Path, form
     exported = run_cli("export", paste, "-o", tmp_path / "exported")
     assert exported.returncode == 0, exported.stderr
     assert len(list((tmp_path / "exported").glob("*.json"))) == 36  # 35 tasks + model_meta
+
+
+# A page showing the card's lines as a code view shows them: one table row per line, a
+# line-number cell and the line itself (spaces kept); a script selects the table as a reader
+# would and writes what the selection copies into the page.
+_CODE_VIEW = """<!doctype html><html><body><table id="card">{rows}</table><pre id="copied"></pre>
+<script>
+const range = document.createRange();
+range.selectNodeContents(document.getElementById("card"));
+const selection = getSelection();
+selection.removeAllRanges();
+selection.addRange(range);
+document.getElementById("copied").textContent = JSON.stringify(selection.toString());
+</script></body></html>"""
+
+
+def test_a_copy_of_a_code_view_table_made_by_chromium_is_the_card_itself(tmp_path: Path):
+    """What headless Chromium copies from the rendered table is the card, line for line: no
+    '|' and nothing to recover, so it validates and exports as the raw card does."""
+    if chromium() is None:
+        pytest.fail("Chromium is not installed: apt-get install chromium (.ci/run installs it)")
+    original = DMETA_CARD.read_text(encoding="utf-8")
+    lines, body = _front_matter_lines(original)
+    rows = "".join(
+        f'<tr><td data-line-number="{n}"></td><td style="white-space: pre">{html.escape(line)}'
+        "</td></tr>"
+        for n, line in enumerate(lines, 1)
+    )
+    page = tmp_path / "card.html"
+    page.write_text(_CODE_VIEW.format(rows=rows), encoding="utf-8")
+    done = dump_dom(page, tmp_path)
+    match = re.search(r'<pre id="copied">(.*?)</pre>', done.stdout, flags=re.S)
+    assert match, done.stderr[-2000:]
+    copied = json.loads(html.unescape(match.group(1)))
+    paste = tmp_path / "pasted.md"
+    paste.write_text(copied + body, encoding="utf-8")
+    assert load_front_matter(split_card(paste.read_text(encoding="utf-8"))) == load_front_matter(
+        split_card(original)
+    )
+    exported = run_cli("export", paste, "-o", tmp_path / "exported")
+    assert exported.returncode == 0, exported.stderr
+    assert "copied from a rendered web page" not in exported.stderr
+    assert len(list((tmp_path / "exported").glob("*.json"))) == 36
