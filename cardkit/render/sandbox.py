@@ -193,8 +193,10 @@ class BudgetSandbox(ImmutableSandboxedEnvironment):
 
     # -- operators, calls and filters ------------------------------------------------------
     def compare(self, left: Any, *operations: Any) -> Any:
-        """A (chained) comparison as Python makes it, each pair a step or more: a search
-        through a list or a comparison of two lists costs one step per item."""
+        """A (chained) comparison with Python's result, each pair a step or more: a search
+        through a list or a comparison of two lists costs one step per item. The operands
+        come evaluated (a template's expressions have no side effects, and an undefined one
+        only fails where it is used); the comparisons stop at the first false one."""
         result: Any = True
         for name, right in zip(operations[::2], operations[1::2], strict=True):
             self.step(_comparison_cost(name, left, right))
