@@ -255,9 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
             repo_id = "/".join(segments[2:4])
             rest = segments[4:]
             if not rest and method == "GET":
-                return "info", lambda r: self._info(repo_id, "main")
+                return "info", lambda r: self._info(repo_id, "main", r)
             if rest[:1] == ["revision"] and len(rest) >= 2 and method == "GET":
-                return "info", lambda r: self._info(repo_id, "/".join(rest[1:]))
+                return "info", lambda r: self._info(repo_id, "/".join(rest[1:]), r)
             if rest[:1] == ["preupload"] and method == "POST":
                 return "preupload", lambda r: self._preupload(repo_id, "/".join(rest[1:]), r)
             if rest[:1] == ["commit"] and method == "POST":
@@ -277,7 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _repo(self, repo_id: str) -> Repo | None:
         return self.hub.repos.get(repo_id)
 
-    def _info(self, repo_id: str, revision: str):
+    def _info(self, repo_id: str, revision: str, request: Recorded):
         repo = self._repo(repo_id)
         if repo is None:
             return _failure(404)
@@ -296,7 +296,13 @@ class _Handler(BaseHTTPRequestHandler):
             "downloads": 0,
             "likes": 0,
             "tags": [],
-            "siblings": [{"rfilename": path} for path in sorted(files)],
+            "siblings": [
+                # With ?blobs=true the Hub adds each file's size and git blob id.
+                {"rfilename": path, "size": len(data), "blobId": git_blob_sha(data)}
+                if "blobs" in request.query
+                else {"rfilename": path}
+                for path, data in sorted(files.items())
+            ],
             "lastModified": "2025-01-01T00:00:00.000Z",
             "createdAt": "2025-01-01T00:00:00.000Z",
         }

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from cardkit.build.card import BuildRequest, plan_build, write_cards
 from cardkit.io.atomic import write_text_atomic
 from cardkit.io.errors import CardkitError
-from cardkit.io.safenames import file_name, inside
+from cardkit.io.safenames import file_name, inside, name_clashes
 from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
 from cardkit.readers.discover import PREDICTIONS_SUFFIX, subfolders
 from cardkit.readers.revisions import revisions_used
@@ -291,6 +291,25 @@ def plan_jobs(
     return jobs
 
 
+def refusals(todo: list[ModelJob], cards: Path) -> dict[int, str]:
+    """The jobs that may not run, each with the line refusing it: two model folders whose
+    cards would be one file (``a:b`` and ``a_b``, or names differing only in case, one file
+    on macOS and Windows) are both refused, and so is a folder whose card folder would take
+    the place of the store's report."""
+    names = [(job.folder.name, job.request.output.parent.name) for job in todo]
+    clashes = name_clashes(names, "model folders")
+    refused = {}
+    for index, (folder, mapped) in enumerate(names):
+        if folder in clashes:
+            refused[index] = clashes[folder]
+        elif mapped.casefold() == REPORT_NAME:
+            refused[index] = (
+                f"model folder {folder!r} would take the place of the store's {REPORT_NAME} "
+                f"in {cards}: rename it"
+            )
+    return refused
+
+
 def _outcome_of(job: ModelJob, result: ModelOutcome | WorkerDied | WorkerFailed) -> ModelOutcome:
     if isinstance(result, ModelOutcome):
         return result
@@ -333,11 +352,26 @@ def build_store(
     for job in todo:
         inside(job.request.output, cards)
     outcomes: dict[int, ModelOutcome] = {}
+    for index, error in refusals(todo, cards).items():
+        job = todo[index]
+        outcomes[index] = ModelOutcome(
+            job.folder.name,
+            "refused",
+            _relative(str(job.request.output), cards),
+            error=str(CardkitError(error, job.folder)),
+            reason=reason_of(error),
+        )
+    runnable = [index for index in range(len(todo)) if index not in outcomes]
     started, cpu_before = time.monotonic(), _own_cpu() + _children_cpu()
     report = StoreReport(str(store), str(cards), request.revision or "merge", jobs, [])
     try:
-        with contextlib.closing(run_each(build_model, todo, jobs)) as results:
-            for index, result in results:
+        for outcome in outcomes.values():
+            if progress is not None:
+                progress(outcome)
+        work = [todo[index] for index in runnable]
+        with contextlib.closing(run_each(build_model, work, jobs)) as results:
+            for position, result in results:
+                index = runnable[position]
                 outcome = _outcome_of(todo[index], result)
                 outcome.card = _relative(outcome.card, cards)
                 outcomes[index] = outcome

@@ -65,6 +65,8 @@ _FENCE_LIKE = lazy(r"[ \t]*\|?[ \t]*---[ \t|]*")
 _KEY_LINE = lazy(r"[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|$)")
 _LEADING_PIPE = lazy(r"^[ \t]*\|")
 _TRAILING_PIPE = lazy(r"[ \t]*\|[ \t]*$")
+# A line holding only the '|' of a table cell: a browser's copy puts one between the lines.
+_LONE_PIPE = lazy(r"[ \t]*\|[ \t]*")
 
 
 class CardText:
@@ -220,10 +222,17 @@ def _unclosed(text: str, lines: list[str], first: int) -> FrontMatterProblem:
 
 
 def web_paste(text: str) -> tuple[int, str] | None:
-    """For a card copied from a rendered web page (front-matter lines wrapped in '|', fences
-    '--- |'): the line of its opening fence and the card with those lines restored."""
+    """For a card copied from a rendered web page: the line of its opening fence and the
+    card with its front-matter lines restored.
+
+    Every form a copy of table cells takes is read: each line wrapped in '|', or with a '|'
+    before or after it (spaces around), fences '--- |' or '| --- |', and lines holding only
+    '|' between the lines (``|``, ``--- |``, ``|``, ``tags: |``, ...), which are dropped.
+    """
     lines = lines_with_ends(text)
-    first = _first_filled(lines)
+    first = next(
+        (i for i, line in enumerate(lines) if line.strip() and not _is_lone_pipe(line)), None
+    )
     if first is None or not _PASTED_FENCE.fullmatch(lines[first].rstrip("\r\n")):
         return None
     closing = next(
@@ -232,23 +241,30 @@ def web_paste(text: str) -> tuple[int, str] | None:
     )
     if closing is None:
         return None
-    inner = [line.rstrip("\r\n") for line in lines[first + 1 : closing]]
+    inner = [line.rstrip("\r\n") for line in lines[first + 1 : closing] if not _is_lone_pipe(line)]
     filled = [line for line in inner if line.strip()]
     wrapped = [line for line in filled if _LEADING_PIPE.match(line) or _TRAILING_PIPE.search(line)]
     if not filled or 2 * len(wrapped) < len(filled):
         return None
     newline = lines[first][len(lines[first].rstrip("\r\n")) :] or "\n"
     unwrapped = _unwrap(inner)
+    body = closing + 1
+    if body < len(lines) and _is_lone_pipe(lines[body]):
+        body += 1  # the cell's '|' after the closing fence
     restored = (
-        "".join(lines[:first])
+        "".join(line for line in lines[:first] if not _is_lone_pipe(line))
         + "---"
         + newline
         + "".join(line + newline for line in unwrapped)
         + "---"
         + newline
-        + "".join(lines[closing + 1 :])
+        + "".join(lines[body:])
     )
     return first + 1, restored
+
+
+def _is_lone_pipe(line: str) -> bool:
+    return bool(_LONE_PIPE.fullmatch(line.rstrip("\r\n")))
 
 
 def _unwrap(lines: list[str]) -> list[str]:

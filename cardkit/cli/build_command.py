@@ -338,7 +338,8 @@ def _build_store(store: Path, request: BuildRequest, args: argparse.Namespace) -
 
     def progress(outcome: ModelOutcome) -> None:
         if outcome.status == "refused":
-            line = f"refused {outcome.folder}: {outcome.error}"
+            # Escaped as every error line is: a folder name may hold a line break.
+            line = str(CardkitError(outcome.error or "", where=f"refused {outcome.folder}"))
             if bar is not None:
                 bar.write(line, file=sys.stderr)
             else:

@@ -87,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--reranker",
         metavar="MODEL",
         help="rerank the top --top-k retrieved documents of each retrieval task with this model "
-        "(a sentence-transformers CrossEncoder folder or Hub id)",
+        "(a CrossEncoder or a sentence-transformers embedding model: folder or Hub id)",
     )
     add(
         "--reranker-name",
@@ -97,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add(
         "--reranker-type",
         choices=RERANKER_TYPES,
-        help="how --reranker scores a query and a document (default: cross-encoder)",
+        help="how --reranker scores a query and a document (default: what its checkpoint is)",
     )
     add("--top-k", type=int, help="how many first-stage documents the reranker sees (default 10)")
     add(

@@ -7,6 +7,7 @@ and checks the place with ``inside``, so no name can lead a write out of the out
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -51,16 +52,39 @@ def model_folder(model_name: str | None) -> str:
     return file_name(name.replace("/", "__"), "", "model", shown=name)
 
 
+def name_clashes(names: Iterable[tuple[str, str]], what: str = "names") -> dict[str, str]:
+    """For each name that maps to the same file as another name, the message refusing it.
+
+    ``names`` are (original, mapped) pairs. Two mapped names are one file when they differ
+    only in case or in Unicode normalisation (``A`` and ``a`` on macOS and Windows, ``é``
+    composed or not on macOS), and of course when they are equal (``a/b`` and ``a_b``).
+    """
+    first: dict[str, tuple[str, str]] = {}
+    clashes: dict[str, str] = {}
+    for original, mapped in names:
+        key = unicodedata.normalize("NFC", mapped).casefold()
+        other, other_mapped = first.setdefault(key, (original, mapped))
+        if other == original:
+            continue
+        where = (
+            mapped
+            if mapped == other_mapped
+            else f"{other_mapped} and {mapped}, one file where case is not told apart"
+        )
+        message = (
+            f"{what} {_short(other)} and {_short(original)} would both be written as {where}: "
+            "rename one of them"
+        )
+        clashes.setdefault(other, message)
+        clashes[original] = message
+    return clashes
+
+
 def unique_names(names: Iterable[tuple[str, str]], what: str = "names") -> None:
     """Refuse two different names that map to one file (``a/b`` and ``a_b`` give ``a_b``)."""
-    seen: dict[str, str] = {}
-    for original, mapped in names:
-        other = seen.setdefault(mapped.casefold(), original)
-        if other != original:
-            raise CardkitError(
-                f"{what} {_short(other)} and {_short(original)} would both be written as "
-                f"{mapped}: rename one of them"
-            )
+    clashes = name_clashes(names, what)
+    if clashes:
+        raise CardkitError(next(iter(clashes.values())))
 
 
 def inside(path: Path, folder: Path) -> Path:

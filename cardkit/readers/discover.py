@@ -284,8 +284,12 @@ def _read_path(path: Path, catalog: Catalog) -> list[ModelResults]:
         model.name_note = note
         add_task(model, task, catalog)
         return [model]
-    folders = _result_folders(path)
-    models = [_read_folder(folder, catalog) for folder in folders]
+    try:
+        folders = _result_folders(path)
+        models = [_read_folder(folder, catalog) for folder in folders]
+    except OSError as exc:  # a folder below it that may not be listed (/proc, no permission)
+        below = f"{exc.filename}: " if exc.filename else ""
+        raise CardkitError(f"cannot read {below}{exc.strerror or exc}", path) from None
     models = [m for m in models if m.tasks]
     if not models:
         raise CardkitError("no mteb result files found in this folder", path)

@@ -2,7 +2,10 @@
 
 The card (``README.md``, its model-index) and the ``.eval_results/*.yaml`` files of the
 revision are downloaded with huggingface_hub's public API into a temporary folder and read
-by cardkit's readers; nothing else of the repository is fetched. Every failure (no such
+by cardkit's readers; nothing else of the repository is fetched. What would be downloaded is
+weighed first, from the sizes the Hub lists with the files: a file over the card limit, more
+than ``MAX_FILES`` files or more than ``MAX_BYTES`` in all is refused before any download,
+so a hostile repository costs one request. Every failure (no such
 repository or revision, no card, no model-index, no network) is one line naming the
 ``hf://`` source, with huggingface_hub's error types telling which; a token is never shown.
 """
@@ -13,19 +16,27 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cardkit.cardtext.frontmatter import load_front_matter, split_card
 from cardkit.catalog import Catalog
 from cardkit.io.errors import CardkitError
-from cardkit.io.userfile import read_text
+from cardkit.io.userfile import MIB, TEXT_LIMIT, read_text
 from cardkit.model import ModelResults
 from cardkit.readers import read_results
+
+if TYPE_CHECKING:
+    from huggingface_hub.hf_api import RepoSibling
 
 SCHEME = "hf://"
 CARD = "README.md"
 EVAL_RESULTS = ".eval_results"
 # The files read: the card, and the Hub's result files directly in .eval_results/.
 _WANTED = re.compile(r"README\.md|\.eval_results/[A-Za-z0-9][\w.+-]*\.ya?ml")
+# At most this many files are downloaded, and this many bytes in all: one .eval_results file
+# per task of every MTEB benchmark, and every card published, fit well within them.
+MAX_FILES = 2_000
+MAX_BYTES = 64 * MIB
 
 
 @dataclass(frozen=True)
@@ -125,16 +136,49 @@ def download_card(model: HubModel, folder: Path) -> Download:
     api = HfApi()
     endpoint = api.endpoint
     try:
-        info = api.model_info(model.repo_id, revision=model.revision)
-        commit = info.sha or model.revision or "main"
-        names = sorted(
-            s.rfilename for s in info.siblings or [] if _WANTED.fullmatch(s.rfilename or "")
-        )
+        info = api.model_info(model.repo_id, revision=model.revision, files_metadata=True)
+    except Exception as exc:  # network and Hub errors only: the call does nothing else
+        raise _hub_error(exc, model, endpoint) from None
+    commit = info.sha or model.revision or "main"
+    wanted = [s for s in info.siblings or [] if _WANTED.fullmatch(s.rfilename or "")]
+    _check_sizes(wanted, model)
+    names = sorted(s.rfilename for s in wanted)
+    try:
         for name in names:
             hf_hub_download(model.repo_id, name, revision=commit, local_dir=folder)
     except Exception as exc:  # network and Hub errors only: the block does nothing else
         raise _hub_error(exc, model, endpoint) from None
     return Download(commit, names, endpoint.rstrip("/"))
+
+
+def _check_sizes(files: list[RepoSibling], model: HubModel) -> None:
+    """Refuse, before downloading anything, files the Hub lists as too many or too large."""
+    if len(files) > MAX_FILES:
+        raise CardkitError(
+            f"the repository lists {len(files):,} files to read (README.md and "
+            f".eval_results/*.yaml), over the limit of {MAX_FILES:,}: nothing downloaded",
+            model.label,
+        )
+    total = 0
+    for sibling in files:
+        size = max(sibling.size or 0, sibling.lfs.size if sibling.lfs else 0)
+        if sibling.size is None and sibling.lfs is None:
+            raise CardkitError(
+                f"the Hub gave no size for {sibling.rfilename}: nothing downloaded", model.label
+            )
+        if size > TEXT_LIMIT:
+            raise CardkitError(
+                f"{sibling.rfilename} is {size / MIB:.1f} MB on the Hub, over the "
+                f"{TEXT_LIMIT // MIB} MB limit of a file cardkit reads: nothing downloaded",
+                model.label,
+            )
+        total += size
+    if total > MAX_BYTES:
+        raise CardkitError(
+            f"the files to read total {total / MIB:.1f} MB on the Hub, over the "
+            f"{MAX_BYTES // MIB} MB limit: nothing downloaded",
+            model.label,
+        )
 
 
 def _has_model_index(card: Path) -> bool:

@@ -63,6 +63,15 @@ def _add_result(model: ModelResults, result: Any, path: Path, where: str) -> Non
     dataset = result.get("dataset") or {}
     if not isinstance(dataset, dict):
         raise CardkitError("'dataset' must be a mapping", path, f"{where}.dataset")
+    if not isinstance(result.get("task") or {}, dict):
+        raise CardkitError("'task' must be a mapping", path, f"{where}.task")
+    if not isinstance(result.get("metrics") or [], list):
+        raise CardkitError("'metrics' must be a list", path, f"{where}.metrics")
+    for key in ("name", "type", "config", "split", "revision"):
+        if isinstance(dataset.get(key), (dict, list)):
+            raise CardkitError(
+                "must be a string, not a list or mapping", path, f"{where}.dataset.{key}"
+            )
     name = str(dataset.get("name") or dataset.get("type") or "")
     match = _DATASET_NAME.match(name)
     if not match:
@@ -76,6 +85,8 @@ def _add_result(model: ModelResults, result: Any, path: Path, where: str) -> Non
         m_where = f"{where}.metrics[{m_index}]"
         if not isinstance(metric, dict) or "type" not in metric:
             raise CardkitError("each metric needs 'type' and 'value'", path, m_where)
+        if isinstance(metric["type"], (dict, list)):
+            raise CardkitError("must be a string, not a list or mapping", path, f"{m_where}.type")
         value = finite_float(metric.get("value"))
         if value is None:
             shown = repr(metric.get("value"))[:80]

@@ -164,7 +164,7 @@ def render_template(context: dict[str, Any], template: Path | None = None) -> st
         raise CardkitError(
             f"template error: {exc}", filename or name, f"line {line}" if line else None
         ) from None
-    except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
+    except (TypeError, ValueError, AttributeError, LookupError, ArithmeticError) as exc:
         filename, line = _template_frame(exc)
         if filename is None:
             raise

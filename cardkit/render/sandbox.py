@@ -7,8 +7,14 @@ Here a render has a budget, and going over it raises ``TemplateLimitError``:
 
 - nothing is computed at compile time: no constant folding, and every arithmetic operator
   is intercepted (jinja2 never folds an intercepted operator);
-- every loop iteration, call, filter and operation is a step: at most ``MAX_STEPS`` per
-  render, and at most ``MAX_SECONDS`` of wall time;
+- every loop iteration, call, filter, test, operation and comparison is a step (a search
+  through a list is one step per item): at most ``MAX_STEPS`` per render;
+- a render has ``MAX_SECONDS`` of wall time, enforced from outside it: a timer thread marks
+  the budget spent and the next step stops the render. For the step after it to come soon,
+  no single operation may run long: the filters and methods whose cost grows faster than
+  the text they make (``wordwrap``, ``urlize``, ``striptags``, ``pprint``, ``sort``, ...)
+  refuse inputs above ``MAX_OPERATION_TEXT`` characters (each then takes about a second
+  at most);
 - no text a template makes (a string, a joined list, its output) may exceed ``MAX_TEXT``
   characters, no list ``MAX_ITEMS`` items, no integer ``MAX_INT_BITS`` bits, and no number
   given to a call or filter (a width, a count) may exceed ``MAX_ITEMS``. Sizes are checked
@@ -22,11 +28,13 @@ from __future__ import annotations
 
 import inspect
 import string
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from operator import eq, ge, gt, le, lt, ne
 from typing import Any
 
-from jinja2 import Environment, nodes
+from jinja2 import Environment, Template, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
@@ -39,6 +47,23 @@ MAX_SECONDS = 60.0
 MAX_TEXT = 50_000_000
 MAX_ITEMS = 1_000_000
 MAX_INT_BITS = 65_536
+MAX_OPERATION_TEXT = 1_000_000
+
+# The filters that cost more than a pass over their input, with the largest input (in
+# characters of text) each may take in one call: about a second's work on a current CPU.
+# striptags is quadratic on text full of tags (markupsafe 3), hence its lower bound.
+_SLOW_FILTERS = {
+    "wordwrap": MAX_OPERATION_TEXT,
+    "urlize": MAX_OPERATION_TEXT,
+    "pprint": MAX_OPERATION_TEXT,
+    "title": 5 * MAX_OPERATION_TEXT,
+    "sort": 5 * MAX_OPERATION_TEXT,
+    "dictsort": 5 * MAX_OPERATION_TEXT,
+    "groupby": 5 * MAX_OPERATION_TEXT,
+    "unique": 5 * MAX_OPERATION_TEXT,
+    "striptags": MAX_OPERATION_TEXT // 5,
+}
+_SLOW_METHODS = {"striptags": MAX_OPERATION_TEXT // 5, "title": 5 * MAX_OPERATION_TEXT}
 
 # Widths and precisions in a %-format (%9999d, %.9999f) and a str.format spec ({:>9999}).
 _PERCENT_SPEC = lazy(r"%[-#0 +]*(\d*)(?:\.(\d*))?")
@@ -61,6 +86,15 @@ class _BudgetCodeGenerator(CodeGenerator):
             loop.iter = nodes.Call(guard, [loop.iter], [], None, None, lineno=loop.iter.lineno)
         super().visit_Template(node, frame)
 
+    def visit_Compare(self, node: nodes.Compare, frame: Frame) -> None:
+        # `a < b in c` becomes `environment.compare(a, "lt", b, "in", c)`: each one a step.
+        self.write("environment.compare(")
+        self.visit(node.expr, frame)
+        for operand in node.ops:
+            self.write(f", {operand.op!r}, ")
+            self.visit(operand.expr, frame)
+        self.write(")")
+
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.concat((")
         for arg in node.nodes:
@@ -69,13 +103,31 @@ class _BudgetCodeGenerator(CodeGenerator):
         self.write("))")
 
 
+class _BudgetTemplate(Template):
+    """A template whose render is watched: a timer marks the budget spent at the deadline."""
+
+    environment: BudgetSandbox
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        environment = self.environment
+        remaining = max(environment.deadline - time.monotonic(), 0.0)
+        watchdog = threading.Timer(remaining, environment.expire)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return super().render(*args, **kwargs)
+        finally:
+            watchdog.cancel()
+
+
 class BudgetSandbox(ImmutableSandboxedEnvironment):
     """An immutable sandbox whose renders are bounded (see the module docstring).
 
-    The budget counts from the environment's creation: make one per render.
+    The time budget counts from the environment's creation: make one per render.
     """
 
     code_generator_class = _BudgetCodeGenerator
+    template_class = _BudgetTemplate
     intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
     intercepted_unops = frozenset({"+", "-"})
 
@@ -84,20 +136,26 @@ class BudgetSandbox(ImmutableSandboxedEnvironment):
         kwargs["finalize"] = self.checked_text
         super().__init__(*args, **kwargs)
         self.steps = 0
-        self.deadline = time.monotonic() + MAX_SECONDS
+        self.seconds = MAX_SECONDS
+        self.deadline = time.monotonic() + self.seconds
+        self.expired = False  # set by the render's watchdog timer at the deadline
         self.globals.pop("lipsum", None)  # generates text in a loop no step can stop
-        self.filters = _BoundedFilters(self, self.filters)
+        self.filters = _Bounded(self._bounded, self.filters)
+        self.tests = _Bounded(self._bounded_test, self.tests)
 
     # -- the budget ------------------------------------------------------------------------
-    def step(self) -> None:
-        self.steps += 1
+    def expire(self) -> None:
+        self.expired = True
+
+    def step(self, cost: int = 1) -> None:
+        self.steps += cost
         if self.steps > MAX_STEPS:
             raise TemplateLimitError(
                 f"the template ran more than {MAX_STEPS:,} steps (loop iterations, calls, "
-                "filters and operations): it looks like a runaway loop"
+                "filters, comparisons and operations): it looks like a runaway loop"
             )
-        if not self.steps & 0x3FF and time.monotonic() > self.deadline:
-            raise TemplateLimitError(f"the template ran longer than {MAX_SECONDS:g} s")
+        if self.expired:
+            raise TemplateLimitError(f"the template ran longer than {self.seconds:g} s")
 
     def checked(self, value: Any) -> Any:
         """``value`` itself, after checking its size."""
@@ -134,6 +192,20 @@ class BudgetSandbox(ImmutableSandboxedEnvironment):
         return "".join(pieces)
 
     # -- operators, calls and filters ------------------------------------------------------
+    def compare(self, left: Any, *operations: Any) -> Any:
+        """A (chained) comparison with Python's result, each pair a step or more: a search
+        through a list or a comparison of two lists costs one step per item. The operands
+        come evaluated (a template's expressions have no side effects, and an undefined one
+        only fails where it is used); the comparisons stop at the first false one."""
+        result: Any = True
+        for name, right in zip(operations[::2], operations[1::2], strict=True):
+            self.step(_comparison_cost(name, left, right))
+            result = _COMPARISONS[name](left, right)
+            if not result:
+                return result
+            left = right
+        return result
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         self.step()
         _check_binop(operator, left, right)
@@ -158,6 +230,8 @@ class BudgetSandbox(ImmutableSandboxedEnvironment):
             self.step()
             _check_numbers(args[1:], kwargs)
             args = _materialized(args)
+            if name in _SLOW_FILTERS:
+                _limit_operation(name, text_size(_subject(args)), _SLOW_FILTERS[name])
             if check is not None:
                 bound = signature.bind(*args, **kwargs)
                 check(bound.arguments)  # may replace an iterator by the list it yields
@@ -170,18 +244,34 @@ class BudgetSandbox(ImmutableSandboxedEnvironment):
         bounded.__name__ = getattr(function, "__name__", name)
         return bounded
 
+    def _bounded_test(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """The test ``name`` (``is in``, ``is eq``, ...) counted as a comparison."""
 
-class _BoundedFilters(dict):
-    """The sandbox's filters: each one, also those added later, goes through ``_bounded``."""
+        def bounded(value: Any, *args: Any) -> Any:
+            self.step(_comparison_cost(name, value, args[0] if args else None))
+            return function(value, *args)
 
-    def __init__(self, environment: BudgetSandbox, filters: dict[str, Any]):
+        bounded.__dict__.update(getattr(function, "__dict__", {}))
+        bounded.__name__ = getattr(function, "__name__", name)
+        return bounded
+
+
+class _Bounded(dict):
+    """The sandbox's filters or tests: each one, also those added later, goes through
+    ``wrap`` (which counts it and checks its arguments)."""
+
+    def __init__(
+        self,
+        wrap: Callable[[str, Callable[..., Any]], Callable[..., Any]],
+        functions: dict[str, Any],
+    ):
         super().__init__()
-        self.environment = environment
-        for name, function in filters.items():
+        self.wrap = wrap
+        for name, function in functions.items():
             self[name] = function
 
     def __setitem__(self, name: str, function: Callable[..., Any]) -> None:
-        super().__setitem__(name, self.environment._bounded(name, function))
+        super().__setitem__(name, self.wrap(name, function))
 
 
 def _subject(args: tuple[Any, ...]) -> Any:
@@ -215,6 +305,35 @@ def _bounded_text_list(items: Iterable[Any]) -> list[Any]:
         if size > MAX_TEXT:
             raise TemplateLimitError(_too_long(size))
     return found
+
+
+def _comparison_cost(operator: str, left: Any, right: Any) -> int:
+    """The steps a comparison costs: one, or one per item it may look at in a list."""
+    if operator in ("in", "notin"):
+        return 1 + (len(right) if isinstance(right, (list, tuple)) else 0)
+    if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
+        return 1 + min(len(left), len(right))
+    return 1
+
+
+# jinja2's names of the comparison operators (jinja2.compiler.operators).
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": eq,
+    "ne": ne,
+    "lt": lt,
+    "lteq": le,
+    "gt": gt,
+    "gteq": ge,
+    "in": lambda item, container: item in container,
+    "notin": lambda item, container: item not in container,
+}
+
+
+def _limit_operation(name: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise TemplateLimitError(
+            f"{name} of a text of {size:,} characters, over the limit of {limit:,} for one call"
+        )
 
 
 def _too_long(size: int) -> str:
@@ -313,7 +432,9 @@ def _check_method(obj: Any, args: tuple[Any, ...]) -> None:
     if not isinstance(owner, str):
         return
     name = getattr(target, "__name__", "")
-    if name in ("format", "format_map"):
+    if name in _SLOW_METHODS:
+        _limit_operation(name, len(owner), _SLOW_METHODS[name])
+    elif name in ("format", "format_map"):
         _check_brace_format(owner)
         text_size(args)
     elif name == "expandtabs":

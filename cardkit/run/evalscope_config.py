@@ -20,6 +20,7 @@ from typing import Any
 from cardkit.io.errors import CardkitError
 from cardkit.io.log import log
 from cardkit.io.userfile import parse_json, read_text
+from cardkit.run.settings import max_batch_size
 from cardkit.validate import Document, read_yaml_file
 from cardkit.validate.findings import data_path
 from cardkit.validate.schema import load_schema
@@ -135,6 +136,12 @@ def _batch_size(reader: _Reader, entry: dict, keys: list, default: int) -> int:
     encode = reader.mapping(encode, [*keys, "encode_kwargs"], _ENCODE_KEYS)
     reader.typed(encode, "show_progress_bar", [*keys, "encode_kwargs"], (bool,), "true or false")
     size = reader.typed(encode, "batch_size", [*keys, "encode_kwargs"], (int,), "a positive int")
+    largest = max_batch_size()
+    if size is not None and size > largest:
+        raise reader.fail(
+            f"expected a batch size of at most {largest:,}, got {size:,}",
+            [*keys, "encode_kwargs", "batch_size"],
+        )
     return size or default
 
 

@@ -33,6 +33,7 @@ from cardkit.readers.tasks_file import TASKS_FILE
 from cardkit.run.job import LIMIT_KEY, Job, JobOutput, StageOutcome, run_job
 from cardkit.run.rerank import (
     RERANK_KEY,
+    checkpoint_kind,
     load_reranker,
     predictions_path,
     reranked_catalog_entry,
@@ -195,6 +196,22 @@ def _quiet_libraries() -> Iterator[None]:
         yield
 
 
+def quiet_loading_bars() -> None:
+    """No bar for loading a model's weights (transformers) or reshaping a task's rows
+    (datasets): they come and go in a fraction of a second and, nested in mteb's and
+    sentence-transformers' bars of the evaluation, break a terminal's lines. Downloads keep
+    huggingface_hub's bars (they may take minutes)."""
+    import datasets
+    from huggingface_hub.utils import are_progress_bars_disabled, enable_progress_bars
+    from transformers.utils import logging as transformers_logging
+
+    hub_bars_off = are_progress_bars_disabled()
+    transformers_logging.disable_progress_bar()  # turns huggingface_hub's off as well
+    if not hub_bars_off:
+        enable_progress_bars()
+    datasets.disable_progress_bars()
+
+
 def api_key(settings: RunSettings) -> str | None:
     """The key given literally (an evalscope config), else the one in the environment."""
     return settings.api_key or os.environ.get(settings.api_key_env)
@@ -224,6 +241,7 @@ def load_encoder(settings: RunSettings, name: str, revision: str) -> Any:
     from mteb.models import SentenceTransformerEncoderWrapper
     from sentence_transformers import SentenceTransformer
 
+    quiet_loading_bars()
     model_path = str(Path(str(settings.model)).expanduser())
     kwargs = dict(settings.model_kwargs)
     hub_revision = settings.revision if not Path(model_path).exists() else None
@@ -529,6 +547,9 @@ def run(settings: RunSettings) -> list[RunReport]:
     reranker_id = reranker_identity(settings) if settings.reranker else None
     exit_on = os.environ.get(WORKER_EXIT_ENV) if settings.executor == "ray" else None
     with _quiet_libraries():
+        if settings.reranker is not None:
+            kind = checkpoint_kind(settings.reranker)
+            settings.reranker = dataclasses.replace(settings.reranker, type=kind)
         tasks = _resolve_tasks(settings, local)
         if reranker_id and not any(t.type == "Retrieval" for t in tasks):
             log.warning("--reranker: none of the tasks is a retrieval task, nothing is reranked")

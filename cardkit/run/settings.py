@@ -16,6 +16,12 @@ from cardkit.io.errors import CardkitError
 from cardkit.run.choices import EXECUTORS
 from cardkit.run.rerank import DEFAULT_TOP_K, RerankerSettings, reranker_from_config
 from cardkit.validate import read_yaml_file
+from cardkit.validate.schema import load_schema
+
+
+def max_batch_size() -> int:
+    """The largest batch a run accepts: the config schema's bound, for every way to give one."""
+    return load_schema("cardkit-config")["$defs"]["batchSize"]["maximum"]
 
 
 @dataclass
@@ -173,6 +179,9 @@ def check_settings(settings: RunSettings) -> None:
         value = getattr(settings, key)
         if value is not None and value <= 0:
             raise CardkitError(f"--{key.replace('_', '-')} must be a positive integer")
+    largest = max_batch_size()
+    if settings.batch_size > largest:
+        raise CardkitError(f"--batch-size must be at most {largest:,}, got {settings.batch_size:,}")
     for key, values in (("model-name", settings.model_names), ("revision", settings.revisions)):
         if len(settings.models) > 1 and values and len(values) != len(settings.models):
             raise CardkitError(

@@ -95,7 +95,9 @@ def _jsonl(path: Path, required: dict[str, tuple[type, ...]]) -> list[dict[str, 
             value = row[key]
             if isinstance(value, bool) or not isinstance(value, types):
                 wanted = " or ".join(t.__name__ for t in types)
-                raise _error(f"'{key}' must be {wanted}, got {value!r}", path, f"line {number}")
+                raise _error(
+                    f"'{key}' must be {wanted}, got {_shown(value)}", path, f"line {number}"
+                )
             if isinstance(value, float) and not math.isfinite(value):
                 raise _error(f"'{key}' must be a finite number", path, f"line {number}")
         row["_line"] = number
@@ -106,7 +108,18 @@ def _jsonl(path: Path, required: dict[str, tuple[type, ...]]) -> list[dict[str, 
 
 
 def _data_lines(path: Path) -> list[str]:
-    return read_text(path, "data file", DATA_LIMIT).splitlines()
+    """The file's lines, split on line feeds only as JSON Lines are: U+2028, U+2029 and U+0085
+    are valid inside a JSON string, where ``str.splitlines`` would cut the row."""
+    return [
+        line.removesuffix("\r") for line in read_text(path, "data file", DATA_LIMIT).split("\n")
+    ]
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """A value read from a data file, for a message: its repr, cut when it is long (a row may
+    hold megabytes)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def _ids(rows: list[dict[str, Any]], path: Path) -> list[dict[str, str]]:
@@ -115,7 +128,7 @@ def _ids(rows: list[dict[str, Any]], path: Path) -> list[dict[str, str]]:
     for row in rows:
         key = str(row["_id"])
         if key in seen:
-            raise _error(f"duplicate _id {key!r}", path, f"line {row['_line']}")
+            raise _error(f"duplicate _id {_shown(key)}", path, f"line {row['_line']}")
         seen.add(key)
         item = {"id": key, "text": row["text"]}
         if "title" in row:
@@ -145,11 +158,15 @@ def _read_qrels(path: Path, queries: set[str], corpus: set[str]) -> dict[str, di
         try:
             value = int(score)
         except ValueError:
-            raise _error(f"score {score!r} is not an integer", path, f"line {number}") from None
+            raise _error(
+                f"score {_shown(score)} is not an integer", path, f"line {number}"
+            ) from None
         if query not in queries:
-            raise _error(f"query-id {query!r} is not in queries.jsonl", path, f"line {number}")
+            raise _error(
+                f"query-id {_shown(query)} is not in queries.jsonl", path, f"line {number}"
+            )
         if doc not in corpus:
-            raise _error(f"corpus-id {doc!r} is not in corpus.jsonl", path, f"line {number}")
+            raise _error(f"corpus-id {_shown(doc)} is not in corpus.jsonl", path, f"line {number}")
         qrels.setdefault(query, {})[doc] = value
     if not any(score > 0 for docs in qrels.values() for score in docs.values()):
         raise _error("no relevant documents (no row with a score above 0)", path)
@@ -205,7 +222,7 @@ def _load_classification(task: LocalTask) -> None:
     for row in task.rows:
         if row["label"] not in labels:
             raise _error(
-                f"label {row['label']!r} never occurs in train.jsonl",
+                f"label {_shown(row['label'])} never occurs in train.jsonl",
                 eval_path,
                 f"line {row['_line']}",
             )
@@ -217,7 +234,7 @@ def _load_pair_classification(task: LocalTask) -> None:
     for row in rows:
         if row["label"] not in (0, 1):
             raise _error(
-                f"label must be 0 or 1, got {row['label']!r}", path, f"line {row['_line']}"
+                f"label must be 0 or 1, got {_shown(row['label'])}", path, f"line {row['_line']}"
             )
     if len({row["label"] for row in rows}) < 2:
         raise _error("the pairs need both labels, 0 and 1", path)
