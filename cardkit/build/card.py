@@ -19,7 +19,7 @@ from cardkit.build.config import ProjectConfig
 from cardkit.io.errors import CardkitError
 from cardkit.cardtext.frontmatter import CardText
 from cardkit.io.log import log
-from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice
+from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice, ModelIndexEntry
 from cardkit.model import ModelResults
 from cardkit.modelindex import looks_scaled_down
 from cardkit.readers import read_results
@@ -29,7 +29,7 @@ from cardkit.render.sections import Sections, choose_sections
 from cardkit.scores.summary import BenchmarkSummary, summarize
 from cardkit.io.userfile import TEXT_LIMIT as MAX_BYTES  # the largest card validate accepts
 from cardkit.io.userfile import read_text
-from cardkit.writers.model_index import model_index
+from cardkit.writers.model_index import model_index_value, result_entries
 
 if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
     from cardkit.scores.compare import BenchmarkComparison
@@ -255,15 +255,17 @@ def render_model_card(
     metrics: MetricsChoice,
     request: BuildRequest | None = None,
     compared: list[tuple[str, ModelResults]] | None = None,
-    index: list[dict[str, Any]] | None = None,
+    results: list[ModelIndexEntry] | None = None,
 ) -> BuiltCard:
     """The card text for one model at ``output``; an existing card is updated, not replaced.
 
-    ``index``: the model-index of these results and ``metrics``, when it was made already.
+    ``results``: the model-index entries of these results and ``metrics``, when they were
+    made already.
     """
     request = request or BuildRequest(results=[], output=output, metrics=metrics)
-    if index is None:
-        index = model_index(model, catalog, name, metrics)
+    if results is None:
+        results = result_entries(model, catalog, metrics)
+    index = model_index_value(name, results)
     _refuse_wrong_scale(index, model)
     entries = len(index[0]["results"])
     old_text = read_text(output, "card") if output_kind(output) == "file" else None
@@ -287,7 +289,7 @@ def render_model_card(
             catalog,
             info,
             summaries,
-            index,
+            results,
             links,
             sections.named,
             comparisons,
@@ -469,11 +471,11 @@ def _render_within_limit(
     when even that does not fit, nothing is written."""
     limit_mb = _limit_mb()
     if request.metrics != "main":
-        index = model_index(model, catalog, name, request.metrics)
-        values = sum(len(result["metrics"]) for result in index[0]["results"])
+        results = result_entries(model, catalog, request.metrics)
+        values = sum(len(entry.metrics) for entry in results)
         if values * _MIN_METRIC_BYTES <= MAX_BYTES:
             card = render_model_card(
-                model, catalog, name, output, request.metrics, request, compared, index
+                model, catalog, name, output, request.metrics, request, compared, results
             )
             if len(card.text.encode("utf-8")) <= MAX_BYTES:
                 return card

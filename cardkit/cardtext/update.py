@@ -35,7 +35,7 @@ from cardkit.cardtext.frontmatter import (
 from cardkit.io.lazyre import lazy
 from cardkit.io.log import log
 from cardkit.io.yamlio import parse_yaml
-from cardkit.modelindex import is_mteb_result
+from cardkit.modelindex import merge_key
 
 NEW_CARD_TAGS = ["mteb", "sentence-transformers", "sentence-similarity", "feature-extraction"]
 
@@ -190,20 +190,6 @@ def _kept_model_index(
 
 # --------------------------------------------------------------------------- model-index merge
 
-_MTEB_NAME = lazy(r"^MTEB (?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
-
-
-def result_key(result: Any, canonical: Callable[[str], str] = str) -> tuple[str, str, str] | None:
-    """(task, subset, split) of an MTEB result entry; None for any other entry."""
-    if not isinstance(result, dict) or not is_mteb_result(result):
-        return None
-    dataset = result["dataset"]
-    name = str(dataset.get("name") or dataset.get("type"))
-    match = _MTEB_NAME.match(name)
-    task = canonical(match.group("task") if match else name)
-    subset = dataset.get("config") or (match.group("subset") if match else None) or "default"
-    return task, str(subset), str(dataset.get("split") or "test")
-
 
 @dataclass
 class MergePlan:
@@ -226,14 +212,14 @@ def plan_merge(
     Entries that are not MTEB results keep their place before or after the MTEB block; the
     MTEB entries are in ASCII order of task, each task's new entries before its kept ones.
     """
-    keys = [result_key(entry, canonical) for entry in old]
-    new_keys = {result_key(entry, canonical) for entry in new}
+    keys = [merge_key(entry, canonical) for entry in old]
+    new_keys = {merge_key(entry, canonical) for entry in new}
     first_mteb = next((i for i, key in enumerate(keys) if key is not None), len(old))
     plan = MergePlan(pruned=prune)
     plan.missing = [i for i, key in enumerate(keys) if key is not None and key not in new_keys]
     by_task: dict[str, list[tuple[str, int]]] = {}
     for j, entry in enumerate(new):
-        key = result_key(entry, canonical)
+        key = merge_key(entry, canonical)
         by_task.setdefault(key[0] if key else "", []).append(("new", j))
     if not prune:
         for i in plan.missing:
@@ -248,7 +234,7 @@ def _report(plan: MergePlan, old: list[Any], path: Path | str | None) -> None:
     """One line naming the card's MTEB tasks the new results lack."""
     if not plan.missing:
         return
-    tasks = sorted({result_key(old[i])[0] for i in plan.missing})  # type: ignore[index]
+    tasks = sorted({merge_key(old[i])[0] for i in plan.missing})  # type: ignore[index]
     what = f"{len(plan.missing)} MTEB entries of {len(tasks)} task(s) not in the results"
     if plan.pruned:
         log.info("note: %s: pruned %s: %s", path, what, ", ".join(tasks))

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from cardkit.io.errors import CardkitError
 from cardkit.io.userfile import OPEN_FLAGS
+from cardkit.modelindex import EVAL_RESULTS_FOLDER
 
 CARD = "README.md"
-EVAL_RESULTS = ".eval_results"
 ASSETS = "assets"
 _EVAL_SUFFIXES = (".yaml", ".yml")
 IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
@@ -114,7 +114,7 @@ def collect_files(folder: Path) -> tuple[list[UploadFile], list[str]]:
             refused.append(f"{path}: {exc}")
 
     add(CARD, card)
-    for sub, suffixes in ((EVAL_RESULTS, _EVAL_SUFFIXES), (ASSETS, IMAGE_SUFFIXES)):
+    for sub, suffixes in ((EVAL_RESULTS_FOLDER, _EVAL_SUFFIXES), (ASSETS, IMAGE_SUFFIXES)):
         directory = folder / sub
         try:
             if not _folder(directory):
