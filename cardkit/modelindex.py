@@ -7,9 +7,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cardkit.io.lazyre import lazy
 
@@ -232,24 +231,14 @@ def entry_subset(config: Any, parsed: str) -> str:
     return str(config or parsed)
 
 
-@dataclass(frozen=True)
-class Metric:
+class Metric(NamedTuple):
     """One score of an entry, as the card shows it (percentages times 100)."""
 
     type: str
     value: float
 
 
-@dataclass(frozen=True)
-class ModelIndexEntry:
-    """One result of a model-index: a task's scores on one split and subset.
-
-    The fields are huggingface_hub's ``EvalResult`` (task type, dataset type, name, config,
-    split and revision), holding every metric of the result at once where ``EvalResult``
-    holds one. ``task`` and ``subset`` are what ``dataset_name`` is made from, so nothing
-    reads a task back out of the display name.
-    """
-
+class _EntryFields(NamedTuple):
     task_type: str
     task: str
     subset: str
@@ -258,11 +247,35 @@ class ModelIndexEntry:
     dataset_revision: str | None
     metrics: tuple[Metric, ...]
 
-    def __post_init__(self) -> None:
+
+class ModelIndexEntry(_EntryFields):
+    """One result of a model-index: a task's scores on one split and subset.
+
+    The fields are huggingface_hub's ``EvalResult`` (task type, dataset type, name, config,
+    split and revision), holding every metric of the result at once where ``EvalResult``
+    holds one. ``task`` and ``subset`` are what ``dataset_name`` is made from, so nothing
+    reads a task back out of the display name. A named tuple, not a dataclass: `cardkit
+    validate` imports this module and would import `dataclasses` for this alone.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        task_type: str,
+        task: str,
+        subset: str,
+        split: str,
+        dataset_type: str,
+        dataset_revision: str | None,
+        metrics: tuple[Metric, ...],
+    ) -> ModelIndexEntry:
         # The reference cards write an unknown revision as the string "None", and results
         # converted back from such cards carry that string: one unknown, one value.
-        if self.dataset_revision == "None":
-            object.__setattr__(self, "dataset_revision", None)
+        revision = None if dataset_revision == "None" else dataset_revision
+        return super().__new__(
+            cls, task_type, task, subset, split, dataset_type, revision, tuple(metrics)
+        )
 
     @property
     def dataset_name(self) -> str:

@@ -6,7 +6,8 @@ format -> writers -> scores -> reports -> render -> build, publish, run -> ``cli
 layout only helps while it holds; this check fails as soon as a change bends it:
 
 - no import circle between modules (counting imports inside functions too: a lazy import
-  that closes a circle still ties the two modules together);
+  that closes a circle still ties the two modules together; not those only for type
+  checkers, under ``if TYPE_CHECKING:``, which never run);
 - no module imports from a stage to its right (``cli/``, ``cardkit/__init__.py`` and
   ``cardkit/api.py``, the public face over every stage, are exempt);
 - at most ``MAX_TOP_ENTRIES`` packages and modules at the top of ``cardkit/``;
@@ -57,6 +58,8 @@ class Module:
     name: str
     path: Path
     imports: dict[str, int] = field(default_factory=dict)  # module imported -> first line
+    # The imports that run (not under ``if TYPE_CHECKING:``): only these can close a circle.
+    runtime: set[str] = field(default_factory=set)
     private: list[tuple[int, str]] = field(default_factory=list)  # (line, "module._name")
 
     @property
@@ -93,15 +96,24 @@ def read_modules(root: Path = PACKAGE) -> dict[str, Module]:
         is_package = module.path.name == "__init__.py"
         aliases: dict[str, str] = {}  # local name -> package module, for `import a.b as m`
 
-        def add(target: str | None, line: int, module: Module = module) -> None:
+        typing_only = _typing_only(tree)
+
+        def add(
+            target: str | None,
+            node: ast.stmt,
+            module: Module = module,
+            typing_only: set[int] = typing_only,
+        ) -> None:
             if target is not None and target != module.name:
-                module.imports.setdefault(target, line)
+                module.imports.setdefault(target, node.lineno)
+                if id(node) not in typing_only:
+                    module.runtime.add(target)
 
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     target = resolve(alias.name, names)
-                    add(target, node.lineno)
+                    add(target, node)
                     if target is not None and alias.asname:
                         aliases[alias.asname] = target
             elif isinstance(node, ast.ImportFrom):
@@ -113,11 +125,11 @@ def read_modules(root: Path = PACKAGE) -> dict[str, Module]:
                 for alias in node.names:
                     full = f"{base}.{alias.name}"
                     if full in names:  # `from cardkit.io import atomic`: the module itself
-                        add(full, node.lineno)
+                        add(full, node)
                         aliases[alias.asname or alias.name] = full
                         continue
                     target = resolve(base, names)
-                    add(target, node.lineno)
+                    add(target, node)
                     if target not in (None, module.name) and _is_private(alias.name):
                         module.private.append((node.lineno, f"{target}.{alias.name}"))
             elif (
@@ -130,13 +142,27 @@ def read_modules(root: Path = PACKAGE) -> dict[str, Module]:
     return modules
 
 
+def _typing_only(tree: ast.Module) -> set[int]:
+    """The ids of the import statements under ``if TYPE_CHECKING:`` (they never run)."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        test = node.test if isinstance(node, ast.If) else None
+        if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+            isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+        ):
+            for statement in node.body:
+                found.update(id(n) for n in ast.walk(statement))
+    return found
+
+
 def _is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
 def circles(modules: dict[str, Module]) -> list[list[str]]:
-    """The import circles: each set of modules that reach one another (Tarjan's strongly
-    connected components, iterative so a deep package cannot hit the recursion limit)."""
+    """The import circles: each set of modules that reach one another by imports that run
+    (Tarjan's strongly connected components, iterative so a deep package cannot hit the
+    recursion limit). An import only for type checkers never runs, so it closes no circle."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -145,7 +171,7 @@ def circles(modules: dict[str, Module]) -> list[list[str]]:
     for root in sorted(modules):
         if root in index:
             continue
-        work = [(root, iter(sorted(modules[root].imports)))]
+        work = [(root, iter(sorted(modules[root].runtime)))]
         index[root] = low[root] = len(index)
         stack.append(root)
         on_stack.add(root)
@@ -157,7 +183,7 @@ def circles(modules: dict[str, Module]) -> list[list[str]]:
                     index[target] = low[target] = len(index)
                     stack.append(target)
                     on_stack.add(target)
-                    work.append((target, iter(sorted(modules[target].imports))))
+                    work.append((target, iter(sorted(modules[target].runtime))))
                 elif target in on_stack:
                     low[node] = min(low[node], index[target])
                 continue

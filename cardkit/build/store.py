@@ -24,13 +24,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from cardkit.io.atomic import write_text_atomic
 from cardkit.build.card import BuildRequest, plan_build, write_cards
+from cardkit.io.atomic import write_text_atomic
 from cardkit.io.errors import CardkitError
-from cardkit.readers.discover import PREDICTIONS_SUFFIX, subfolders
-from cardkit.readers.revisions import revisions_used
 from cardkit.io.safenames import file_name, inside
 from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
+from cardkit.readers.discover import PREDICTIONS_SUFFIX, subfolders
+from cardkit.readers.revisions import revisions_used
 
 REPORT_NAME = "report.json"
 CARD_NAME = "README.md"

@@ -143,3 +143,24 @@ def test_mermaid_draws_the_stage_graph():
     assert '    modelindex["modelindex.py"]' in text
     assert "    readers --> io" in text
     assert "io -->" not in text
+
+
+def test_an_import_only_for_type_checkers_closes_no_circle_but_keeps_the_flow(tmp_path):
+    check = checker()
+    package = write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "io/__init__.py": "",
+            "io/a.py": "from cardkit.io.b import x\n",
+            "io/b.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+            "    from cardkit.io.a import y\n    from cardkit.render.body import z\n",
+            "render/__init__.py": "",
+            "render/body.py": "",
+        },
+    )
+    found = check.violations(check.read_modules(package), package)
+    assert found == [
+        "cardkit/io/b.py:5: cardkit.io.b imports cardkit.render.body, "
+        "a stage to its right ('render')"
+    ]
