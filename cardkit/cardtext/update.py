@@ -393,3 +393,17 @@ def _merged_by_value(
         ]
         items[target] = item
     return with_newline(dump_yaml({"model-index": items}), newline)
+
+
+def card_diff(old: str | None, new: str, name: str) -> str:
+    """A unified diff of a card from ``old`` (None: no card yet) to ``new``, ``name`` its
+    file's name in the header; '' when they are the same."""
+    import difflib  # only a --diff, a check or a dry run prints one
+
+    old_lines = (old or "").splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    source = f"a/{name}" if old is not None else "/dev/null"
+    lines = difflib.unified_diff(old_lines, new_lines, source, f"b/{name}")
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
