@@ -316,6 +316,13 @@ def _paths(path_or_paths: PathLike | Iterable[PathLike]) -> list[Path]:
     return [Path(p) for p in path_or_paths]
 
 
+def _sources(results: Results) -> list[Path]:
+    """The paths results were read from, for the command a card shows to rebuild it."""
+    if isinstance(results, ModelResults):
+        return [] if results.source is None else [results.source]
+    return _paths(results)
+
+
 def _model(
     results: Results, catalog: Catalog | None, revision: str | None = None
 ) -> tuple[ModelResults, Catalog]:
@@ -360,7 +367,7 @@ def _card(
     conf = config or ProjectConfig()
     template = pick(template, conf.template)
     request = BuildRequest(
-        results=[] if isinstance(results, ModelResults) else _paths(results),
+        results=_sources(results),
         output=Path(path),
         model_name=pick(model_name, conf.name),
         revision=pick(revision, conf.revision),

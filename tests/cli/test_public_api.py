@@ -122,3 +122,9 @@ def test_findings_are_those_the_cli_prints(tmp_path):
         (f["file"], f["line"], f["col"], f["path"], f["message"]) for f in expected
     ]
     assert all(isinstance(f, cardkit.Finding) for f in findings)
+
+
+def test_a_card_made_from_python_says_how_to_rebuild_it():
+    [model] = cardkit.read_results(CMTEB_FOLDER)
+    text = cardkit.build_card(model)
+    assert f"cardkit build {CMTEB_FOLDER} -o README.md\n" in text
