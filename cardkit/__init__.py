@@ -1,8 +1,9 @@
 """cardkit: MTEB results in, validated Hugging Face model cards out.
 
     >>> import cardkit
-    >>> [model] = cardkit.read_results("results/BAAI__bge-small-zh/")
-    >>> entries = cardkit.model_index(model)
+    >>> [model] = cardkit.read_results("examples/results/BAAI__bge-base-zh")
+    >>> len(cardkit.model_index(model))
+    38
     >>> text = cardkit.build_card(model)
     >>> cardkit.validate_card(text)
     []

@@ -192,7 +192,7 @@ def is_mteb_result(result: dict[str, Any]) -> bool:
     if not isinstance(dataset, dict):
         return False
     name, kind = dataset.get("name"), dataset.get("type")
-    return (isinstance(name, str) and name.startswith("MTEB ")) or (
+    return (isinstance(name, str) and name.startswith(_PREFIX)) or (
         isinstance(kind, str) and kind.startswith(("mteb/", "C-MTEB/"))
     )
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import cardkit
-from tests.conftest import CARDS, RESULTS, TESTS, run_cli
+from tests.conftest import CARDS, REPO, RESULTS, TESTS, run_cli
 
 pytestmark = pytest.mark.shared
 
@@ -128,3 +128,15 @@ def test_a_card_made_from_python_says_how_to_rebuild_it():
     [model] = cardkit.read_results(CMTEB_FOLDER)
     text = cardkit.build_card(model)
     assert f"cardkit build {CMTEB_FOLDER} -o README.md\n" in text
+
+
+def test_the_package_docstring_example_runs(monkeypatch):
+    import doctest
+
+    examples = doctest.DocTestFinder().find(cardkit, "cardkit")
+    assert sum(len(test.examples) for test in examples) == 5
+    monkeypatch.chdir(REPO)  # the example reads the repository's examples/ folder
+    runner = doctest.DocTestRunner()
+    for test in examples:
+        runner.run(test)
+    assert runner.tries == 5 and runner.failures == 0
