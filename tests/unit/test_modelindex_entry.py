@@ -151,3 +151,20 @@ def test_every_entry_of_the_reference_card_round_trips_byte_for_byte():
 def test_a_broken_entry_says_which_part(data, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         ModelIndexEntry.from_dict(data)
+
+
+def _hub_identity(entry: ModelIndexEntry) -> tuple:
+    """What huggingface_hub groups metrics by (EvalResult.unique_identifier)."""
+    return entry.task_type, entry.dataset_type, entry.subset, entry.split, entry.dataset_revision
+
+
+@given(
+    st.lists(ENTRIES.filter(lambda e: e.metrics), min_size=1, max_size=5, unique_by=_hub_identity)
+)
+def test_huggingface_hub_reads_back_the_entries_it_was_given(entries):
+    """Through EvalResult and back with huggingface_hub's own converters, every entry (one
+    per task type, dataset, config, split and revision, as cardkit writes them) is kept."""
+    name, flat = model_index_to_eval_results(model_index_value("m", entries))
+    assert len(flat) == sum(len(e.metrics) for e in entries)
+    [again] = eval_results_to_model_index(name, flat)
+    assert [ModelIndexEntry.from_dict(r) for r in again["results"]] == entries
