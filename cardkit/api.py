@@ -203,8 +203,14 @@ def update_card(
     Args:
         text: the card as it is now.
         results: a `ModelResults`, or the path(s) of one model's results.
-        model_name, metrics, revision, config, template, benchmarks, compare, build_command:
-            as for `build_card`.
+        model_name: as for `build_card`.
+        metrics: as for `build_card`.
+        revision: as for `build_card`.
+        config: as for `build_card`.
+        template: as for `build_card`.
+        benchmarks: as for `build_card`.
+        compare: as for `build_card`.
+        build_command: as for `build_card`.
         body: None (default): update the regions the card has; True: add the missing ones
             too; False: leave the body alone.
         replace_sections: Markdown heading -> region name: replace a section the author
