@@ -1,12 +1,20 @@
-"""The model-index format as cardkit writes and reads it: which metrics of a score entry go into
-a card, under which name and on which scale, and what an MTEB entry of a model-index is."""
+"""The model-index format as cardkit writes and reads it: one typed entry, its ``MTEB Task
+(subset)`` name, which metrics of a score entry go into a card, under which name and on which
+scale, and what an MTEB entry of a model-index is."""
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
+
+from cardkit.io.lazyre import lazy
+
+# The folder of the Hub's newer per-task result files (huggingface_hub calls it
+# EVAL_RESULTS_FOLDER too, in releases newer than the oldest one cardkit supports).
+EVAL_RESULTS_FOLDER = ".eval_results"
 
 MetricsChoice = Literal["default", "main", "all"]
 METRICS_CHOICES: tuple[str, ...] = ("default", "main", "all")
@@ -184,8 +192,172 @@ def is_mteb_result(result: dict[str, Any]) -> bool:
     if not isinstance(dataset, dict):
         return False
     name, kind = dataset.get("name"), dataset.get("type")
-    return (isinstance(name, str) and name.startswith("MTEB ")) or (
+    return (isinstance(name, str) and name.startswith(_PREFIX)) or (
         isinstance(kind, str) and kind.startswith(("mteb/", "C-MTEB/"))
+    )
+
+
+# --------------------------------------------------------------------------- the entry
+
+DEFAULT_SUBSET = "default"
+# mteb's prefix of a dataset name in a model-index, and the subset in parentheses after it.
+_PREFIX = "MTEB "
+_NAME = lazy(r"^(?:MTEB )?(?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
+
+
+def dataset_name(task: str, subset: str) -> str:
+    """The ``dataset.name`` of a task's entry: ``MTEB <Task>`` for the ``default`` subset,
+    ``MTEB <Task> (<subset>)`` otherwise (the reference cards and mteb's generator)."""
+    return _PREFIX + task if subset == DEFAULT_SUBSET else f"{_PREFIX}{task} ({subset})"
+
+
+def parse_dataset_name(name: str) -> tuple[str, str] | None:
+    """(task, subset) of a ``dataset.name``: the inverse of :func:`dataset_name` (for task
+    names on one line that do not themselves end in parentheses, as no mteb task does).
+
+    ``MTEB`` in front is optional, as cards of other tools have it; a name without a subset in
+    parentheses is the ``default`` subset. An entry's ``config``, when it has one, names the
+    subset all the same (:func:`entry_subset`). None: no task name (empty, or a line break
+    before its end).
+    """
+    match = _NAME.match(name)
+    if match is None:
+        return None
+    return match.group("task"), match.group("subset") or DEFAULT_SUBSET
+
+
+def entry_subset(config: Any, parsed: str) -> str:
+    """An entry's subset: its ``dataset.config``, else the one its name gives."""
+    return str(config or parsed)
+
+
+class Metric(NamedTuple):
+    """One score of an entry, as the card shows it (percentages times 100)."""
+
+    type: str
+    value: float
+
+
+class _EntryFields(NamedTuple):
+    task_type: str
+    task: str
+    subset: str
+    split: str
+    dataset_type: str
+    dataset_revision: str | None
+    metrics: tuple[Metric, ...]
+
+
+class ModelIndexEntry(_EntryFields):
+    """One result of a model-index: a task's scores on one split and subset.
+
+    The fields are huggingface_hub's ``EvalResult`` (task type, dataset type, name, config,
+    split and revision), holding every metric of the result at once where ``EvalResult``
+    holds one. ``task`` and ``subset`` are what ``dataset_name`` is made from, so nothing
+    reads a task back out of the display name. A named tuple, not a dataclass: `cardkit
+    validate` imports this module and would import `dataclasses` for this alone.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        task_type: str,
+        task: str,
+        subset: str,
+        split: str,
+        dataset_type: str,
+        dataset_revision: str | None,
+        metrics: tuple[Metric, ...],
+    ) -> ModelIndexEntry:
+        # The reference cards write an unknown revision as the string "None", and results
+        # converted back from such cards carry that string: one unknown, one value.
+        revision = None if dataset_revision == "None" else dataset_revision
+        return super().__new__(
+            cls, task_type, task, subset, split, dataset_type, revision, tuple(metrics)
+        )
+
+    @property
+    def dataset_name(self) -> str:
+        return dataset_name(self.task, self.subset)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The merge key: (task, subset, split)."""
+        return self.task, self.subset, self.split
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as the card's YAML holds it, keys in the reference cards' order; an
+        unknown revision is the string ``None``, as those cards have it."""
+        return {
+            "task": {"type": self.task_type},
+            "dataset": {
+                "type": self.dataset_type,
+                "name": self.dataset_name,
+                "config": self.subset,
+                "split": self.split,
+                "revision": "None" if self.dataset_revision is None else self.dataset_revision,
+            },
+            "metrics": [{"type": m.type, "value": m.value} for m in self.metrics],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelIndexEntry:
+        """An entry of a model-index as YAML loads it (keys the entry has no field for are
+        not kept).
+
+        Raises:
+            ValueError: a part the entry needs is missing or of the wrong type.
+        """
+        task = data.get("task")
+        dataset = data.get("dataset")
+        metrics = data.get("metrics")
+        if not isinstance(task, Mapping) or not isinstance(task.get("type"), str):
+            raise ValueError("task.type must be a string")
+        if not isinstance(dataset, Mapping):
+            raise ValueError("dataset must be a mapping")
+        for key in ("type", "name"):
+            if not isinstance(dataset.get(key), str):
+                raise ValueError(f"dataset.{key} must be a string")
+        if not isinstance(metrics, list):
+            raise ValueError("metrics must be a list")
+        parsed = []
+        for i, metric in enumerate(metrics):
+            if not (
+                isinstance(metric, Mapping)
+                and isinstance(metric.get("type"), str)
+                and is_number(metric.get("value"))
+            ):
+                raise ValueError(f"metrics[{i}] needs a 'type' and a finite number 'value'")
+            parsed.append(Metric(metric["type"], metric["value"]))
+        parsed_name = parse_dataset_name(dataset["name"])
+        if parsed_name is None:
+            raise ValueError("dataset.name names no task")
+        name, subset = parsed_name
+        revision = dataset.get("revision")
+        return cls(
+            task_type=task["type"],
+            task=name,
+            subset=entry_subset(dataset.get("config"), subset),
+            split=str(dataset.get("split") or "test"),
+            dataset_type=dataset["type"],
+            dataset_revision=None if revision is None else str(revision),
+            metrics=tuple(parsed),
+        )
+
+
+def merge_key(result: Any, canonical: Callable[[str], str] = str) -> tuple[str, str, str] | None:
+    """(task, subset, split) of an MTEB entry of a card's model-index, as loaded from YAML;
+    None for any other entry. ``canonical`` maps a task's older names to its current one."""
+    if not isinstance(result, dict) or not is_mteb_result(result):
+        return None
+    dataset = result["dataset"]
+    name = str(dataset.get("name") or dataset.get("type"))
+    task, subset = parse_dataset_name(name) or (name, DEFAULT_SUBSET)
+    return (
+        canonical(task),
+        entry_subset(dataset.get("config"), subset),
+        str(dataset.get("split") or "test"),
     )
 
 

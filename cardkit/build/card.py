@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from cardkit.build.config import ProjectConfig
 from cardkit.cardtext.frontmatter import CardText
@@ -24,17 +25,23 @@ from cardkit.io.safenames import inside, model_folder, unique_names
 from cardkit.io.userfile import TEXT_LIMIT as MAX_BYTES  # the largest card validate accepts
 from cardkit.io.userfile import read_text
 from cardkit.model import ModelResults
-from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice, looks_scaled_down
+from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice, ModelIndexEntry, looks_scaled_down
 from cardkit.readers import read_results
 from cardkit.render.sections import Sections, choose_sections
 from cardkit.scores.summary import BenchmarkSummary, summarize
-from cardkit.writers.model_index import model_index
+from cardkit.writers.model_index import model_index_value, result_entries
 
 if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
     from cardkit.scores.compare import BenchmarkComparison
 
 
 ASSETS_DIR = "assets"
+
+
+class Existing(Enum):
+    """Where the card to update comes from when its text is not given."""
+
+    READ = "read from the output"
 
 
 @dataclass
@@ -269,18 +276,23 @@ def render_model_card(
     metrics: MetricsChoice,
     request: BuildRequest | None = None,
     compared: list[tuple[str, ModelResults]] | None = None,
-    index: list[dict[str, Any]] | None = None,
+    results: list[ModelIndexEntry] | None = None,
+    old_text: str | None | Literal[Existing.READ] = Existing.READ,
 ) -> BuiltCard:
     """The card text for one model at ``output``; an existing card is updated, not replaced.
 
-    ``index``: the model-index of these results and ``metrics``, when it was made already.
+    ``results``: the model-index entries of these results and ``metrics``, when they were
+    made already. ``old_text``: the card to update (None: a new card), read from ``output``
+    unless given.
     """
     request = request or BuildRequest(results=[], output=output, metrics=metrics)
-    if index is None:
-        index = model_index(model, catalog, name, metrics)
+    if results is None:
+        results = result_entries(model, catalog, metrics)
+    index = model_index_value(name, results)
     _refuse_wrong_scale(index, model)
     entries = len(index[0]["results"])
-    old_text = read_text(output, "card") if output_kind(output) == "file" else None
+    if old_text is Existing.READ:
+        old_text = read_text(output, "card") if output_kind(output) == "file" else None
     config = request.config or ProjectConfig()
     body_wanted = request.body
     needs_body = _needs_body(old_text, body_wanted, output)
@@ -301,7 +313,7 @@ def render_model_card(
             catalog,
             info,
             summaries,
-            index,
+            results,
             links,
             sections.named,
             comparisons,
@@ -447,7 +459,7 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     outputs = _output_for(models, request.output, request.output_is_folder)
     compared = read_compared(request.compare, catalog) if request.compare else []
     cards = [
-        _render_within_limit(
+        card_within_limit(
             model,
             catalog.with_recorded_tasks(model.extra_tasks),
             display_name(model, request.model_name),
@@ -486,24 +498,25 @@ def _refuse_wrong_scale(index: list[dict[str, Any]], model: ModelResults) -> Non
         )
 
 
-def _render_within_limit(
+def card_within_limit(
     model: ModelResults,
     catalog: Catalog,
     name: str,
     output: Path,
     request: BuildRequest,
     compared: list[tuple[str, ModelResults]] | None = None,
+    old_text: str | None | Literal[Existing.READ] = Existing.READ,
 ) -> BuiltCard:
     """The card, never larger than `cardkit validate` accepts: when every metric would not
     fit, the card carries each task's main score only (as ``--metrics main``), with a warning;
-    when even that does not fit, nothing is written."""
+    when even that does not fit, nothing is written. ``old_text``: as for render_model_card."""
     limit_mb = _limit_mb()
     if request.metrics != "main":
-        index = model_index(model, catalog, name, request.metrics)
-        values = sum(len(result["metrics"]) for result in index[0]["results"])
+        results = result_entries(model, catalog, request.metrics)
+        values = sum(len(entry.metrics) for entry in results)
         if values * _MIN_METRIC_BYTES <= MAX_BYTES:
             card = render_model_card(
-                model, catalog, name, output, request.metrics, request, compared, index
+                model, catalog, name, output, request.metrics, request, compared, results, old_text
             )
             if len(card.text.encode("utf-8")) <= MAX_BYTES:
                 return card
@@ -515,7 +528,9 @@ def _render_within_limit(
             values,
             limit_mb,
         )
-    card = render_model_card(model, catalog, name, output, "main", request, compared)
+    card = render_model_card(
+        model, catalog, name, output, "main", request, compared, old_text=old_text
+    )
     size = len(card.text.encode("utf-8"))
     if size > MAX_BYTES:
         raise CardkitError(

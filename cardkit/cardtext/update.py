@@ -35,7 +35,7 @@ from cardkit.cardtext.frontmatter import (
 from cardkit.io.lazyre import lazy
 from cardkit.io.log import log
 from cardkit.io.yamlio import parse_yaml
-from cardkit.modelindex import is_mteb_result
+from cardkit.modelindex import merge_key
 
 NEW_CARD_TAGS = ["mteb", "sentence-transformers", "sentence-similarity", "feature-extraction"]
 LIBRARY = "sentence-transformers"
@@ -244,20 +244,6 @@ def _kept_model_index(
 
 # --------------------------------------------------------------------------- model-index merge
 
-_MTEB_NAME = lazy(r"^MTEB (?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
-
-
-def result_key(result: Any, canonical: Callable[[str], str] = str) -> tuple[str, str, str] | None:
-    """(task, subset, split) of an MTEB result entry; None for any other entry."""
-    if not isinstance(result, dict) or not is_mteb_result(result):
-        return None
-    dataset = result["dataset"]
-    name = str(dataset.get("name") or dataset.get("type"))
-    match = _MTEB_NAME.match(name)
-    task = canonical(match.group("task") if match else name)
-    subset = dataset.get("config") or (match.group("subset") if match else None) or "default"
-    return task, str(subset), str(dataset.get("split") or "test")
-
 
 @dataclass
 class MergePlan:
@@ -280,14 +266,14 @@ def plan_merge(
     Entries that are not MTEB results keep their place before or after the MTEB block; the
     MTEB entries are in ASCII order of task, each task's new entries before its kept ones.
     """
-    keys = [result_key(entry, canonical) for entry in old]
-    new_keys = {result_key(entry, canonical) for entry in new}
+    keys = [merge_key(entry, canonical) for entry in old]
+    new_keys = {merge_key(entry, canonical) for entry in new}
     first_mteb = next((i for i, key in enumerate(keys) if key is not None), len(old))
     plan = MergePlan(pruned=prune)
     plan.missing = [i for i, key in enumerate(keys) if key is not None and key not in new_keys]
     by_task: dict[str, list[tuple[str, int]]] = {}
     for j, entry in enumerate(new):
-        key = result_key(entry, canonical)
+        key = merge_key(entry, canonical)
         by_task.setdefault(key[0] if key else "", []).append(("new", j))
     if not prune:
         for i in plan.missing:
@@ -302,7 +288,7 @@ def _report(plan: MergePlan, old: list[Any], path: Path | str | None) -> None:
     """One line naming the card's MTEB tasks the new results lack."""
     if not plan.missing:
         return
-    tasks = sorted({result_key(old[i])[0] for i in plan.missing})  # type: ignore[index]
+    tasks = sorted({merge_key(old[i])[0] for i in plan.missing})  # type: ignore[index]
     what = f"{len(plan.missing)} MTEB entries of {len(tasks)} task(s) not in the results"
     if plan.pruned:
         log.info("note: %s: pruned %s: %s", path, what, ", ".join(tasks))
@@ -461,3 +447,17 @@ def _merged_by_value(
         ]
         items[target] = item
     return with_newline(dump_yaml({"model-index": items}), newline)
+
+
+def card_diff(old: str | None, new: str, name: str) -> str:
+    """A unified diff of a card from ``old`` (None: no card yet) to ``new``, ``name`` its
+    file's name in the header; '' when they are the same."""
+    import difflib  # only a --diff, a check or a dry run prints one
+
+    old_lines = (old or "").splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    source = f"a/{name}" if old is not None else "/dev/null"
+    lines = difflib.unified_diff(old_lines, new_lines, source, f"b/{name}")
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )

@@ -261,21 +261,9 @@ def build_command_line(args: argparse.Namespace, config: Path | None = None) -> 
     return redact(shlex.join(words))
 
 
-def card_diff(card: BuiltCard) -> str:
-    """A unified diff of the card file, old to new."""
-    import difflib
-
-    old = (card.old_text or "").splitlines(keepends=True)
-    new = card.text.splitlines(keepends=True)
-    source = f"a/{card.path}" if card.old_text is not None else "/dev/null"
-    lines = difflib.unified_diff(old, new, source, f"b/{card.path}")
-    return "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     from cardkit.build.card import plan_build, write_cards
+    from cardkit.cardtext.update import card_diff
 
     request = request_from_args(args)
     store = _results_store(request)
@@ -283,7 +271,7 @@ def run(args: argparse.Namespace) -> int:
         return _build_store(store, request, args)
     if getattr(args, "diff", False):
         for card in plan_build(request):
-            sys.stdout.write(card_diff(card))
+            sys.stdout.write(card_diff(card.old_text, card.text, str(card.path)))
             for path in card.changed_assets:
                 print(f"Binary file {path} would be written")
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cardkit.cli.build_command import add_build_options, card_diff, request_from_args
+from cardkit.cli.build_command import add_build_options, request_from_args
 from cardkit.io.atomic import is_stream
 from cardkit.io.console import status
 from cardkit.io.errors import CardkitError
@@ -29,12 +29,13 @@ def run(args: argparse.Namespace) -> int:
             "check compares the card file with the results: give -o a file", request.output
         )
     from cardkit.build.card import plan_build
+    from cardkit.cardtext.update import card_diff
 
     stale = 0
     for card in plan_build(request):
         if card.changed:
             stale += 1
-            sys.stdout.write(card_diff(card))
+            sys.stdout.write(card_diff(card.old_text, card.text, str(card.path)))
         for path in card.changed_assets:
             stale += 1
             print(f"Binary file {path} differs from what build would write")

@@ -30,6 +30,7 @@ DATA_LIMIT = 2048 * MIB
 # How a user's file is opened: never waiting for a FIFO's writer.
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 _NOT_REGULAR = {
+    stat.S_IFLNK: "a symbolic link",  # seen only when links are not followed
     stat.S_IFDIR: "a folder",
     stat.S_IFIFO: "a FIFO",
     stat.S_IFCHR: "a character device",
@@ -44,8 +45,17 @@ _SURROGATE = lazy("[\ud800-\udfff]")
 class UnreadableFile(CardkitError):
     """The file is missing, not a regular file, or cannot be opened."""
 
-    def __init__(self, reason: str, path: Path, what: str = "file", missing: bool = False):
+    def __init__(
+        self,
+        reason: str,
+        path: Path,
+        what: str = "file",
+        missing: bool = False,
+        not_regular: bool = False,
+    ):
         self.reason = reason  # 'No such file or directory', 'a FIFO, not a regular file'
+        self.missing = missing
+        self.not_regular = not_regular  # a link (not followed), folder, FIFO, device...
         super().__init__(
             f"no such {what}" if missing else f"cannot read the {what}: {reason}", path
         )
@@ -55,6 +65,7 @@ class FileTooLarge(CardkitError):
     """The file holds more than the limit for its kind; it was not read to the end."""
 
     def __init__(self, path: Path | str, limit: int, size: int | None = None):
+        self.size = size  # None: found while reading, so at least limit + 1 bytes
         super().__init__(too_large_message(limit, size), path)
 
 
@@ -66,23 +77,27 @@ def too_large_message(limit: int, size: int | None = None) -> str:
 def _check_regular(mode: int, path: Path, what: str) -> None:
     if not stat.S_ISREG(mode):
         kind = _NOT_REGULAR.get(stat.S_IFMT(mode), "something else")
-        raise UnreadableFile(f"{kind}, not a regular file", path, what)
+        raise UnreadableFile(f"{kind}, not a regular file", path, what, not_regular=True)
 
 
-def read_bytes(path: Path, what: str = "file", limit: int = TEXT_LIMIT) -> bytes:
+def read_bytes(
+    path: Path, what: str = "file", limit: int = TEXT_LIMIT, follow: bool = True
+) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes; anything else is refused.
 
-    A link is followed (to a regular file only). The file is checked before it is opened (so a
-    device is never opened) and again on the open descriptor (so nothing swapped in between is
-    read); opening does not wait for a FIFO's writer.
+    A link is followed (to a regular file only), unless ``follow`` is false: then the link
+    itself is refused, even one swapped in after the check (a push uploads files inside its
+    folder only). The file is checked before it is opened (so a device is never opened) and
+    again on the open descriptor (so nothing swapped in between is read); opening does not
+    wait for a FIFO's writer.
     """
     path = Path(path)
     try:
-        status = os.stat(path)
+        status = os.stat(path) if follow else os.lstat(path)
         _check_regular(status.st_mode, path, what)
         if status.st_size > limit:
             raise FileTooLarge(path, limit, status.st_size)
-        fd = os.open(path, OPEN_FLAGS)
+        fd = os.open(path, OPEN_FLAGS if follow else OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         missing = isinstance(exc, FileNotFoundError)
         raise UnreadableFile(exc.strerror or type(exc).__name__, path, what, missing) from None

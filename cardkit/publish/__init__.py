@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from cardkit.cardtext.update import card_diff
 from cardkit.io.errors import CardkitError
 from cardkit.publish.files import CARD, UploadFile, collect_files
 from cardkit.publish.gate import push_findings
@@ -15,7 +15,6 @@ __all__ = [
     "DryRun",
     "HubTarget",
     "PushResult",
-    "card_diff",
     "checked_files",
     "dry_run",
     "push",
@@ -63,20 +62,9 @@ def push(
     return push_files(files, target, message or default_message(files), create_pr)
 
 
-def card_diff(old: str | None, new: str, name: str = CARD) -> str:
-    """A unified diff from the remote card to the local one ('' when they are the same)."""
-    old_lines = (old or "").splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
-    source = f"a/{name}" if old is not None else "/dev/null"
-    lines = difflib.unified_diff(old_lines, new_lines, source, f"b/{name}")
-    return "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
-    )
-
-
 def dry_run(folder: Path, target: HubTarget) -> DryRun:
     """What a push would change in the remote card, changing nothing anywhere."""
     files = checked_files(folder)
     head, remote = remote_card(target)
     local = files[0].data.decode("utf-8-sig")
-    return DryRun(head, card_diff(remote, local), [f.path_in_repo for f in files])
+    return DryRun(head, card_diff(remote, local, CARD), [f.path_in_repo for f in files])

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cardkit.io.errors import CardkitError
-from cardkit.io.userfile import OPEN_FLAGS
+from cardkit.io.userfile import FileTooLarge, UnreadableFile, read_bytes
+from cardkit.modelindex import EVAL_RESULTS_FOLDER
 
 CARD = "README.md"
-EVAL_RESULTS = ".eval_results"
 ASSETS = "assets"
 _EVAL_SUFFIXES = (".yaml", ".yml")
 IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
@@ -38,41 +38,29 @@ class Refused(Exception):
     """A file that must not be uploaded; the message says why."""
 
 
-def _regular(path: Path, what: str = "file") -> os.stat_result:
-    """The file's status; a link, a missing path or anything but a regular file is refused."""
+def read_upload(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's bytes, never more than ``limit``; a link is refused, even one swapped
+    in after the check."""
     try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        raise Refused(f"no such {what}") from None
-    except OSError as exc:
-        raise Refused(f"cannot read: {exc.strerror}") from None
-    if stat.S_ISLNK(info.st_mode):
-        raise Refused(
+        return read_bytes(path, "file", limit, follow=False)
+    except FileTooLarge as exc:
+        # A file that grew past the limit while read was cut at limit + 1 bytes.
+        raise Refused(_too_large(limit + 1 if exc.size is None else exc.size, limit)) from None
+    except UnreadableFile as exc:
+        raise Refused(_refusal(path, exc)) from None
+
+
+def _refusal(path: Path, exc: UnreadableFile) -> str:
+    if exc.missing:
+        return "no such file"
+    if exc.not_regular and os.path.islink(path):
+        return (
             f"is a symbolic link (to {os.readlink(path)}): cardkit pushes only regular files "
             "inside the folder; copy the file here instead"
         )
-    if not stat.S_ISREG(info.st_mode):
-        raise Refused("is not a regular file")
-    return info
-
-
-def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """A regular file's bytes, never more than ``limit``; the file is not followed if it
-    became a link meanwhile."""
-    info = _regular(path)
-    if info.st_size > limit:
-        raise Refused(_too_large(info.st_size, limit))
-    try:  # as a user's file is opened (no wait for a FIFO swapped in), and no link followed
-        fd = os.open(path, OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as exc:
-        raise Refused(f"cannot read: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise Refused("is not a regular file")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise Refused(_too_large(len(data), limit))
-    return data
+    if exc.not_regular:
+        return "is not a regular file"
+    return f"cannot read: {exc.reason}"
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -109,12 +97,12 @@ def collect_files(folder: Path) -> tuple[list[UploadFile], list[str]]:
 
     def add(path_in_repo: str, path: Path) -> None:
         try:
-            files.append(UploadFile(path_in_repo, path, read_bounded(path)))
+            files.append(UploadFile(path_in_repo, path, read_upload(path)))
         except Refused as exc:
             refused.append(f"{path}: {exc}")
 
     add(CARD, card)
-    for sub, suffixes in ((EVAL_RESULTS, _EVAL_SUFFIXES), (ASSETS, IMAGE_SUFFIXES)):
+    for sub, suffixes in ((EVAL_RESULTS_FOLDER, _EVAL_SUFFIXES), (ASSETS, IMAGE_SUFFIXES)):
         directory = folder / sub
         try:
             if not _folder(directory):

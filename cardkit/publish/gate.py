@@ -9,35 +9,12 @@ and an image whose bytes are not the image its name says. Findings are one line 
 
 from __future__ import annotations
 
-import re
-
-from cardkit.publish.files import ASSETS, CARD, EVAL_RESULTS, UploadFile
+from cardkit.io.images import is_image
+from cardkit.modelindex import EVAL_RESULTS_FOLDER
+from cardkit.publish.files import ASSETS, CARD, UploadFile
 from cardkit.validate import validated_document
 from cardkit.validate.parse import Document
 from cardkit.validate.reporter import format_finding
-
-# The first bytes of each image format the Hub shows in a card.
-_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".gif": (b"GIF87a", b"GIF89a"),
-}
-# An SVG file: an optional XML declaration, comments and doctype, then the <svg> element.
-_SVG = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--.*?-->|<!DOCTYPE[^>]*>)\s*)*<svg[\s>]",
-    re.S,
-)
-
-
-def is_image(name: str, data: bytes) -> bool:
-    """Whether ``data`` starts the way a file of that name's image format does."""
-    suffix = name[name.rfind(".") :].lower()
-    if suffix == ".webp":
-        return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
-    if suffix == ".svg":
-        return bool(_SVG.match(data[:4096]))
-    return any(data.startswith(sig) for sig in _SIGNATURES.get(suffix, ()))
 
 
 def _metadata_findings(item: UploadFile, doc: Document) -> list[str]:
@@ -66,7 +43,7 @@ def push_findings(files: list[UploadFile]) -> list[str]:
                 )
             continue
         kind = "card" if item.path_in_repo == CARD else "eval-results"
-        if kind == "eval-results" and not item.path_in_repo.startswith(f"{EVAL_RESULTS}/"):
+        if kind == "eval-results" and not item.path_in_repo.startswith(f"{EVAL_RESULTS_FOLDER}/"):
             continue
         doc = validated_document(item.data, str(item.local), kind)
         errors = [format_finding(f) for f in doc.findings if f.is_error]

@@ -16,17 +16,17 @@ from cardkit.catalog import Catalog
 from cardkit.io.errors import CardkitError
 from cardkit.io.log import log
 from cardkit.model import ModelResults, SubsetScores, TaskResult
+from cardkit.modelindex import EVAL_RESULTS_FOLDER
 from cardkit.readers.mteb_json import finite_float
 
-FOLDER = ".eval_results"
 _SUFFIXES = (".yaml", ".yml")
 
 
 def is_eval_results_path(path: Path) -> bool:
     """A `.eval_results` folder, or a YAML file inside one."""
     if path.is_dir():
-        return path.name == FOLDER
-    return path.suffix.lower() in _SUFFIXES and path.parent.name == FOLDER
+        return path.name == EVAL_RESULTS_FOLDER
+    return path.suffix.lower() in _SUFFIXES and path.parent.name == EVAL_RESULTS_FOLDER
 
 
 def _load(path: Path) -> list[Any]:
@@ -153,7 +153,7 @@ def add_sibling_eval_results(
     Only tasks and (split, subset) pairs the card lacks are taken from `.eval_results`: the
     card carries every metric, the files only the main score.
     """
-    folder = card.parent / FOLDER
+    folder = card.parent / EVAL_RESULTS_FOLDER
     if len(models) != 1 or not folder.is_dir():
         return models
     if not any(p.suffix.lower() in _SUFFIXES for p in folder.iterdir()):

@@ -23,6 +23,7 @@ from cardkit.catalog import Catalog
 from cardkit.io.errors import CardkitError
 from cardkit.io.userfile import MIB, TEXT_LIMIT, read_text
 from cardkit.model import ModelResults
+from cardkit.modelindex import EVAL_RESULTS_FOLDER
 from cardkit.readers import read_results
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 SCHEME = "hf://"
 CARD = "README.md"
-EVAL_RESULTS = ".eval_results"
 # The files read: the card, and the Hub's result files directly in .eval_results/.
 _WANTED = re.compile(r"README\.md|\.eval_results/[A-Za-z0-9][\w.+-]*\.ya?ml")
 # At most this many files are downloaded, and this many bytes in all: one .eval_results file
@@ -206,11 +206,11 @@ def read_hub_model(text: str, catalog: Catalog) -> ModelResults:
         folder = Path(tmp)
         download = download_card(model, folder)
         names = download.names
-        card, results = folder / CARD, folder / EVAL_RESULTS
+        card, results = folder / CARD, folder / EVAL_RESULTS_FOLDER
         try:
             if CARD in names and _has_model_index(card):
                 found = read_results([card], catalog)
-            elif any(name.startswith(EVAL_RESULTS) for name in names):
+            elif any(name.startswith(EVAL_RESULTS_FOLDER) for name in names):
                 found = read_results([results], catalog)
             elif CARD in names:
                 raise CardkitError("the card has no model-index and there is no .eval_results/")

@@ -13,14 +13,11 @@ from typing import Any
 
 from cardkit.cardtext.frontmatter import load_front_matter, split_card, web_paste
 from cardkit.io.errors import CardkitError
-from cardkit.io.lazyre import lazy
 from cardkit.io.log import log
 from cardkit.io.userfile import read_text
 from cardkit.model import ModelResults, SubsetScores, TaskResult
-from cardkit.modelindex import is_mteb_result, is_percentage
+from cardkit.modelindex import entry_subset, is_mteb_result, is_percentage, parse_dataset_name
 from cardkit.readers.mteb_json import finite_float
-
-_DATASET_NAME = lazy(r"^(?:MTEB )?(?P<task>.+?)(?: \((?P<subset>[^()]*)\))?$")
 
 
 def card_results(data: dict[str, Any], path: Path) -> list[ModelResults]:
@@ -73,11 +70,11 @@ def _add_result(model: ModelResults, result: Any, path: Path, where: str) -> Non
                 "must be a string, not a list or mapping", path, f"{where}.dataset.{key}"
             )
     name = str(dataset.get("name") or dataset.get("type") or "")
-    match = _DATASET_NAME.match(name)
-    if not match:
+    parsed = parse_dataset_name(name)
+    if parsed is None:
         raise CardkitError("dataset.name is missing", path, f"{where}.dataset.name")
-    task_name = match.group("task")
-    subset = str(dataset.get("config") or match.group("subset") or "default")
+    task_name, named_subset = parsed
+    subset = entry_subset(dataset.get("config"), named_subset)
     split = str(dataset.get("split") or "test")
     revision = dataset.get("revision")
     metrics: dict[str, float] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from cardkit.catalog import Catalog
 from cardkit.io.errors import CardkitError
 from cardkit.io.resources import resource_dir
 from cardkit.model import ModelResults
+from cardkit.modelindex import ModelIndexEntry
 from cardkit.render.benchmark_section import comparison_table, summary_caption
 from cardkit.render.reproduce import is_revision, reproduce_context
 from cardkit.render.sandbox import BudgetSandbox, TemplateLimitError
@@ -250,7 +251,7 @@ def card_context(
     catalog: Catalog,
     info: CardInfo,
     summaries: list[BenchmarkSummary],
-    index: list[dict[str, Any]],
+    entries: Sequence[ModelIndexEntry],
     charts: dict[str, str] | None = None,
     named: list[BenchmarkSummary] | None = None,
     comparisons: dict[str, BenchmarkComparison] | None = None,
@@ -270,7 +271,6 @@ def card_context(
     charts = charts or {}
     comparisons = comparisons or {}
     named = named or []
-    entries = index[0]["results"] if index else []
     rows = task_rows(model, catalog, summaries)
     other_rows = [
         [
@@ -332,8 +332,8 @@ def card_context(
         )
         if other_rows
         else None,
-        "results": entries,
-        "metric_count": sum(len(e["metrics"]) for e in entries),
+        "results": [entry.to_dict() for entry in entries],
+        "metric_count": sum(len(entry.metrics) for entry in entries),
         "metrics": metrics,
         "metrics_cut": metrics_cut,
         "metrics_table": _Deferred(lambda: metrics_table(entries)),

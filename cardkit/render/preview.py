@@ -33,8 +33,8 @@ import nh3
 
 from cardkit.cardtext.frontmatter import load_front_matter, split_card
 from cardkit.io.errors import CardkitError
+from cardkit.io.images import is_image
 from cardkit.io.userfile import MIB, UnreadableFile, read_bytes, read_text
-from cardkit.publish.gate import is_image
 
 CONTENT_WIDTH_PX = 800
 IMAGE_LIMIT = 10 * 1024 * 1024

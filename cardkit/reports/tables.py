@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
+from cardkit.modelindex import ModelIndexEntry
 from cardkit.scores.summary import MEAN_LABELS, BenchmarkSummary, TaskSummary, mean_columns
 
 MISSING = "–"
@@ -245,21 +246,12 @@ def task_table(summary: BenchmarkSummary) -> str:
     return markdown_table(TASK_HEADERS, task_rows(summary.scores), TASK_NUMERIC)
 
 
-def entry_task(entry: dict[str, Any]) -> str:
-    """The task name of a model-index entry (its dataset name without ``MTEB`` and subset)."""
-    name = entry["dataset"]["name"]
-    name = name[5:] if name.startswith("MTEB ") else name
-    config = entry["dataset"]["config"]
-    suffix = f" ({config})"
-    return name[: -len(suffix)] if name.endswith(suffix) else name
-
-
-def metrics_table(entries: Sequence[dict[str, Any]]) -> str:
+def metrics_table(entries: Sequence[ModelIndexEntry]) -> str:
     """Every metric of every (task, split, subset), as the front matter's model-index has them."""
     rows = [
-        [entry_task(e), e["dataset"]["split"], e["dataset"]["config"], m["type"], score(m["value"])]
-        for e in entries
-        for m in e["metrics"]
+        [entry.task, entry.split, entry.subset, metric.type, score(metric.value)]
+        for entry in entries
+        for metric in entry.metrics
     ]
     return markdown_table(
         ["Task", "Split", "Subset", "Metric", "Value"], rows, [False, False, False, False, True]

@@ -18,7 +18,9 @@ from typing import Any
 from cardkit.io.console import status
 from cardkit.io.errors import CardkitError, first_line
 from cardkit.io.log import log
+from cardkit.run.encoders import api_key, device, load_encoder, load_reranker, quiet_libraries
 from cardkit.run.job import Job, JobOutput, run_job
+from cardkit.run.output import ModelRun, write_output
 from cardkit.run.settings import RunSettings
 
 # Models loaded by this worker process, reused by the next task of the same model.
@@ -52,11 +54,8 @@ def evaluate_in_worker(
     job: Job, settings: RunSettings, identity: tuple[str, str], reranker_id: Any
 ) -> JobOutput:
     """The body of a Ray task: load (or reuse) the models, run the job, return its files."""
-    from cardkit.run.rerank import load_reranker
-    from cardkit.run.runner import _device, _quiet_libraries, load_encoder
-
     try:
-        with _quiet_libraries():
+        with quiet_libraries():
             encoder = reranker = None
             if job.stage1:
                 encoder = _loaded(
@@ -67,7 +66,7 @@ def evaluate_in_worker(
                 assert settings.reranker is not None
                 reranker = _loaded(
                     _model_key("reranker", settings, *reranker_id),
-                    lambda: load_reranker(settings.reranker, _device(settings), *reranker_id),
+                    lambda: load_reranker(settings.reranker, device(settings), *reranker_id),
                 )
             return run_job(job, settings, encoder, reranker)
     except CardkitError as exc:
@@ -112,10 +111,8 @@ def _gpus_per_task(ray: Any, settings: RunSettings) -> int:
     return 1 if settings.device == "auto" and cluster_gpus >= 1 else 0
 
 
-def run_on_ray(runs: list[Any], settings: RunSettings, reranker_id: Any) -> None:
+def run_on_ray(runs: list[ModelRun], settings: RunSettings, reranker_id: Any) -> None:
     """Submit every job, write each result as it arrives, then report the lost ones."""
-    from cardkit.run.runner import api_key, write_output
-
     ray = _connect(settings)
     try:
         gpus = _gpus_per_task(ray, settings)

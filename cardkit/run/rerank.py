@@ -15,7 +15,7 @@ The stage-two result is the score of a pipeline, not of either model alone, so i
 beside the first stage's results under a task name that says which reranker saw how many
 candidates: ``<Task>-top<k>-reranked-by-<reranker>``. A card built from the folder lists it
 next to the task's own score, and the model-index never gives the pipeline's number to the
-plain task. Only this module's loaders import mteb or sentence-transformers.
+plain task. The reranker itself is loaded by :func:`cardkit.run.encoders.load_reranker`.
 """
 
 from __future__ import annotations
@@ -217,44 +217,3 @@ def _weight_names(files: _CheckpointFiles) -> set[str] | None:
 
     with safe_open(str(single), framework="pt") as weights:
         return set(weights.keys())
-
-
-def load_reranker(reranker: RerankerSettings, device: str | None, name: str, revision: str) -> Any:
-    """The mteb model for stage two (imports sentence-transformers and mteb)."""
-    if reranker.type == "bi-encoder":
-        from cardkit.run.runner import load_encoder
-        from cardkit.run.settings import RunSettings
-
-        settings = RunSettings(
-            model=reranker.model,
-            device=device or "auto",
-            max_seq_length=reranker.max_seq_length,
-            model_kwargs=dict(reranker.model_kwargs),
-        )
-        encoder = load_encoder(settings, name, revision)
-        if reranker.prompt:
-            encoder.model_prompts = {"query": reranker.prompt}
-        return encoder
-    from mteb.models import CrossEncoderWrapper
-    from sentence_transformers import CrossEncoder
-
-    from cardkit.run.runner import quiet_loading_bars
-
-    quiet_loading_bars()
-    model_path = str(Path(reranker.model).expanduser())
-    hub_revision = reranker.revision if not Path(model_path).exists() else None
-    try:
-        cross = CrossEncoder(
-            model_path,
-            device=device,
-            revision=hub_revision,
-            max_length=reranker.max_seq_length,
-            **reranker.model_kwargs,
-        )
-    except Exception as exc:  # the library's many ways to say "cannot load this"
-        raise CardkitError(f"cannot load the reranker: {first_line(exc)}", model_path) from None
-    wrapper = CrossEncoderWrapper(cross, query_prefix=reranker.prompt or "")
-    wrapper.mteb_model_meta = wrapper.mteb_model_meta.model_copy(
-        update={"name": name, "revision": revision}
-    )
-    return wrapper

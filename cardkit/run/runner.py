@@ -11,30 +11,25 @@ model paths, result files) is checked before mteb, torch or a model load.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import logging
 import os
 import re
-import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cardkit.io.atomic import remove_stale_temporaries, write_bytes_atomic, write_text_atomic
+from cardkit.io.atomic import remove_stale_temporaries
 from cardkit.io.console import status
-from cardkit.io.errors import CardkitError, first_line
+from cardkit.io.errors import CardkitError
 from cardkit.io.log import log
 from cardkit.io.safenames import file_name, inside
-from cardkit.readers.run_record import RUN_FILE, RunCommand, read_run_record, record_text
-from cardkit.readers.tasks_file import TASKS_FILE
-from cardkit.run.job import LIMIT_KEY, Job, JobOutput, StageOutcome, run_job
+from cardkit.run.encoders import api_key, device, load_encoder, load_reranker, quiet_libraries
+from cardkit.run.job import LIMIT_KEY, Job, run_job
+from cardkit.run.output import ModelRun, RunReport, TaskOutcome, update_tasks_file, write_output
 from cardkit.run.rerank import (
     RERANK_KEY,
     checkpoint_kind,
-    load_reranker,
     predictions_path,
     reranked_catalog_entry,
     reranked_task_name,
@@ -45,47 +40,6 @@ from cardkit.run.task_files import LocalTask, load_task_folder
 NO_REVISION = "no_revision_available"
 # A test hook: a worker (or the local loop) exits while evaluating this task.
 WORKER_EXIT_ENV = "CARDKIT_TEST_WORKER_EXIT"
-
-
-@dataclass
-class TaskOutcome:
-    name: str
-    path: Path
-    skipped: bool
-    main_score: float | None = None
-    metric: str | None = None
-    seconds: float = 0.0
-
-
-@dataclass
-class RunReport:
-    """What happened to one model of the run."""
-
-    folder: Path
-    model_name: str
-    revision: str
-    outcomes: list[TaskOutcome] = field(default_factory=list)
-    extra_tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-@dataclass
-class ModelRun:
-    """One model of the run: its own settings, the name and revision it is filed under."""
-
-    settings: RunSettings
-    name: str
-    revision: str
-    folder: Path
-    jobs: list[Job] = field(default_factory=list)
-    report: RunReport = field(init=False)
-    meta_written: bool = False
-    # Catalog entries of the local and reranked tasks, recorded beside the results.
-    recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # " (model name)" after task names in the printed lines, when the run has several models.
-    label: str = ""
-
-    def __post_init__(self) -> None:
-        self.report = RunReport(self.folder, self.name, self.revision)
 
 
 def name_as_path(name: str, what: str = "model") -> str:
@@ -185,106 +139,6 @@ def _resolve_builtin(settings: RunSettings, local_names: set[str]) -> list[Any]:
     return list(unique.values())
 
 
-@contextlib.contextmanager
-def _quiet_libraries() -> Iterator[None]:
-    """Keep the terminal to progress bars and cardkit's lines: library chatter is not news."""
-    with warnings.catch_warnings():
-        for category in (FutureWarning, DeprecationWarning, UserWarning):
-            warnings.simplefilter("ignore", category)
-        for name in ("mteb", "sentence_transformers", "transformers", "datasets"):
-            logging.getLogger(name).setLevel(logging.ERROR)
-        yield
-
-
-def quiet_loading_bars() -> None:
-    """No bar for loading a model's weights (transformers) or reshaping a task's rows
-    (datasets): they come and go in a fraction of a second and, nested in mteb's and
-    sentence-transformers' bars of the evaluation, break a terminal's lines. Downloads keep
-    huggingface_hub's bars (they may take minutes)."""
-    import datasets
-    from huggingface_hub.utils import are_progress_bars_disabled, enable_progress_bars
-    from transformers.utils import logging as transformers_logging
-
-    hub_bars_off = are_progress_bars_disabled()
-    transformers_logging.disable_progress_bar()  # turns huggingface_hub's off as well
-    if not hub_bars_off:
-        enable_progress_bars()
-    datasets.disable_progress_bars()
-
-
-def api_key(settings: RunSettings) -> str | None:
-    """The key given literally (an evalscope config), else the one in the environment."""
-    return settings.api_key or os.environ.get(settings.api_key_env)
-
-
-def _device(settings: RunSettings) -> str | None:
-    return None if settings.device == "auto" else settings.device
-
-
-def load_encoder(settings: RunSettings, name: str, revision: str) -> Any:
-    """The mteb encoder: a wrapped SentenceTransformer, or the API encoder."""
-    from mteb.models.model_meta import ModelMeta
-
-    if settings.api_base:
-        from cardkit.run.api_client import EmbeddingsClient
-        from cardkit.run.api_model import ApiEncoder
-
-        client = EmbeddingsClient(
-            base_url=settings.api_base,
-            model=str(settings.api_model),
-            api_key=api_key(settings),
-            dimensions=settings.dimensions,
-            key_env=settings.api_key_env,
-        )
-        return _keeping_builtin_prompts(ApiEncoder(client, name, revision))
-
-    from mteb.models import SentenceTransformerEncoderWrapper
-    from sentence_transformers import SentenceTransformer
-
-    quiet_loading_bars()
-    model_path = str(Path(str(settings.model)).expanduser())
-    kwargs = dict(settings.model_kwargs)
-    hub_revision = settings.revision if not Path(model_path).exists() else None
-    try:
-        if settings.pooling:
-            from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
-
-            transformer = Transformer(
-                model_path,
-                max_seq_length=settings.max_seq_length,
-                model_kwargs=kwargs.pop("model_kwargs", None),
-                config_kwargs=kwargs.pop("config_kwargs", None),
-            )
-            pooling = Pooling(transformer.get_embedding_dimension(), settings.pooling)
-            st = SentenceTransformer(
-                modules=[transformer, pooling], device=_device(settings), **kwargs
-            )
-        else:
-            st = SentenceTransformer(
-                model_path, device=_device(settings), revision=hub_revision, **kwargs
-            )
-    except CardkitError:
-        raise
-    except Exception as exc:  # the library's many ways to say "cannot load this"
-        raise CardkitError(f"cannot load the model: {first_line(exc)}", model_path) from None
-    if settings.max_seq_length:
-        st.max_seq_length = settings.max_seq_length
-    if settings.precision != "fp32":
-        import torch
-
-        st.to(torch.float16 if settings.precision == "fp16" else torch.bfloat16)
-    encoder = SentenceTransformerEncoderWrapper(st)
-    meta: ModelMeta = encoder.mteb_model_meta
-    encoder.mteb_model_meta = meta.model_copy(update={"name": name, "revision": revision})
-    return _keeping_builtin_prompts(encoder)
-
-
-def _keeping_builtin_prompts(encoder: Any) -> Any:
-    """The model's own prompts, kept apart: each task adds the project's to them (job.py)."""
-    encoder._cardkit_builtin_prompts = dict(encoder.model_prompts or {})
-    return encoder
-
-
 def _check_api(settings: RunSettings) -> None:
     """One tiny request before anything heavy: a wrong URL or key fails in a second."""
     from cardkit.run.api_client import EmbeddingsClient
@@ -296,28 +150,6 @@ def _check_api(settings: RunSettings) -> None:
         dimensions=settings.dimensions,
         key_env=settings.api_key_env,
     ).embed_batch(["cardkit connection check"])
-
-
-def _write_model_meta(run: ModelRun, meta_json: str) -> None:
-    if not run.meta_written:
-        write_text_atomic(run.folder / "model_meta.json", meta_json)
-        run.meta_written = True
-
-
-def _update_tasks_file(folder: Path, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Record the local (and reranked) tasks next to their results, so a later build knows them."""
-    path = folder / TASKS_FILE
-    known: dict[str, dict[str, Any]] = {}
-    if path.is_file():
-        with contextlib.suppress(OSError, ValueError):
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict) and isinstance(loaded.get("tasks"), dict):
-                known = loaded["tasks"]
-    if entries and any(known.get(name) != entry for name, entry in entries.items()):
-        known.update(entries)
-        text = json.dumps({"cardkit_tasks_version": 1, "tasks": known}, indent=2, sort_keys=True)
-        write_text_atomic(path, text + "\n")
-    return known
 
 
 def model_runs(settings: RunSettings) -> list[ModelRun]:
@@ -465,44 +297,6 @@ def _skipped(name: str, path: Path) -> TaskOutcome:
     return TaskOutcome(name, path, True)
 
 
-def write_output(run: ModelRun, job: Job, out: JobOutput) -> None:
-    """Write what a job produced: stage one's predictions first, then each result file."""
-    if out.model_meta is not None:
-        _write_model_meta(run, out.model_meta)
-    _update_tasks_file(run.folder, run.recorded)
-    if out.predictions is not None and job.predictions_path is not None:
-        write_bytes_atomic(job.predictions_path, out.predictions)
-    if out.stage1 is not None:
-        write_bytes_atomic(job.result_path, out.stage1)
-    if out.stage2 is not None and job.reranked_path is not None:
-        write_bytes_atomic(job.reranked_path, out.stage2)
-    _record_command(run.folder, run.settings, [stage.task for stage in out.outcomes])
-    for stage in out.outcomes:
-        report_stage(run, stage)
-    if out.error:
-        raise CardkitError(out.error)
-
-
-def _record_command(folder: Path, settings: RunSettings, evaluated: list[str]) -> None:
-    """Add this run's command and the tasks it evaluated to the folder's run record."""
-    if not (settings.command and evaluated):
-        return
-    config = str(settings.config_path) if settings.config_path is not None else None
-    runs = read_run_record(folder) + [RunCommand(settings.command, tuple(evaluated), config)]
-    write_text_atomic(folder / RUN_FILE, record_text(runs))
-
-
-def report_stage(run: ModelRun, stage: StageOutcome) -> None:
-    run.report.outcomes.append(
-        TaskOutcome(stage.task, stage.path, False, stage.score, stage.metric, stage.seconds)
-    )
-    shown = f"{stage.score:.4f}" if stage.score is not None else "?"
-    status(
-        f"{stage.task}{run.label}: {stage.metric} = {shown} ({stage.split}) in "
-        f"{stage.seconds:.1f}s -> {stage.path}"
-    )
-
-
 def _run_locally(runs: list[ModelRun], settings: RunSettings, reranker_id: Any) -> None:
     """One model at a time in this process, each loaded once; the reranker loaded once."""
     reranker = None
@@ -516,7 +310,7 @@ def _run_locally(runs: list[ModelRun], settings: RunSettings, reranker_id: Any) 
             if job.stage2 and reranker is None:
                 reranker = load_reranker(
                     settings.reranker,  # type: ignore[arg-type]
-                    _device(settings),
+                    device(settings),
                     *reranker_id,
                 )
             for stage, name, note in (
@@ -546,7 +340,7 @@ def run(settings: RunSettings) -> list[RunReport]:
     runs = model_runs(settings)
     reranker_id = reranker_identity(settings) if settings.reranker else None
     exit_on = os.environ.get(WORKER_EXIT_ENV) if settings.executor == "ray" else None
-    with _quiet_libraries():
+    with quiet_libraries():
         if settings.reranker is not None:
             kind = checkpoint_kind(settings.reranker)
             settings.reranker = dataclasses.replace(settings.reranker, type=kind)
@@ -581,5 +375,5 @@ def run(settings: RunSettings) -> list[RunReport]:
                 _run_locally(runs, settings, reranker_id)
     for run_ in runs:
         if run_.folder.is_dir():
-            run_.report.extra_tasks = _update_tasks_file(run_.folder, run_.recorded)
+            run_.report.extra_tasks = update_tasks_file(run_.folder, run_.recorded)
     return [run_.report for run_ in runs]

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cardkit.io.userfile import FileTooLarge, UnreadableFile, read_bytes, read_text
+from cardkit.modelindex import EVAL_RESULTS_FOLDER
 from cardkit.validate.checks import check_card, check_eval_results
 from cardkit.validate.findings import Finding
 from cardkit.validate.parse import (
@@ -41,7 +42,6 @@ __all__ = [
     "validate_paths",
 ]
 
-EVAL_RESULTS = ".eval_results"
 # From this many files on, checking them in several processes pays for starting them.
 MANY_FILES = 8
 _YAML = (".yaml", ".yml")
@@ -125,10 +125,10 @@ def validate_file(path: Path, kind: Kind | None = None) -> list[Finding]:
 
 def files_in(folder: Path) -> list[Path]:
     """A model repository's README.md and `.eval_results/*.yaml`."""
-    if folder.name == EVAL_RESULTS:
+    if folder.name == EVAL_RESULTS_FOLDER:
         out, results = [], folder
     else:
-        readme, results = folder / "README.md", folder / EVAL_RESULTS
+        readme, results = folder / "README.md", folder / EVAL_RESULTS_FOLDER
         out = [readme] if readme.is_file() else []
     if results.is_dir():
         out += sorted(p for p in results.iterdir() if p.suffix.lower() in _YAML and p.is_file())

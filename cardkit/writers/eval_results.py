@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from cardkit.cardtext.frontmatter import dump_yaml
 from cardkit.catalog import Catalog, TaskInfo
@@ -28,15 +28,23 @@ from cardkit.io.safenames import file_name as safe_file_name
 from cardkit.io.safenames import inside, unique_names
 from cardkit.io.userfile import read_bytes
 from cardkit.model import ModelResults, TaskResult
-from cardkit.modelindex import card_value, mean_as_numpy, round_as_numpy
+from cardkit.modelindex import EVAL_RESULTS_FOLDER, card_value, mean_as_numpy, round_as_numpy
 from cardkit.validate.checks import is_commit_hash
 from cardkit.writers.model_index import main_value, task_info
 
-if TYPE_CHECKING:
-    from cardkit.build.card import BuiltCard
+
+class CardSource(Protocol):
+    """What the `.eval_results/` files of a card are planned from: the card's path, and the
+    results and catalog it was made from (a built card has them)."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def model(self) -> ModelResults: ...
+    @property
+    def catalog(self) -> Catalog: ...
 
 
-FOLDER = ".eval_results"
 SOURCE_URL = "https://github.com/embeddings-benchmark/mteb/"
 SOURCE_NAME = "MTEB"
 
@@ -201,13 +209,13 @@ def write_files(planned: list[PlannedFile]) -> list[PlannedFile]:
     return written
 
 
-def plan_for_cards(cards: Iterable[BuiltCard]) -> list[PlannedFile]:
+def plan_for_cards(cards: Iterable[CardSource]) -> list[PlannedFile]:
     """The `.eval_results/` files beside each planned card, from the results and catalog the
     card was made from. Planned before anything is written, so an error leaves every file
     untouched."""
     planned: list[PlannedFile] = []
     for card in cards:
-        planned.extend(plan_files(card.model, card.catalog, card.path.parent / FOLDER))
+        planned.extend(plan_files(card.model, card.catalog, card.path.parent / EVAL_RESULTS_FOLDER))
     return planned
 
 

@@ -8,14 +8,18 @@ from cardkit.catalog import Catalog, TaskInfo
 from cardkit.io.errors import CardkitError
 from cardkit.io.log import log
 from cardkit.model import ModelResults, SubsetScores, TaskResult
-from cardkit.modelindex import MetricsChoice, card_value, find_metric, is_percentage, select_metrics
+from cardkit.modelindex import (
+    Metric,
+    MetricsChoice,
+    ModelIndexEntry,
+    card_value,
+    find_metric,
+    is_percentage,
+    select_metrics,
+)
 
 # Task types that measure something other than quality (words per second): never card scores.
 NON_SCORE_TYPES = frozenset({"Speed"})
-
-
-def dataset_name(task_name: str, subset: str) -> str:
-    return f"MTEB {task_name}" if subset == "default" else f"MTEB {task_name} ({subset})"
 
 
 def main_value(scores: SubsetScores, main_metric: str | None) -> float | None:
@@ -46,9 +50,9 @@ def task_info(catalog: Catalog, task: TaskResult) -> TaskInfo:
 
 def result_entries(
     model: ModelResults, catalog: Catalog, metrics: MetricsChoice = "default"
-) -> list[dict[str, Any]]:
+) -> list[ModelIndexEntry]:
     """One entry per (task, split, subset): tasks in ASCII order, splits and subsets as found."""
-    entries: list[dict[str, Any]] = []
+    entries: list[ModelIndexEntry] = []
     for task in model.sorted_tasks():
         info = task_info(catalog, task)
         if info.type in NON_SCORE_TYPES:
@@ -66,20 +70,17 @@ def result_entries(
             if not selected:
                 continue
             entries.append(
-                {
-                    "task": {"type": info.type},
-                    "dataset": {
-                        "type": catalog.dataset_path(task.task_name, revision),
-                        "name": dataset_name(task.task_name, scores.subset),
-                        "config": scores.subset,
-                        "split": scores.split,
-                        "revision": "None" if revision is None else revision,
-                    },
-                    "metrics": [
-                        {"type": name, "value": card_value(name, value)}
-                        for name, value in selected.items()
-                    ],
-                }
+                ModelIndexEntry(
+                    task_type=info.type,
+                    task=task.task_name,
+                    subset=scores.subset,
+                    split=scores.split,
+                    dataset_type=catalog.dataset_path(task.task_name, revision),
+                    dataset_revision=revision,
+                    metrics=tuple(
+                        Metric(name, card_value(name, value)) for name, value in selected.items()
+                    ),
+                )
             )
         if out_of_range:
             log.warning(
@@ -116,7 +117,13 @@ def _in_range(selected: dict[str, float], out_of_range: list[str]) -> dict[str, 
     return kept
 
 
+def model_index_value(name: str, entries: list[ModelIndexEntry]) -> list[dict[str, Any]]:
+    """The card's ``model-index`` value: one model, its entries as the YAML holds them."""
+    return [{"name": name, "results": [entry.to_dict() for entry in entries]}]
+
+
 def model_index(
     model: ModelResults, catalog: Catalog, name: str, metrics: MetricsChoice = "default"
 ) -> list[dict[str, Any]]:
-    return [{"name": name, "results": result_entries(model, catalog, metrics)}]
+    """The ``model-index`` value of a model's results, named ``name``."""
+    return model_index_value(name, result_entries(model, catalog, metrics))

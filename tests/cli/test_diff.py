@@ -1,6 +1,7 @@
 """`cardkit diff` on real results: every score both sides hold with its change (recomputed
-here from the files with json/yaml, not cardkit), tasks added and removed, benchmark means,
-the regression gate and its exit status, and the three output formats."""
+here from the files with json/yaml, not cardkit; only a card's ``MTEB Task (subset)`` names are
+read with the format's one name rule, tested on its own), tasks added and removed, benchmark
+means, the regression gate and its exit status, and the three output formats."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
+from cardkit.modelindex import parse_dataset_name
 from tests.conftest import DMETA_CARD, RESULTS, run_cli
 from tests.terminal import run_on_terminal
 
@@ -45,7 +47,7 @@ def _card_scores(card: Path) -> dict[tuple[str, str, str], dict[str, float]]:
     out = {}
     for result in front["model-index"][0]["results"]:
         data = result["dataset"]
-        task = data["name"].removeprefix("MTEB ").split(" (")[0]
+        task, _ = parse_dataset_name(data["name"])
         key = (OLD_NAMES.get(task, task), data["split"], data["config"])
         out[key] = {m["type"]: m["value"] for m in result["metrics"]}
     return out
