@@ -188,8 +188,10 @@ def _card_info(model: ModelResults, name: str, request: BuildRequest):
     from cardkit.render.usage import example_language, hub_id, open_weights, reference
 
     config = request.config or ProjectConfig()
-    # A name only guessed from a folder is warned of once, by warn_guessed_name.
-    model_id = config.model_id or hub_id(model, model.model_name or name, not guessed_name(model))
+    # A name only guessed from a folder is warned of once, by warn_guessed_name. A --model-name
+    # with its organisation is the Hub id; a bare one is only the card's title.
+    named = name if "/" in name else model.model_name or name
+    model_id = config.model_id or hub_id(model, named, not guessed_name(model))
     return CardInfo(
         name=name,
         model_id=model_id,
