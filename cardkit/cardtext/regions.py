@@ -273,10 +273,11 @@ def _replaced_section(
     own, subs = section_parts(text, span, line_offset)
     where = path or "card"
     if own.tables and not force:
+        tables, them = ("tables", "them") if own.tables != 1 else ("table", "it")
         raise CardkitError(
             f"--replace-section {name}: {own.described()} holds the author's own "
-            f"table{'s' if own.tables != 1 else ''}, which the generated section would remove: "
-            "give --force to remove them, or put them under a heading of their own below "
+            f"{tables}, which the generated section would remove: "
+            f"give --force to remove {them}, or put {them} under a heading of their own below "
             f"'{own.title}' (a sub-section is kept)",
             path,
             f"line {own.line}",
