@@ -64,7 +64,8 @@ def _type(node: dict[str, Any], defs: dict[str, Any]) -> str:
         if "oneOf" in target:
             return " or ".join(_type(choice, defs) for choice in target["oneOf"])
         if target.get("minimum") == 1:
-            return "integer >= 1"
+            top = target.get("maximum")
+            return "integer >= 1" if top is None else f"integer from 1 to {top:,}"
         return _type(target, defs)
     if "enum" in node:
         return "one of " + ", ".join(f"`{value}`" for value in node["enum"])
