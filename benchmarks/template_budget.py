@@ -17,9 +17,10 @@ from pathlib import Path
 import jinja2.sandbox
 
 import cardkit.render.body as render
-from cardkit.build.card import BuildRequest, _card_info, _summaries, card_catalog
+from cardkit.build.card import BuildRequest, _card_info, card_catalog
 from cardkit.readers import read_results
 from cardkit.render.body import card_context, render_template
+from cardkit.render.plan import plan_card
 from cardkit.render.sandbox import BudgetSandbox
 from cardkit.writers.model_index import model_index
 
@@ -33,8 +34,8 @@ def _context(results: Path) -> dict:
     request = BuildRequest(results=[results])
     name = model.model_name or "model"
     index = model_index(model, catalog, name, "default")
-    summaries = _summaries(model, catalog, request)
-    return card_context(model, catalog, _card_info(model, name, request), summaries, index)
+    plan = plan_card(model, catalog, _card_info(model, name, request))
+    return card_context(plan, index)
 
 
 def _median_cpu(render_once, runs: int) -> float:

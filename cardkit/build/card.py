@@ -8,32 +8,26 @@ regions; a card without regions keeps its body unless ``body`` asks for the regi
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cardkit.io.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
+from cardkit.build.config import ProjectConfig
+from cardkit.cardtext.frontmatter import CardText
 from cardkit.cardtext.update import new_card_text, update_card_text
 from cardkit.catalog import Catalog, load_catalog
-from cardkit.build.config import ProjectConfig
+from cardkit.io.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
 from cardkit.io.errors import CardkitError
-from cardkit.cardtext.frontmatter import CardText
 from cardkit.io.log import log
-from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice
-from cardkit.model import ModelResults
-from cardkit.modelindex import looks_scaled_down
-from cardkit.readers import read_results
 from cardkit.io.redact import redact
 from cardkit.io.safenames import inside, model_folder, unique_names
-from cardkit.render.sections import Sections, choose_sections
-from cardkit.scores.summary import BenchmarkSummary, summarize
 from cardkit.io.userfile import TEXT_LIMIT as MAX_BYTES  # the largest card validate accepts
 from cardkit.io.userfile import read_text
+from cardkit.model import ModelResults
+from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice, looks_scaled_down
+from cardkit.readers import read_results
+from cardkit.render.plan import CardInfo, CardPlan, plan_card
 from cardkit.writers.model_index import model_index
-
-if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
-    from cardkit.scores.compare import BenchmarkComparison
-
 
 ASSETS_DIR = "assets"
 
@@ -123,15 +117,6 @@ def warn_guessed_name(model: ModelResults, request: BuildRequest) -> None:
     )
 
 
-def _sections(model: ModelResults, catalog: Catalog, request: BuildRequest) -> Sections:
-    names = request.benchmarks
-    where = request.config.path if request.config and request.config.benchmarks else None
-    try:
-        return choose_sections(model, catalog, names)
-    except CardkitError as exc:
-        raise CardkitError(exc.message, exc.path or where, exc.where) from None
-
-
 def read_compared(sources: list[str], catalog: Catalog) -> list[tuple[str, ModelResults]]:
     """(source, model) of every model a comparison source holds, read as `cardkit compare`
     reads them (a model folder's revisions merged as the leaderboard merges them)."""
@@ -144,40 +129,7 @@ def read_compared(sources: list[str], catalog: Catalog) -> list[tuple[str, Model
     return found
 
 
-def _comparisons(
-    model: ModelResults,
-    name: str,
-    summaries: list[BenchmarkSummary],
-    compared: list[tuple[str, ModelResults]],
-    catalog: Catalog,
-) -> dict[str, BenchmarkComparison]:
-    """Per benchmark section, the leaderboard table of this model and the compared ones."""
-    if not compared:
-        return {}
-    from cardkit.scores.compare import ComparisonRow, model_facts, rank_rows
-
-    names = [
-        f"{other.model_name} ({source})" if other.model_name == name else str(other.model_name)
-        for source, other in compared
-    ]
-    # What does not change from one benchmark to the next: each model's facts and catalog.
-    others = [
-        (model_facts(other, other_name), other, catalog.with_recorded_tasks(other.extra_tasks))
-        for other_name, (_, other) in zip(names, compared)
-    ]
-    own = model_facts(model, name)
-    tables = {}
-    for summary in summaries:
-        rows = [ComparisonRow(own, summary)]
-        for facts, other, other_catalog in others:
-            rows.append(ComparisonRow(facts, summarize(other, other_catalog, summary.benchmark)))
-        tables[summary.benchmark.name] = rank_rows(rows)
-    return tables
-
-
-def _card_info(model: ModelResults, name: str, request: BuildRequest):
-    from cardkit.render.body import CardInfo
-
+def _card_info(model: ModelResults, name: str, request: BuildRequest) -> CardInfo:
     config = request.config or ProjectConfig()
     model_id = config.model_id or (model.model_name if model.model_name else name)
     return CardInfo(
@@ -217,17 +169,16 @@ def default_build_command(request: BuildRequest) -> str:
     return redact(shlex.join(words))
 
 
-def _charts(
-    summaries: list[BenchmarkSummary], name: str, output: Path
-) -> tuple[dict[str, str], dict[Path, bytes]]:
+def _charts(plan: CardPlan, output: Path) -> tuple[dict[str, str], dict[Path, bytes]]:
+    """Each section's chart: its link from the card, and the PNG's path and bytes."""
     from cardkit.render.chart import summary_chart
 
     links: dict[str, str] = {}
     files: dict[Path, bytes] = {}
-    for summary in summaries:
+    for summary in plan.shown:
         if summary.present == 0:
             continue
-        chart = summary_chart(summary, name)
+        chart = summary_chart(summary, plan.info.name)
         links[summary.benchmark.name] = f"{ASSETS_DIR}/{chart.filename}"
         path = inside(output.parent / ASSETS_DIR / chart.filename, output.parent)
         files[path] = chart.png
@@ -247,55 +198,66 @@ def _needs_body(old_text: str | None, body: bool | None, output: Path) -> bool:
     return bool(find_regions(card.body, output, card.body_line_offset))
 
 
-def render_model_card(
-    model: ModelResults,
-    catalog: Catalog,
-    name: str,
-    output: Path,
-    metrics: MetricsChoice,
-    request: BuildRequest | None = None,
-    compared: list[tuple[str, ModelResults]] | None = None,
-    index: list[dict[str, Any]] | None = None,
-) -> BuiltCard:
-    """The card text for one model at ``output``; an existing card is updated, not replaced.
+class CardJob:
+    """One card to make: the model, where its card goes and what the request asks; its plan
+    and charts are computed once, on first use, however many model-indexes are tried."""
 
-    ``index``: the model-index of these results and ``metrics``, when it was made already.
-    """
-    request = request or BuildRequest(results=[], output=output, metrics=metrics)
+    def __init__(
+        self,
+        model: ModelResults,
+        catalog: Catalog,
+        name: str,
+        output: Path,
+        request: BuildRequest,
+        compared: list[tuple[str, ModelResults]],
+    ):
+        self.model, self.catalog, self.name, self.output = model, catalog, name, output
+        self.request, self.compared = request, compared
+        self.old_text = read_text(output, "card") if output_kind(output) == "file" else None
+        self._plan: tuple[CardPlan, dict[Path, bytes]] | None = None
+
+    def plan(self) -> tuple[CardPlan, dict[Path, bytes]]:
+        """The card plan, and the chart files it links (path -> PNG bytes)."""
+        if self._plan is None:
+            request = self.request
+            info = _card_info(self.model, self.name, request)
+            try:
+                plan = plan_card(self.model, self.catalog, info, request.benchmarks, self.compared)
+            except CardkitError as exc:
+                named = (
+                    request.config.path if request.config and request.config.benchmarks else None
+                )
+                raise CardkitError(exc.message, exc.path or named, exc.where) from None
+            assets: dict[Path, bytes] = {}
+            if request.chart:
+                links, assets = _charts(plan, self.output)
+                plan = replace(plan, charts=links)
+            self._plan = (plan, assets)
+        return self._plan
+
+
+def render_model_card(
+    job: CardJob, metrics: MetricsChoice, index: list[dict[str, Any]] | None = None
+) -> BuiltCard:
+    """The card text of ``job`` with a model-index of ``metrics``; an existing card is
+    updated, not replaced. ``index``: that model-index, when it was made already."""
+    model, catalog, output, request = job.model, job.catalog, job.output, job.request
     if index is None:
-        index = model_index(model, catalog, name, metrics)
+        index = model_index(model, catalog, job.name, metrics)
     _refuse_wrong_scale(index, model)
     entries = len(index[0]["results"])
-    old_text = read_text(output, "card") if output_kind(output) == "file" else None
+    old_text = job.old_text
     config = request.config or ProjectConfig()
     body_wanted = request.body
-    needs_body = _needs_body(old_text, body_wanted, output)
     rendered: str | None = None
     assets: dict[Path, bytes] = {}
-    if needs_body:
+    if _needs_body(old_text, body_wanted, output):
         from cardkit.render.body import card_context, render_template  # Jinja2: only for a body
 
-        sections = _sections(model, catalog, request)
-        summaries = sections.shown
-        links: dict[str, str] = {}
-        if request.chart:
-            links, assets = _charts(summaries, name, output)
-        comparisons = _comparisons(model, name, summaries, compared or [], catalog)
-        info = _card_info(model, name, request)
-        context = card_context(
-            model,
-            catalog,
-            info,
-            summaries,
-            index,
-            links,
-            sections.named,
-            comparisons,
-            sections.forced,
-            metrics,
-            _limit_mb() if metrics != request.metrics else None,  # every metric would not fit
-        )
-        rendered = render_template(context, request.template)
+        plan, assets = job.plan()
+        # Main scores only where every metric would not fit: the card says so.
+        cut = _limit_mb() if metrics != request.metrics else None
+        rendered = render_template(card_context(plan, index, metrics, cut), request.template)
     if old_text is None:
         assert rendered is not None
         text = new_card_text(index, rendered, config.card_front_matter(), config.tags)
@@ -332,7 +294,7 @@ def render_model_card(
     changed_assets = [p for p, data in assets.items() if _old_bytes(p) != data]
     return BuiltCard(
         path=output,
-        model_name=name,
+        model_name=job.name,
         text=text,
         old_text=old_text,
         tasks=len(model.tasks),
@@ -418,12 +380,14 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     compared = read_compared(request.compare, catalog) if request.compare else []
     cards = [
         _render_within_limit(
-            model,
-            catalog.with_recorded_tasks(model.extra_tasks),
-            display_name(model, request.model_name),
-            out,
-            request,
-            compared,
+            CardJob(
+                model,
+                catalog.with_recorded_tasks(model.extra_tasks),
+                display_name(model, request.model_name),
+                out,
+                request,
+                compared,
+            )
         )
         for model, out in zip(models, outputs)
     ]
@@ -456,42 +420,34 @@ def _refuse_wrong_scale(index: list[dict[str, Any]], model: ModelResults) -> Non
         )
 
 
-def _render_within_limit(
-    model: ModelResults,
-    catalog: Catalog,
-    name: str,
-    output: Path,
-    request: BuildRequest,
-    compared: list[tuple[str, ModelResults]] | None = None,
-) -> BuiltCard:
+def _render_within_limit(job: CardJob) -> BuiltCard:
     """The card, never larger than `cardkit validate` accepts: when every metric would not
     fit, the card carries each task's main score only (as ``--metrics main``), with a warning;
     when even that does not fit, nothing is written."""
     limit_mb = _limit_mb()
+    request = job.request
     if request.metrics != "main":
-        index = model_index(model, catalog, name, request.metrics)
+        index = model_index(job.model, job.catalog, job.name, request.metrics)
         values = sum(len(result["metrics"]) for result in index[0]["results"])
         if values * _MIN_METRIC_BYTES <= MAX_BYTES:
-            card = render_model_card(
-                model, catalog, name, output, request.metrics, request, compared, index
-            )
+            card = render_model_card(job, request.metrics, index)
             if len(card.text.encode("utf-8")) <= MAX_BYTES:
                 return card
         log.warning(
             "%s: with %s metrics (%d values) the card would be over the %d MB cardkit validate "
             "accepts: it carries each task's main score only (as --metrics main)",
-            output,
+            job.output,
             request.metrics,
             values,
             limit_mb,
         )
-    card = render_model_card(model, catalog, name, output, "main", request, compared)
+    card = render_model_card(job, "main")
     size = len(card.text.encode("utf-8"))
     if size > MAX_BYTES:
         raise CardkitError(
             f"the card would be {size / 1024 / 1024:.1f} MB even with main scores only, over "
             f"the {limit_mb} MB cardkit validate accepts: build fewer tasks per card",
-            output,
+            job.output,
         )
     return card
 

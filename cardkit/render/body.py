@@ -10,22 +10,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from cardkit import __version__
-from cardkit.catalog import Catalog
 from cardkit.io.errors import CardkitError
 from cardkit.io.resources import resource_dir
-from cardkit.model import ModelResults
 from cardkit.render.benchmark_section import comparison_table, summary_caption
+from cardkit.render.plan import CardPlan
 from cardkit.render.reproduce import is_revision, reproduce_context
 from cardkit.render.sandbox import BudgetSandbox, TemplateLimitError
 from cardkit.render.sections import named_line, with_result
-from cardkit.render.task_scores import per_task_notes, per_task_table, task_rows
+from cardkit.render.task_scores import per_task_notes, per_task_table
 from cardkit.render.template_cache import bundled_template_cache
 from cardkit.render.template_files import UserTemplateLoader
 from cardkit.reports.tables import (
@@ -45,23 +43,6 @@ if TYPE_CHECKING:  # the comparison code is imported only for a card with compar
     from cardkit.scores.compare import BenchmarkComparison
 
 DEFAULT_TEMPLATE = "card.md.j2"
-
-
-@dataclass
-class CardInfo:
-    """What the card says about the model beyond its results (from cardkit.yaml or the CLI)."""
-
-    name: str
-    model_id: str
-    description: str | None = None
-    license: str | None = None
-    language: str | list[str] | None = None
-    tags: list[str] = field(default_factory=list)
-    base_model: str | list[str] | None = None
-    prompts: dict[str, str] = field(default_factory=dict)
-    citation: str | None = None
-    # The `cardkit build` command that made the card (None: not known, "": none to show).
-    build_command: str | None = None
 
 
 def templates_dir() -> Path:
@@ -234,32 +215,22 @@ class _Deferred:
 
 
 def card_context(
-    model: ModelResults,
-    catalog: Catalog,
-    info: CardInfo,
-    summaries: list[BenchmarkSummary],
+    plan: CardPlan,
     index: list[dict[str, Any]],
-    charts: dict[str, str] | None = None,
-    named: list[BenchmarkSummary] | None = None,
-    comparisons: dict[str, BenchmarkComparison] | None = None,
-    forced_sections: bool = False,
     metrics: str = "default",
     metrics_cut: int | None = None,
 ) -> dict[str, Any]:
-    """Every variable a template receives (documented in README.md, "Your own template").
+    """Every variable a template receives (documented in README.md, "Your own template"),
+    read from the card's ``plan`` and its model-``index``.
 
-    ``summaries``: the benchmarks that get a section; ``named``: those only named in one line
-    (``forced_sections``: the sections are the ones the user named);
-    ``comparisons``: per benchmark name, the table with the models the card is compared with.
     ``metrics``: the metrics the model-index holds (``default``, ``main``, ``all``);
     ``metrics_cut``: main scores only because every metric would make the card larger than
     this many MB (None: not cut).
     """
-    charts = charts or {}
-    comparisons = comparisons or {}
-    named = named or []
+    model, info, comparisons = plan.model, plan.info, plan.comparisons
+    summaries, named = plan.sections.shown, plan.sections.named
     entries = index[0]["results"] if index else []
-    rows = task_rows(model, catalog, summaries)
+    rows = plan.rows
     other_rows = [
         [
             row.task,
@@ -291,7 +262,7 @@ def card_context(
         "citation": info.citation,
         "benchmarks": [
             _benchmark_context(
-                s, info.name, charts.get(s.benchmark.name), comparisons.get(s.benchmark.name)
+                s, info.name, plan.charts.get(s.benchmark.name), comparisons.get(s.benchmark.name)
             )
             for s in summaries
         ],
@@ -306,7 +277,7 @@ def card_context(
             }
             for s in named
         ],
-        "also_evaluated_line": named_line(named, forced_sections),
+        "also_evaluated_line": named_line(named, plan.sections.forced),
         "task_table": per_task_table(rows, bool(summaries)),
         "task_notes": per_task_notes(rows),
         "other_tasks": other_rows,
@@ -322,6 +293,6 @@ def card_context(
         "metrics": metrics,
         "metrics_cut": metrics_cut,
         "metrics_table": _Deferred(lambda: metrics_table(entries)),
-        "reproduce": reproduce_context(model, catalog, info.model_id, info.build_command),
+        "reproduce": reproduce_context(model, plan.catalog, info.model_id, info.build_command),
         "cardkit_version": __version__,
     }
