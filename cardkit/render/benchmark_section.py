@@ -39,7 +39,7 @@ def summary_caption(
         lines.append(private)
     if comparison is None:
         lines += convention_sentences(summary.scores)
-        lines += status_sentences(summary, mean_shown=True)
+        lines += status_sentences(summary)
         return "\n\n".join(lines)
     from cardkit.reports.compare_report import shown, without_results
 

@@ -30,8 +30,10 @@ class Sections:
 
 
 def covered(summary: BenchmarkSummary) -> bool:
-    """Whether enough of the benchmark's tasks are complete for a section of its own."""
-    return summary.present > 0 and summary.present >= COVERAGE * summary.expected
+    """Whether enough of the benchmark's tasks are complete for a section of its own, and
+    one of them is a task its means cover (a benchmark's private tasks alone give no row)."""
+    enough = summary.present > 0 and summary.present >= COVERAGE * summary.expected
+    return enough and any(t.complete for t in summary.averaged)
 
 
 def with_result(summary: BenchmarkSummary) -> int:
