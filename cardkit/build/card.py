@@ -73,6 +73,8 @@ class BuiltCard:
     # Extra files the card links to (the chart PNGs): path -> bytes, and those that differ.
     assets: dict[Path, bytes] = field(default_factory=dict)
     changed_assets: list[Path] = field(default_factory=list)
+    # How the results met the MTEB entries the card already had (None: it had none).
+    merge: IndexMerge | None = None
 
     @property
     def changed(self) -> bool:
@@ -198,6 +200,100 @@ def _needs_body(old_text: str | None, body: bool | None, output: Path) -> bool:
     return bool(find_regions(card.body, output, card.body_line_offset))
 
 
+@dataclass(frozen=True)
+class IndexMerge:
+    """How the results' entries met the card's model-index: entries new to the card, entries
+    the results replace, and the card's own entries the results lack (kept, or pruned)."""
+
+    added: int
+    updated: int
+    kept: int
+    pruned: int
+
+    @property
+    def entries(self) -> int:
+        return self.added + self.updated + self.kept
+
+    def line(self) -> str:
+        """What the update did, for the line `cardkit build` prints (empty: nothing to say,
+        every entry of the card replaced)."""
+        if not (self.kept or self.pruned or (self.added and self.updated)):
+            return ""
+        parts = [
+            f"{count} {what}"
+            for count, what in (
+                (self.added, "added"),
+                (self.updated, "updated"),
+                (self.kept, "kept from the card"),
+                (self.pruned, "pruned"),
+            )
+            if count
+        ]
+        return ", ".join(parts)
+
+
+def _card_entries(text: str, output: Path, name: str) -> list[dict[str, Any]] | None:
+    """The MTEB entries the existing card holds for this model (the model-index item the
+    update merges into), or None when it has none or they cannot be read (the update then
+    says why)."""
+    from cardkit.cardtext.frontmatter import load_front_matter, split_card
+    from cardkit.modelindex import is_mteb_result
+
+    try:
+        card = split_card(text, output)
+        data = load_front_matter(card, output) if card.has_front_matter else {}
+    except CardkitError:
+        return None
+    items = data.get("model-index")
+    if not isinstance(items, list) or not items:
+        return None
+    named = [m for m in items if isinstance(m, dict) and m.get("name") == name]
+    item = named[0] if named else items[0] if len(items) == 1 else None
+    results = item.get("results") if isinstance(item, dict) else None
+    if not isinstance(results, list):
+        return None
+    return [r for r in results if isinstance(r, dict) and is_mteb_result(r)] or None
+
+
+def _merged_results(
+    job: CardJob, index: list[dict[str, Any]]
+) -> tuple[ModelResults, IndexMerge | None]:
+    """The results the card's model-index describes once updated: the new results, plus the
+    card's own entries they lack unless pruned. The tables are made from these, so they
+    describe the whole model-index, not only the new files."""
+    from cardkit.cardtext.update import result_key
+    from cardkit.readers.model_card import card_results
+
+    old = _card_entries(job.old_text, job.output, job.name) if job.old_text else None
+    if old is None:
+        return job.model, None
+    canonical = job.catalog.canonical_name
+    new_keys = {result_key(entry, canonical) for entry in index[0]["results"]}
+    old_keys = [result_key(entry, canonical) for entry in old]
+    lacked = [entry for entry, key in zip(old, old_keys) if key not in new_keys]
+    merge = IndexMerge(
+        added=len(new_keys - set(old_keys)),
+        updated=len(new_keys & set(old_keys)),
+        kept=0 if job.request.prune else len(lacked),
+        pruned=len(lacked) if job.request.prune else 0,
+    )
+    if job.request.prune or not lacked:
+        return job.model, merge
+    try:
+        [kept] = card_results({"model-index": [{"results": lacked}]}, job.output)
+    except CardkitError:
+        return job.model, merge  # an entry cardkit cannot read: the tables show the results
+    tasks = dict(job.model.tasks)
+    by_name = {canonical(name): name for name in tasks}
+    for name, task in kept.tasks.items():
+        own = by_name.get(canonical(name))
+        if own is None:
+            tasks[name] = task
+        else:
+            tasks[own] = replace(tasks[own], scores=tasks[own].scores + task.scores)
+    return replace(job.model, tasks=tasks), merge
+
+
 class CardJob:
     """One card to make: the model, where its card goes and what the request asks; its plan
     and charts are computed once, on first use, however many model-indexes are tried."""
@@ -216,13 +312,14 @@ class CardJob:
         self.old_text = read_text(output, "card") if output_kind(output) == "file" else None
         self._plan: tuple[CardPlan, dict[Path, bytes]] | None = None
 
-    def plan(self) -> tuple[CardPlan, dict[Path, bytes]]:
-        """The card plan, and the chart files it links (path -> PNG bytes)."""
+    def plan(self, results: ModelResults) -> tuple[CardPlan, dict[Path, bytes]]:
+        """The card plan of ``results`` (the card's whole model-index), and the chart files
+        it links (path -> PNG bytes)."""
         if self._plan is None:
             request = self.request
             info = _card_info(self.model, self.name, request)
             try:
-                plan = plan_card(self.model, self.catalog, info, request.benchmarks, self.compared)
+                plan = plan_card(results, self.catalog, info, request.benchmarks, self.compared)
             except CardkitError as exc:
                 named = (
                     request.config.path if request.config and request.config.benchmarks else None
@@ -245,7 +342,8 @@ def render_model_card(
     if index is None:
         index = model_index(model, catalog, job.name, metrics)
     _refuse_wrong_scale(index, model)
-    entries = len(index[0]["results"])
+    results, merge = _merged_results(job, index)
+    entries = len(index[0]["results"]) if merge is None else merge.entries
     old_text = job.old_text
     config = request.config or ProjectConfig()
     body_wanted = request.body
@@ -254,7 +352,7 @@ def render_model_card(
     if _needs_body(old_text, body_wanted, output):
         from cardkit.render.body import card_context, render_template  # Jinja2: only for a body
 
-        plan, assets = job.plan()
+        plan, assets = job.plan(results)
         # Main scores only where every metric would not fit: the card says so.
         cut = _limit_mb() if metrics != request.metrics else None
         rendered = render_template(card_context(plan, index, metrics, cut), request.template)
@@ -297,12 +395,13 @@ def render_model_card(
         model_name=job.name,
         text=text,
         old_text=old_text,
-        tasks=len(model.tasks),
+        tasks=len(results.tasks),
         entries=entries,
         model=model,
         catalog=catalog,
         assets=assets,
         changed_assets=changed_assets,
+        merge=merge,
     )
 
 

@@ -363,4 +363,9 @@ def _shown(path: Path) -> str:
 
 
 def _summary(card: BuiltCard) -> str:
-    return f"{card.model_name}, {card.tasks} tasks, {card.entries} entries"
+    """The card's model, and how many tasks and entries its model-index holds (for an
+    update, how many of them the results added or updated and the card kept)."""
+    merged = card.merge.line() if card.merge is not None else ""
+    return f"{card.model_name}, {card.tasks} tasks, {card.entries} entries" + (
+        f" ({merged})" if merged else ""
+    )
