@@ -354,7 +354,7 @@ def render_model_card(
 
         plan, assets = job.plan(results)
         # Main scores only where every metric would not fit: the card says so.
-        cut = _limit_mb() if metrics != request.metrics else None
+        cut = CARD_BUDGET // 1024 // 1024 if metrics != request.metrics else None
         rendered = render_template(card_context(plan, index, metrics, cut), request.template)
     if old_text is None:
         assert rendered is not None
@@ -495,13 +495,17 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     return cards
 
 
-def _limit_mb() -> int:
-    """The largest card `cardkit validate` accepts, in MB."""
-    return MAX_BYTES // 1024 // 1024
+# A default card is kept under this size: published cards of big models are 100-200 KB, and
+# the Hub reads every task's main score from .eval_results/ (--eval-results) anyway.
+CARD_BUDGET = 1024 * 1024
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 # Each metric of a model-index takes at least this many bytes of YAML (its "- type:" and
-# "value:" lines): a card with more metrics than the limit allows need not be rendered.
+# "value:" lines): a card with more metrics than a limit allows need not be rendered.
 _MIN_METRIC_BYTES = 30
 
 
@@ -520,33 +524,64 @@ def _refuse_wrong_scale(index: list[dict[str, Any]], model: ModelResults) -> Non
 
 
 def _render_within_limit(job: CardJob) -> BuiltCard:
-    """The card, never larger than `cardkit validate` accepts: when every metric would not
-    fit, the card carries each task's main score only (as ``--metrics main``), with a warning;
-    when even that does not fit, nothing is written."""
-    limit_mb = _limit_mb()
+    """The card, with what ``--metrics`` asks, or an error: never less than asked.
+
+    ``--metrics all`` over the largest card `cardkit validate` accepts is an error. The
+    default keeps a card under ``CARD_BUDGET``: past it, the card carries each task's main
+    score only (as ``--metrics main``), said in one line; a card over the budget even so is
+    written with one line saying why and how to make it smaller. Nothing is written for a
+    card `cardkit validate` would refuse.
+    """
     request = job.request
+    every = ""  # what every metric would have made, when the default left them out
     if request.metrics != "main":
+        limit = MAX_BYTES if request.metrics == "all" else CARD_BUDGET
         index = model_index(job.model, job.catalog, job.name, request.metrics)
         values = sum(len(result["metrics"]) for result in index[0]["results"])
-        if values * _MIN_METRIC_BYTES <= MAX_BYTES:
+        size = values * _MIN_METRIC_BYTES  # at least
+        if size <= limit:
             card = render_model_card(job, request.metrics, index)
-            if len(card.text.encode("utf-8")) <= MAX_BYTES:
+            size = len(card.text.encode("utf-8"))
+            if size <= limit:
                 return card
-        log.warning(
-            "%s: with %s metrics (%d values) the card would be over the %d MB cardkit validate "
-            "accepts: it carries each task's main score only (as --metrics main)",
-            job.output,
-            request.metrics,
-            values,
-            limit_mb,
-        )
+        if request.metrics == "all":
+            raise CardkitError(
+                f"with every metric ({values} values) the card would be over the "
+                f"{_mb(MAX_BYTES)} cardkit validate accepts: build it with --metrics default "
+                "or --metrics main",
+                job.output,
+            )
+        rendered = size != values * _MIN_METRIC_BYTES
+        every = f"with every metric ({values} values) it would be {'' if rendered else 'over '}"
+        every += _mb(size)
     card = render_model_card(job, "main")
     size = len(card.text.encode("utf-8"))
     if size > MAX_BYTES:
         raise CardkitError(
-            f"the card would be {size / 1024 / 1024:.1f} MB even with main scores only, over "
-            f"the {limit_mb} MB cardkit validate accepts: build fewer tasks per card",
+            f"the card would be {_mb(size)} even with main scores only, over the "
+            f"{_mb(MAX_BYTES)} cardkit validate accepts: build fewer tasks per card",
             job.output,
+        )
+    if request.metrics == "main":
+        return card
+    if size <= CARD_BUDGET:
+        log.warning(
+            "%s: %s, over the %s a card is kept under: its model-index carries each task's "
+            "main score only (--metrics all keeps every metric)",
+            job.output,
+            every,
+            _mb(CARD_BUDGET),
+        )
+    else:
+        log.warning(
+            "%s: the card is %s with each task's main score only (%d entries; %s), over the "
+            "%s a card is kept under: build it from the result files of fewer tasks "
+            "(.eval_results/, written with --eval-results, carries every task for the Hub)",
+            job.output,
+            _mb(size),
+            card.entries,
+            every,
+            _mb(CARD_BUDGET),
         )
     return card
 

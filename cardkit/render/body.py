@@ -225,7 +225,7 @@ def card_context(
 
     ``metrics``: the metrics the model-index holds (``default``, ``main``, ``all``);
     ``metrics_cut``: main scores only because every metric would make the card larger than
-    this many MB (None: not cut).
+    this many MB, the size a default card is kept under (None: not cut).
     """
     model, info, comparisons = plan.model, plan.info, plan.comparisons
     summaries, named = plan.sections.shown, plan.sections.named
