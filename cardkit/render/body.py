@@ -19,6 +19,7 @@ from cardkit import __version__
 from cardkit.io.errors import CardkitError
 from cardkit.io.resources import resource_dir
 from cardkit.render.benchmark_section import comparison_table, summary_caption
+from cardkit.render.overview import overview_table
 from cardkit.render.plan import CardPlan
 from cardkit.render.reproduce import is_revision, reproduce_context
 from cardkit.render.sandbox import BudgetSandbox, TemplateLimitError
@@ -278,6 +279,7 @@ def card_context(
             for s in summaries
         ],
         "compared": compared,
+        "overview": overview_table(plan),
         "also_evaluated": [
             {
                 "name": s.benchmark.name,

@@ -1,5 +1,6 @@
-"""One rule for when a benchmark mean is shown: the card's table, its chart, `cardkit compare`
-and `cardkit diff` give each benchmark's mean the same value, or all four give none.
+"""One rule for when a benchmark mean is shown: the card's overview and section tables, its
+chart, `cardkit compare` and `cardkit diff` give each benchmark's mean the same value, or all
+give none.
 
 The C-MTEB folders of ../shared are the case that once disagreed: their MultilingualSentiment
 holds only the `validation` split that C-MTEB scores, so MTEB(cmn, v1) is incomplete.
@@ -62,6 +63,19 @@ def _table_means(card: Path, name: str) -> dict[str, dict[str, float | None]]:
     return means
 
 
+def _overview_means(card: Path) -> dict[str, dict[str, float | None]]:
+    """Per benchmark, the means the overview table at the top of the evaluation gives."""
+    body = split_card(card.read_text(encoding="utf-8")).body
+    tables = [t for t in markdown_tables(body) if t["header"][:1] == ["Benchmark"]]
+    if not tables:
+        return {}
+    [table] = tables
+    return {
+        row[0]: {h: _number(c) for h, c in zip(table["header"], row) if h in MEAN_HEADERS and c}
+        for row in table["rows"]
+    }
+
+
 def _chart_mean(summary, name: str) -> tuple[str, float | None]:
     """The mean the benchmark's chart prints in its title, and its label (None: no mean)."""
     from cardkit.render.chart import chart_figure
@@ -117,6 +131,8 @@ def test_a_mean_is_the_same_in_table_chart_compare_and_diff(
     assert list(table) == [s.benchmark.name for s in plan.shown]
     diff = _diff_means(card, folder)
     compare = _compare_means(folder, list(table), name)
+    overview = _overview_means(card)
+    assert list(overview) == (list(table) if len(table) > 1 else [])  # for two sections or more
     for summary in plan.shown:
         bench = summary.benchmark.name
         shown = table[bench]
@@ -124,6 +140,8 @@ def test_a_mean_is_the_same_in_table_chart_compare_and_diff(
         label, chart = _chart_mean(summary, name)
         assert chart is None or label == next(iter(shown)), bench
         assert _same(chart, shown[next(iter(shown))]), bench
+        for column, value in overview.get(bench, {}).items():
+            assert _same(value, shown[column]), (bench, column)
         assert compare[bench].keys() == shown.keys(), bench
         for column, value in compare[bench].items():
             assert _same(value, shown[column]), (bench, column)
