@@ -71,8 +71,9 @@ def test_a_named_benchmark_gets_a_section_whatever_its_coverage(tmp_path: Path):
 
 def test_legacy_sentence_t5_folder_shows_only_what_it_covers(tmp_path: Path):
     body = _build(T5_LEGACY, tmp_path / "README.md")
-    # BEIR: 15 of 15 tasks complete; MTEB(eng, v1): 53 of 56. Nothing else comes near.
-    assert _sections(body) == ["BEIR", "MTEB(eng, v1)"]
+    # BEIR: 15 of 15 tasks complete; MTEB(eng, v1): 53 of 56. Nothing else comes near. The
+    # more prominent benchmark first.
+    assert _sections(body) == ["MTEB(eng, v1)", "BEIR"]
     assert "1 of 20 tasks of MTEB(Indic, v1)" in _also_line(body)
     assert "MTEB(Indic" not in body.replace(_also_line(body), "")
 
@@ -117,3 +118,20 @@ def test_qwen3_card_with_every_metric_still_validates(tmp_path: Path):
     assert card.stat().st_size <= 10 * 1024 * 1024
     done = run_cli("validate", card)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_english_models_card_opens_on_english_benchmarks(tmp_path: Path):
+    # Qwen3-Embedding-0.6B's results (20 sections), as if its model_meta.json named English
+    # only: the card opens on MTEB(eng, v2), and the mostly Chinese benchmarks come after the
+    # English ones.
+    folder = tmp_path / "org__english" / "rev"
+    shutil.copytree(next(QWEN3.iterdir()), folder)
+    meta = json.loads((folder / "model_meta.json").read_text(encoding="utf-8"))
+    (folder / "model_meta.json").write_text(
+        json.dumps({**meta, "languages": ["eng-Latn"]}), encoding="utf-8"
+    )
+    sections = _sections(_build(folder, tmp_path / "README.md"))
+    assert sections[0] == "MTEB(eng, v2)"
+    for chinese in ("C-MTEB", "MTEB(cmn, v1)"):
+        for english in ("MTEB(eng, v1)", "BEIR", "BRIGHT-Pro"):
+            assert sections.index(chinese) > sections.index(english)
