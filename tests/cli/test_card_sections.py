@@ -135,3 +135,15 @@ def test_an_english_models_card_opens_on_english_benchmarks(tmp_path: Path):
     for chinese in ("C-MTEB", "MTEB(cmn, v1)"):
         for english in ("MTEB(eng, v1)", "BEIR", "BRIGHT-Pro"):
             assert sections.index(chinese) > sections.index(english)
+
+
+def test_many_sections_fold_under_an_overview(tmp_path: Path):
+    body = _build(QWEN3, tmp_path / "README.md")
+    sections = _sections(body)
+    assert len(sections) > 4
+    [overview] = [t for t in markdown_tables(body) if t["header"][:1] == ["Benchmark"]]
+    assert [row[0] for row in overview["rows"]] == sections
+    for name in sections:  # each section's tables and notes fold under its heading
+        assert f"### {name}\n\n<details>\n<summary>{name}: scores by task type" in body
+    few = _build(QUICK_START, tmp_path / "few.md")
+    assert "<summary>C-MTEB:" not in few
