@@ -36,8 +36,6 @@ ASSETS_DIR = "assets"
 class BuildRequest:
     results: list[Path]
     output: Path = Path("README.md")
-    # -o was typed with a trailing slash (which a Path drops): a folder of cards is wanted.
-    output_is_folder: bool = False
     model_name: str | None = None
     revision: str | None = None
     metrics: MetricsChoice = "default"
@@ -463,8 +461,13 @@ def _note_expected_missing(models: list[ModelResults]) -> None:
         )
 
 
-def plan_build(request: BuildRequest) -> list[BuiltCard]:
-    """Compute every card the request would write, writing nothing."""
+def plan_build(request: BuildRequest, output_is_folder: bool = False) -> list[BuiltCard]:
+    """Compute every card the request would write, writing nothing.
+
+    ``output_is_folder``: the output was given as a folder (``-o cards/``, a trailing slash a
+    Path drops), so a single model is an error and several get one card each in it, even
+    before the folder exists.
+    """
     if not request.results:
         raise CardkitError(
             "give the result files or folders to build from (or 'results:' in cardkit.yaml)"
@@ -475,7 +478,7 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     for model in models:
         if model.name_note and request.model_name is None:
             log.info("note: %s", model.name_note)
-    outputs = _output_for(models, request.output, request.output_is_folder)
+    outputs = _output_for(models, request.output, output_is_folder)
     compared = read_compared(request.compare, catalog) if request.compare else []
     cards = [
         _render_within_limit(

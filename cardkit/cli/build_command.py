@@ -157,6 +157,12 @@ def _replace_sections(values: list[str] | None) -> dict[str, str] | None:
     return out
 
 
+def folder_asked(args: argparse.Namespace) -> bool:
+    """Whether -o was typed with a trailing slash (which a Path drops): a folder of cards."""
+    typed = getattr(args, "output", None)
+    return typed is not None and str(typed).endswith(("/", os.sep))
+
+
 def request_from_args(args: argparse.Namespace) -> BuildRequest:
     """The build request: command-line options win over cardkit.yaml, which wins over defaults."""
     from cardkit.build.card import BuildRequest
@@ -174,7 +180,6 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
     return BuildRequest(
         results=list(args.results) or list(conf.results),
         output=output,
-        output_is_folder=str(typed).endswith(("/", os.sep)) if typed is not None else False,
         model_name=pick(args.model_name, conf.name),
         revision=pick(args.revision, conf.revision),
         metrics=pick(args.metrics, conf.metrics, "default"),
@@ -262,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
     if store is not None:
         return _build_store(store, request, args)
     if getattr(args, "diff", False):
-        for card in plan_build(request):
+        for card in plan_build(request, folder_asked(args)):
             sys.stdout.write(card_diff(card))
             for path in card.changed_assets:
                 print(f"Binary file {path} would be written")
@@ -276,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
             "file, their files are written beside it",
             request.output,
         )
-    cards = plan_build(request)
+    cards = plan_build(request, folder_asked(args))
     eval_results = []
     if getattr(args, "eval_results", False):
         from cardkit.writers.eval_results import plan_for_cards

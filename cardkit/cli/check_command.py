@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cardkit.cli.build_command import add_build_options, card_diff, request_from_args
+from cardkit.cli.build_command import (
+    add_build_options,
+    card_diff,
+    folder_asked,
+    request_from_args,
+)
 from cardkit.io.atomic import is_stream
 from cardkit.io.console import status
 from cardkit.io.errors import CardkitError
@@ -31,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from cardkit.build.card import plan_build
 
     stale = 0
-    for card in plan_build(request):
+    for card in plan_build(request, folder_asked(args)):
         if card.changed:
             stale += 1
             sys.stdout.write(card_diff(card))
