@@ -17,11 +17,12 @@ import jinja2.sandbox
 from _timing import calls, machine
 
 import cardkit.render.body as render
-from cardkit.build.card import BuildRequest, _card_info, _sections, card_catalog
+from cardkit.build.card import BuildRequest, _card_info, card_catalog
 from cardkit.readers import read_results
 from cardkit.render.body import card_context, render_template
+from cardkit.render.plan import plan_card
 from cardkit.render.sandbox import BudgetSandbox
-from cardkit.writers.model_index import model_index
+from cardkit.writers.model_index import result_entries
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = REPO / "examples" / "results" / "BAAI__bge-base-zh"
@@ -32,12 +33,9 @@ def _context(results: Path) -> dict:
     [model] = read_results([results], catalog)
     request = BuildRequest(results=[results])
     name = model.model_name or "model"
-    index = model_index(model, catalog, name, "default")
-    sections = _sections(model, catalog, request)
-    info = _card_info(model, name, request)
-    return card_context(
-        model, catalog, info, sections.shown, index, None, sections.named, None, sections.forced
-    )
+    entries = result_entries(model, catalog, "default")
+    plan = plan_card(model, catalog, _card_info(model, name, request))
+    return card_context(plan, entries)
 
 
 def _median_cpu(render_once, runs: int) -> float:

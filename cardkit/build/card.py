@@ -8,10 +8,10 @@ regions; a card without regions keeps its body unless ``body`` asks for the regi
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from cardkit.build.config import ProjectConfig
 from cardkit.cardtext.frontmatter import CardText
@@ -27,13 +27,8 @@ from cardkit.io.userfile import read_text
 from cardkit.model import ModelResults
 from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice, ModelIndexEntry, looks_scaled_down
 from cardkit.readers import read_results
-from cardkit.render.sections import Sections, choose_sections
-from cardkit.scores.summary import BenchmarkSummary, summarize
+from cardkit.render.plan import CardInfo, CardPlan, plan_card
 from cardkit.writers.model_index import model_index_value, result_entries
-
-if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons
-    from cardkit.scores.compare import BenchmarkComparison
-
 
 ASSETS_DIR = "assets"
 
@@ -48,8 +43,6 @@ class Existing(Enum):
 class BuildRequest:
     results: list[Path]
     output: Path = Path("README.md")
-    # -o was typed with a trailing slash (which a Path drops): a folder of cards is wanted.
-    output_is_folder: bool = False
     model_name: str | None = None
     revision: str | None = None
     metrics: MetricsChoice = "default"
@@ -87,6 +80,8 @@ class BuiltCard:
     # Extra files the card links to (the chart PNGs): path -> bytes, and those that differ.
     assets: dict[Path, bytes] = field(default_factory=dict)
     changed_assets: list[Path] = field(default_factory=list)
+    # How the results met the MTEB entries the card already had (None: it had none).
+    merge: IndexMerge | None = None
 
     @property
     def changed(self) -> bool:
@@ -131,15 +126,6 @@ def warn_guessed_name(model: ModelResults, request: BuildRequest) -> None:
     )
 
 
-def _sections(model: ModelResults, catalog: Catalog, request: BuildRequest) -> Sections:
-    names = request.benchmarks
-    where = request.config.path if request.config and request.config.benchmarks else None
-    try:
-        return choose_sections(model, catalog, names)
-    except CardkitError as exc:
-        raise CardkitError(exc.message, exc.path or where, exc.where) from None
-
-
 def read_compared(sources: list[str], catalog: Catalog) -> list[tuple[str, ModelResults]]:
     """(source, model) of every model a comparison source holds, read as `cardkit compare`
     reads them (a model folder's revisions merged as the leaderboard merges them)."""
@@ -152,39 +138,7 @@ def read_compared(sources: list[str], catalog: Catalog) -> list[tuple[str, Model
     return found
 
 
-def _comparisons(
-    model: ModelResults,
-    name: str,
-    summaries: list[BenchmarkSummary],
-    compared: list[tuple[str, ModelResults]],
-    catalog: Catalog,
-) -> dict[str, BenchmarkComparison]:
-    """Per benchmark section, the leaderboard table of this model and the compared ones."""
-    if not compared:
-        return {}
-    from cardkit.scores.compare import ComparisonRow, model_facts, rank_rows
-
-    names = [
-        f"{other.model_name} ({source})" if other.model_name == name else str(other.model_name)
-        for source, other in compared
-    ]
-    # What does not change from one benchmark to the next: each model's facts and catalog.
-    others = [
-        (model_facts(other, other_name), other, catalog.with_recorded_tasks(other.extra_tasks))
-        for other_name, (_, other) in zip(names, compared)
-    ]
-    own = model_facts(model, name)
-    tables = {}
-    for summary in summaries:
-        rows = [ComparisonRow(own, summary)]
-        for facts, other, other_catalog in others:
-            rows.append(ComparisonRow(facts, summarize(other, other_catalog, summary.benchmark)))
-        tables[summary.benchmark.name] = rank_rows(rows)
-    return tables
-
-
-def _card_info(model: ModelResults, name: str, request: BuildRequest):
-    from cardkit.render.body import CardInfo
+def _card_info(model: ModelResults, name: str, request: BuildRequest) -> CardInfo:
     from cardkit.render.usage import example_language, hub_id, open_weights, reference
 
     config = request.config or ProjectConfig()
@@ -240,17 +194,16 @@ def default_build_command(request: BuildRequest) -> str:
     return redact(shlex.join(words))
 
 
-def _charts(
-    summaries: list[BenchmarkSummary], name: str, output: Path
-) -> tuple[dict[str, str], dict[Path, bytes]]:
+def _charts(plan: CardPlan, output: Path) -> tuple[dict[str, str], dict[Path, bytes]]:
+    """Each section's chart: its link from the card, and the PNG's path and bytes."""
     from cardkit.render.chart import summary_chart
 
     links: dict[str, str] = {}
     files: dict[Path, bytes] = {}
-    for summary in summaries:
+    for summary in plan.shown:
         if summary.present == 0:
             continue
-        chart = summary_chart(summary, name)
+        chart = summary_chart(summary, plan.info.name)
         links[summary.benchmark.name] = f"{ASSETS_DIR}/{chart.filename}"
         path = inside(output.parent / ASSETS_DIR / chart.filename, output.parent)
         files[path] = chart.png
@@ -270,60 +223,167 @@ def _needs_body(old_text: str | None, body: bool | None, output: Path) -> bool:
     return bool(find_regions(card.body, output, card.body_line_offset))
 
 
-def render_model_card(
-    model: ModelResults,
-    catalog: Catalog,
-    name: str,
-    output: Path,
-    metrics: MetricsChoice,
-    request: BuildRequest | None = None,
-    compared: list[tuple[str, ModelResults]] | None = None,
-    results: list[ModelIndexEntry] | None = None,
-    old_text: str | None | Literal[Existing.READ] = Existing.READ,
-) -> BuiltCard:
-    """The card text for one model at ``output``; an existing card is updated, not replaced.
+@dataclass(frozen=True)
+class IndexMerge:
+    """How the results' entries met the card's model-index: entries new to the card, entries
+    the results replace, and the card's own entries the results lack (kept, or pruned)."""
 
-    ``results``: the model-index entries of these results and ``metrics``, when they were
-    made already. ``old_text``: the card to update (None: a new card), read from ``output``
-    unless given.
-    """
-    request = request or BuildRequest(results=[], output=output, metrics=metrics)
-    if results is None:
-        results = result_entries(model, catalog, metrics)
-    index = model_index_value(name, results)
+    added: int
+    updated: int
+    kept: int
+    pruned: int
+
+    @property
+    def entries(self) -> int:
+        return self.added + self.updated + self.kept
+
+    def line(self) -> str:
+        """What the update did, for the line `cardkit build` prints (empty: nothing to say,
+        every entry of the card replaced)."""
+        if not (self.kept or self.pruned or (self.added and self.updated)):
+            return ""
+        parts = [
+            f"{count} {what}"
+            for count, what in (
+                (self.added, "added"),
+                (self.updated, "updated"),
+                (self.kept, "kept from the card"),
+                (self.pruned, "pruned"),
+            )
+            if count
+        ]
+        return ", ".join(parts)
+
+
+def _card_entries(text: str, output: Path, name: str) -> list[dict[str, Any]] | None:
+    """The MTEB entries the existing card holds for this model (the model-index item the
+    update merges into), or None when it has none or they cannot be read (the update then
+    says why)."""
+    from cardkit.cardtext.frontmatter import load_front_matter, split_card
+    from cardkit.modelindex import is_mteb_result
+
+    try:
+        card = split_card(text, output)
+        data = load_front_matter(card, output) if card.has_front_matter else {}
+    except CardkitError:
+        return None
+    items = data.get("model-index")
+    if not isinstance(items, list) or not items:
+        return None
+    named = [m for m in items if isinstance(m, dict) and m.get("name") == name]
+    item = named[0] if named else items[0] if len(items) == 1 else None
+    results = item.get("results") if isinstance(item, dict) else None
+    if not isinstance(results, list):
+        return None
+    return [r for r in results if isinstance(r, dict) and is_mteb_result(r)] or None
+
+
+def _merged_results(
+    job: CardJob, index: list[dict[str, Any]]
+) -> tuple[ModelResults, IndexMerge | None]:
+    """The results the card's model-index describes once updated: the new results, plus the
+    card's own entries they lack unless pruned. The tables are made from these, so they
+    describe the whole model-index, not only the new files."""
+    from cardkit.modelindex import merge_key
+    from cardkit.readers.model_card import card_results
+
+    old = _card_entries(job.old_text, job.output, job.name) if job.old_text else None
+    if old is None:
+        return job.model, None
+    canonical = job.catalog.canonical_name
+    new_keys = {merge_key(entry, canonical) for entry in index[0]["results"]}
+    old_keys = [merge_key(entry, canonical) for entry in old]
+    lacked = [entry for entry, key in zip(old, old_keys) if key not in new_keys]
+    merge = IndexMerge(
+        added=len(new_keys - set(old_keys)),
+        updated=len(new_keys & set(old_keys)),
+        kept=0 if job.request.prune else len(lacked),
+        pruned=len(lacked) if job.request.prune else 0,
+    )
+    if job.request.prune or not lacked:
+        return job.model, merge
+    try:
+        [kept] = card_results({"model-index": [{"results": lacked}]}, job.output)
+    except CardkitError:
+        return job.model, merge  # an entry cardkit cannot read: the tables show the results
+    tasks = dict(job.model.tasks)
+    by_name = {canonical(name): name for name in tasks}
+    for name, task in kept.tasks.items():
+        own = by_name.get(canonical(name))
+        if own is None:
+            tasks[name] = task
+        else:
+            tasks[own] = replace(tasks[own], scores=tasks[own].scores + task.scores)
+    return replace(job.model, tasks=tasks), merge
+
+
+class CardJob:
+    """One card to make: the model, where its card goes and what the request asks; its plan
+    and charts are computed once, on first use, however many model-indexes are tried.
+    ``old_text``: the card to update (None: a new card), read from ``output`` unless given."""
+
+    def __init__(
+        self,
+        model: ModelResults,
+        catalog: Catalog,
+        name: str,
+        output: Path,
+        request: BuildRequest,
+        compared: list[tuple[str, ModelResults]],
+        old_text: str | None | Literal[Existing.READ] = Existing.READ,
+    ):
+        self.model, self.catalog, self.name, self.output = model, catalog, name, output
+        self.request, self.compared = request, compared
+        if old_text is Existing.READ:
+            old_text = read_text(output, "card") if output_kind(output) == "file" else None
+        self.old_text = old_text
+        self._plan: tuple[CardPlan, dict[Path, bytes]] | None = None
+
+    def plan(self, results: ModelResults) -> tuple[CardPlan, dict[Path, bytes]]:
+        """The card plan of ``results`` (the card's whole model-index), and the chart files
+        it links (path -> PNG bytes)."""
+        if self._plan is None:
+            request = self.request
+            info = _card_info(self.model, self.name, request)
+            try:
+                plan = plan_card(results, self.catalog, info, request.benchmarks, self.compared)
+            except CardkitError as exc:
+                named = (
+                    request.config.path if request.config and request.config.benchmarks else None
+                )
+                raise CardkitError(exc.message, exc.path or named, exc.where) from None
+            assets: dict[Path, bytes] = {}
+            if request.chart:
+                links, assets = _charts(plan, self.output)
+                plan = replace(plan, charts=links)
+            self._plan = (plan, assets)
+        return self._plan
+
+
+def render_model_card(
+    job: CardJob, metrics: MetricsChoice, entries: list[ModelIndexEntry] | None = None
+) -> BuiltCard:
+    """The card text of ``job`` with a model-index of ``metrics``; an existing card is
+    updated, not replaced. ``entries``: that model-index's entries, when they were made."""
+    model, catalog, output, request = job.model, job.catalog, job.output, job.request
+    if entries is None:
+        entries = result_entries(model, catalog, metrics)
+    index = model_index_value(job.name, entries)
     _refuse_wrong_scale(index, model)
-    entries = len(index[0]["results"])
-    if old_text is Existing.READ:
-        old_text = read_text(output, "card") if output_kind(output) == "file" else None
+    results, merge = _merged_results(job, index)
+    entry_count = len(index[0]["results"]) if merge is None else merge.entries
+    old_text = job.old_text
     config = request.config or ProjectConfig()
     body_wanted = request.body
-    needs_body = _needs_body(old_text, body_wanted, output)
     rendered: str | None = None
     assets: dict[Path, bytes] = {}
-    if needs_body:
+    if _needs_body(old_text, body_wanted, output):
         from cardkit.render.body import card_context, render_template  # Jinja2: only for a body
 
-        sections = _sections(model, catalog, request)
-        summaries = sections.shown
-        links: dict[str, str] = {}
-        if request.chart:
-            links, assets = _charts(summaries, name, output)
-        comparisons = _comparisons(model, name, summaries, compared or [], catalog)
-        info = _card_info(model, name, request)
-        context = card_context(
-            model,
-            catalog,
-            info,
-            summaries,
-            results,
-            links,
-            sections.named,
-            comparisons,
-            sections.forced,
-            metrics,
-            _limit_mb() if metrics != request.metrics else None,  # every metric would not fit
-        )
-        rendered = render_template(context, request.template)
+        plan, assets = job.plan(results)
+        # Main scores only where every metric would not fit: the card says so.
+        cut = CARD_BUDGET // 1024 // 1024 if metrics != request.metrics else None
+        rendered = render_template(card_context(plan, entries, metrics, cut), request.template)
     if old_text is None:
         assert rendered is not None
         from cardkit.render.usage import open_weights
@@ -376,15 +436,16 @@ def render_model_card(
     changed_assets = [p for p, data in assets.items() if _old_bytes(p) != data]
     return BuiltCard(
         path=output,
-        model_name=name,
+        model_name=job.name,
         text=text,
         old_text=old_text,
-        tasks=len(model.tasks),
-        entries=entries,
+        tasks=len(results.tasks),
+        entries=entry_count,
         model=model,
         catalog=catalog,
         assets=assets,
         changed_assets=changed_assets,
+        merge=merge,
     )
 
 
@@ -446,8 +507,13 @@ def _note_expected_missing(models: list[ModelResults]) -> None:
         )
 
 
-def plan_build(request: BuildRequest) -> list[BuiltCard]:
-    """Compute every card the request would write, writing nothing."""
+def plan_build(request: BuildRequest, output_is_folder: bool = False) -> list[BuiltCard]:
+    """Compute every card the request would write, writing nothing.
+
+    ``output_is_folder``: the output was given as a folder (``-o cards/``, a trailing slash a
+    Path drops), so a single model is an error and several get one card each in it, even
+    before the folder exists.
+    """
     if not request.results:
         raise CardkitError(
             "give the result files or folders to build from (or 'results:' in cardkit.yaml)"
@@ -458,16 +524,18 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     for model in models:
         if model.name_note and request.model_name is None:
             log.info("note: %s", model.name_note)
-    outputs = _output_for(models, request.output, request.output_is_folder)
+    outputs = _output_for(models, request.output, output_is_folder)
     compared = read_compared(request.compare, catalog) if request.compare else []
     cards = [
-        card_within_limit(
-            model,
-            catalog.with_recorded_tasks(model.extra_tasks),
-            display_name(model, request.model_name),
-            out,
-            request,
-            compared,
+        _render_within_limit(
+            CardJob(
+                model,
+                catalog.with_recorded_tasks(model.extra_tasks),
+                display_name(model, request.model_name),
+                out,
+                request,
+                compared,
+            )
         )
         for model, out in zip(models, outputs)
     ]
@@ -476,13 +544,17 @@ def plan_build(request: BuildRequest) -> list[BuiltCard]:
     return cards
 
 
-def _limit_mb() -> int:
-    """The largest card `cardkit validate` accepts, in MB."""
-    return MAX_BYTES // 1024 // 1024
+# A default card is kept under this size: published cards of big models are 100-200 KB, and
+# the Hub reads every task's main score from .eval_results/ (--eval-results) anyway.
+CARD_BUDGET = 1024 * 1024
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 # Each metric of a model-index takes at least this many bytes of YAML (its "- type:" and
-# "value:" lines): a card with more metrics than the limit allows need not be rendered.
+# "value:" lines): a card with more metrics than a limit allows need not be rendered.
 _MIN_METRIC_BYTES = 30
 
 
@@ -509,36 +581,72 @@ def card_within_limit(
     compared: list[tuple[str, ModelResults]] | None = None,
     old_text: str | None | Literal[Existing.READ] = Existing.READ,
 ) -> BuiltCard:
-    """The card, never larger than `cardkit validate` accepts: when every metric would not
-    fit, the card carries each task's main score only (as ``--metrics main``), with a warning;
-    when even that does not fit, nothing is written. ``old_text``: as for render_model_card."""
-    limit_mb = _limit_mb()
-    if request.metrics != "main":
-        results = result_entries(model, catalog, request.metrics)
-        values = sum(len(entry.metrics) for entry in results)
-        if values * _MIN_METRIC_BYTES <= MAX_BYTES:
-            card = render_model_card(
-                model, catalog, name, output, request.metrics, request, compared, results, old_text
-            )
-            if len(card.text.encode("utf-8")) <= MAX_BYTES:
-                return card
-        log.warning(
-            "%s: with %s metrics (%d values) the card would be over the %d MB cardkit validate "
-            "accepts: it carries each task's main score only (as --metrics main)",
-            output,
-            request.metrics,
-            values,
-            limit_mb,
-        )
-    card = render_model_card(
-        model, catalog, name, output, "main", request, compared, old_text=old_text
+    """The card of ``model`` at ``output`` (see :func:`_render_within_limit`); ``old_text``:
+    the card to update (None: a new card), read from ``output`` unless given."""
+    return _render_within_limit(
+        CardJob(model, catalog, name, output, request, compared or [], old_text)
     )
+
+
+def _render_within_limit(job: CardJob) -> BuiltCard:
+    """The card, with what ``--metrics`` asks, or an error: never less than asked.
+
+    ``--metrics all`` over the largest card `cardkit validate` accepts is an error. The
+    default keeps a card under ``CARD_BUDGET``: past it, the card carries each task's main
+    score only (as ``--metrics main``), said in one line; a card over the budget even so is
+    written with one line saying why and how to make it smaller. Nothing is written for a
+    card `cardkit validate` would refuse.
+    """
+    request = job.request
+    every = ""  # what every metric would have made, when the default left them out
+    if request.metrics != "main":
+        limit = MAX_BYTES if request.metrics == "all" else CARD_BUDGET
+        entries = result_entries(job.model, job.catalog, request.metrics)
+        values = sum(len(entry.metrics) for entry in entries)
+        size = values * _MIN_METRIC_BYTES  # at least
+        if size <= limit:
+            card = render_model_card(job, request.metrics, entries)
+            size = len(card.text.encode("utf-8"))
+            if size <= limit:
+                return card
+        if request.metrics == "all":
+            raise CardkitError(
+                f"with every metric ({values} values) the card would be over the "
+                f"{_mb(MAX_BYTES)} cardkit validate accepts: build it with --metrics default "
+                "or --metrics main",
+                job.output,
+            )
+        rendered = size != values * _MIN_METRIC_BYTES
+        every = f"with every metric ({values} values) it would be {'' if rendered else 'over '}"
+        every += _mb(size)
+    card = render_model_card(job, "main")
     size = len(card.text.encode("utf-8"))
     if size > MAX_BYTES:
         raise CardkitError(
-            f"the card would be {size / 1024 / 1024:.1f} MB even with main scores only, over "
-            f"the {limit_mb} MB cardkit validate accepts: build fewer tasks per card",
-            output,
+            f"the card would be {_mb(size)} even with main scores only, over the "
+            f"{_mb(MAX_BYTES)} cardkit validate accepts: build fewer tasks per card",
+            job.output,
+        )
+    if request.metrics == "main":
+        return card
+    if size <= CARD_BUDGET:
+        log.warning(
+            "%s: %s, over the %s a card is kept under: its model-index carries each task's "
+            "main score only (--metrics all keeps every metric)",
+            job.output,
+            every,
+            _mb(CARD_BUDGET),
+        )
+    else:
+        log.warning(
+            "%s: the card is %s with each task's main score only (%d entries; %s), over the "
+            "%s a card is kept under: build it from the result files of fewer tasks "
+            "(.eval_results/, written with --eval-results, carries every task for the Hub)",
+            job.output,
+            _mb(size),
+            card.entries,
+            every,
+            _mb(CARD_BUDGET),
         )
     return card
 

@@ -165,6 +165,12 @@ def _replace_sections(values: list[str] | None) -> dict[str, str] | None:
     return out
 
 
+def folder_asked(args: argparse.Namespace) -> bool:
+    """Whether -o was typed with a trailing slash (which a Path drops): a folder of cards."""
+    typed = getattr(args, "output", None)
+    return typed is not None and str(typed).endswith(("/", os.sep))
+
+
 def request_from_args(args: argparse.Namespace) -> BuildRequest:
     """The build request: command-line options win over cardkit.yaml, which wins over defaults."""
     from cardkit.build.card import BuildRequest
@@ -185,7 +191,6 @@ def request_from_args(args: argparse.Namespace) -> BuildRequest:
     return BuildRequest(
         results=list(args.results) or list(conf.results),
         output=output,
-        output_is_folder=str(typed).endswith(("/", os.sep)) if typed is not None else False,
         model_name=pick(args.model_name, conf.name),
         revision=pick(args.revision, conf.revision),
         metrics=pick(args.metrics, conf.metrics, "default"),
@@ -270,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
     if store is not None:
         return _build_store(store, request, args)
     if getattr(args, "diff", False):
-        for card in plan_build(request):
+        for card in plan_build(request, folder_asked(args)):
             sys.stdout.write(card_diff(card.old_text, card.text, str(card.path)))
             for path in card.changed_assets:
                 print(f"Binary file {path} would be written")
@@ -284,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
             "file, their files are written beside it",
             request.output,
         )
-    cards = plan_build(request)
+    cards = plan_build(request, folder_asked(args))
     eval_results = []
     if getattr(args, "eval_results", False):
         from cardkit.writers.eval_results import plan_for_cards
@@ -373,4 +378,9 @@ def _shown(path: Path) -> str:
 
 
 def _summary(card: BuiltCard) -> str:
-    return f"{card.model_name}, {card.tasks} tasks, {card.entries} entries"
+    """The card's model, and how many tasks and entries its model-index holds (for an
+    update, how many of them the results added or updated and the card kept)."""
+    merged = card.merge.line() if card.merge is not None else ""
+    return f"{card.model_name}, {card.tasks} tasks, {card.entries} entries" + (
+        f" ({merged})" if merged else ""
+    )

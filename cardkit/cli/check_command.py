@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cardkit.cli.build_command import add_build_options, request_from_args
+from cardkit.cli.build_command import add_build_options, folder_asked, request_from_args
 from cardkit.io.atomic import is_stream
 from cardkit.io.console import status
 from cardkit.io.errors import CardkitError
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from cardkit.cardtext.update import card_diff
 
     stale = 0
-    for card in plan_build(request):
+    for card in plan_build(request, folder_asked(args)):
         if card.changed:
             stale += 1
             sys.stdout.write(card_diff(card.old_text, card.text, str(card.path)))

@@ -30,7 +30,7 @@ def summary_caption(
     """The sentences under a benchmark's heading: what the table averages and how, where it
     differs from mteb's leaderboard, and what each model lacks (one paragraph each)."""
     bench = summary.benchmark
-    first = f"{summary.expected} tasks."
+    first = f"{summary.expected} task{'' if summary.expected == 1 else 's'}."
     if bench.metric_by_type is not None:
         first += f" {scoring_sentence(bench)}"
     lines = [first]
@@ -39,7 +39,7 @@ def summary_caption(
         lines.append(private)
     if comparison is None:
         lines += convention_sentences(summary.scores)
-        lines += status_sentences(summary, mean_shown=True)
+        lines += status_sentences(summary)
         return "\n\n".join(lines)
     from cardkit.reports.compare_report import shown, without_results
 

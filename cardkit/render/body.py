@@ -10,23 +10,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from cardkit import __version__
-from cardkit.catalog import Catalog
 from cardkit.io.errors import CardkitError
 from cardkit.io.resources import resource_dir
-from cardkit.model import ModelResults
 from cardkit.modelindex import ModelIndexEntry
 from cardkit.render.benchmark_section import comparison_table, summary_caption
+from cardkit.render.overview import overview_table
+from cardkit.render.plan import CardPlan
 from cardkit.render.reproduce import is_revision, reproduce_context
 from cardkit.render.sandbox import BudgetSandbox, TemplateLimitError
 from cardkit.render.sections import named_line, with_result
-from cardkit.render.task_scores import per_task_notes, per_task_table, task_rows
+from cardkit.render.task_scores import per_task_notes, per_task_table
 from cardkit.render.template_cache import bundled_template_cache
 from cardkit.render.template_files import UserTemplateLoader
 from cardkit.reports.tables import (
@@ -49,28 +48,6 @@ if TYPE_CHECKING:  # the comparison code is imported only for a card with compar
     from cardkit.scores.compare import BenchmarkComparison
 
 DEFAULT_TEMPLATE = "card.md.j2"
-
-
-@dataclass
-class CardInfo:
-    """What the card says about the model beyond its results (from cardkit.yaml or the CLI)."""
-
-    name: str
-    model_id: str
-    description: str | None = None
-    license: str | None = None
-    language: str | list[str] | None = None
-    tags: list[str] = field(default_factory=list)
-    base_model: str | list[str] | None = None
-    prompts: dict[str, str] = field(default_factory=dict)
-    # False for a model whose weights are not published (an API model): no local snippet.
-    open_weights: bool = True
-    reference: str | None = None  # the model's page (model_meta.json)
-    example_language: str = "en"  # of the Usage section's example sentences: en or zh
-    card: Path | None = None  # where the card goes: paths in its commands are relative to it
-    citation: str | None = None
-    # The `cardkit build` command that made the card (None: not known, "": none to show).
-    build_command: str | None = None
 
 
 def templates_dir() -> Path:
@@ -235,6 +212,17 @@ def _benchmark_context(
     }
 
 
+# The per-task table of a model run on hundreds of tasks is longer than a reader scrolls
+# through (e5-mistral-7b-instruct: 857 rows, 60 KB): past this size the body leaves it out and
+# says where the scores are (the model-index, which the Hub shows beside the card).
+PER_TASK_TABLE_LIMIT = 30 * 1024
+
+
+def _readable(table: str) -> str | None:
+    """The per-task table, or None when it is too long for the card's body."""
+    return table if len(table.encode("utf-8")) <= PER_TASK_TABLE_LIMIT else None
+
+
 class _Deferred:
     """Text computed only when a template prints it (the every-metric table of a large
     model-index costs more than the whole card)."""
@@ -247,31 +235,21 @@ class _Deferred:
 
 
 def card_context(
-    model: ModelResults,
-    catalog: Catalog,
-    info: CardInfo,
-    summaries: list[BenchmarkSummary],
+    plan: CardPlan,
     entries: Sequence[ModelIndexEntry],
-    charts: dict[str, str] | None = None,
-    named: list[BenchmarkSummary] | None = None,
-    comparisons: dict[str, BenchmarkComparison] | None = None,
-    forced_sections: bool = False,
     metrics: str = "default",
     metrics_cut: int | None = None,
 ) -> dict[str, Any]:
-    """Every variable a template receives (documented in README.md, "Your own template").
+    """Every variable a template receives (documented in README.md, "Your own template"),
+    read from the card's ``plan`` and its model-index ``entries``.
 
-    ``summaries``: the benchmarks that get a section; ``named``: those only named in one line
-    (``forced_sections``: the sections are the ones the user named);
-    ``comparisons``: per benchmark name, the table with the models the card is compared with.
     ``metrics``: the metrics the model-index holds (``default``, ``main``, ``all``);
     ``metrics_cut``: main scores only because every metric would make the card larger than
-    this many MB (None: not cut).
+    this many MB, the size a default card is kept under (None: not cut).
     """
-    charts = charts or {}
-    comparisons = comparisons or {}
-    named = named or []
-    rows = task_rows(model, catalog, summaries)
+    model, info, comparisons = plan.model, plan.info, plan.comparisons
+    summaries, named = plan.sections.shown, plan.sections.named
+    rows = plan.rows
     other_rows = [
         [
             row.task,
@@ -306,11 +284,12 @@ def card_context(
         "citation": info.citation,
         "benchmarks": [
             _benchmark_context(
-                s, info.name, charts.get(s.benchmark.name), comparisons.get(s.benchmark.name)
+                s, info.name, plan.charts.get(s.benchmark.name), comparisons.get(s.benchmark.name)
             )
             for s in summaries
         ],
         "compared": compared,
+        "overview": overview_table(plan),
         "also_evaluated": [
             {
                 "name": s.benchmark.name,
@@ -321,8 +300,9 @@ def card_context(
             }
             for s in named
         ],
-        "also_evaluated_line": named_line(named, forced_sections),
-        "task_table": per_task_table(rows, bool(summaries)),
+        "also_evaluated_line": named_line(named, plan.sections.forced),
+        "task_table": _readable(per_task_table(rows, bool(summaries))),
+        "task_count": len(rows),
         "task_notes": per_task_notes(rows),
         "other_tasks": other_rows,
         "other_tasks_table": markdown_table(
@@ -338,7 +318,7 @@ def card_context(
         "metrics_cut": metrics_cut,
         "metrics_table": _Deferred(lambda: metrics_table(entries)),
         "reproduce": reproduce_context(
-            model, catalog, info.model_id, info.build_command, info.prompts, info.card
+            model, plan.catalog, info.model_id, info.build_command, info.prompts, info.card
         ),
         "cardkit_version": __version__,
     }

@@ -14,12 +14,11 @@ from typing import Any
 
 from cardkit.io.errors import CardkitError
 from cardkit.reports.tables import count_label, type_label
-from cardkit.scores.summary import BenchmarkSummary
+from cardkit.scores.summary import MEAN_LABELS, BenchmarkSummary, mean_columns
 
 WIDTH_IN = 8.0
 DPI = 150
 BAR_COLOR = "#3b6ea8"
-INCOMPLETE_COLOR = "#a9c1de"
 
 
 @dataclass
@@ -51,8 +50,8 @@ def _figure_classes():
 
 
 def summary_chart(summary: BenchmarkSummary, model_name: str) -> Chart:
-    """One horizontal bar per task type with a score (incomplete types lighter, types without
-    any result labelled so); the overall average as a dashed line."""
+    """One horizontal bar per task type whose tasks are all complete (the others labelled
+    with their counts); the overall average, when the table shows one, as a dashed line."""
     fig = chart_figure(summary, model_name)
     ax = fig.axes[0]
     count = len(ax.patches)
@@ -73,13 +72,14 @@ def chart_figure(summary: BenchmarkSummary, model_name: str) -> Any:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     positions = list(range(len(types)))[::-1]  # first type on top, like the table
-    scored = [(pos, t) for pos, t in zip(positions, types) if t.mean is not None]
+    # The table's rule: a type's mean only when every task of the type is complete.
+    scored = [(pos, t) for pos, t in zip(positions, types) if t.leaderboard_mean is not None]
     ax.barh(
         [pos for pos, _ in scored],
-        [t.mean for _, t in scored],
+        [t.leaderboard_mean for _, t in scored],
         height=0.65,
         zorder=2,
-        color=[BAR_COLOR if t.complete else INCOMPLETE_COLOR for _, t in scored],
+        color=BAR_COLOR,
     )
     ax.set_yticks(positions, labels, fontsize=11)
     # Every row keeps its place, with or without a bar: the top one never runs into the title.
@@ -88,25 +88,32 @@ def chart_figure(summary: BenchmarkSummary, model_name: str) -> Any:
     ax.set_xlabel("mean score (0 to 100)", fontsize=10)
     ax.tick_params(axis="x", labelsize=10)
     for pos, t in zip(positions, types):
-        text = "no result" if t.mean is None else f"{t.mean:.2f}"
+        mean = t.leaderboard_mean
+        if mean is not None:
+            text = f"{mean:.2f}"
+        else:
+            text = "no result" if t.present == 0 else f"incomplete: {t.present}/{t.expected}"
         ax.text(
-            (t.mean or 0) + 1,
+            (mean or 0) + 1,
             pos,
             text,
             va="center",
             ha="left",
             fontsize=10,
             zorder=4,
-            fontweight="bold" if t.mean is not None else "normal",
+            fontweight="bold" if mean is not None else "normal",
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5},
         )
-    if summary.average is not None:
-        ax.axvline(summary.average, color="#444444", linestyle="--", linewidth=1, zorder=1)
-    average = "–" if summary.average is None else f"{summary.average:.2f}"
-    state = "" if summary.complete else f", incomplete: {summary.present}/{summary.expected} tasks"
+    # The first mean the benchmark's table shows (Mean (Subset) for HUME).
+    column = next(iter(mean_columns(summary.benchmark)), "mean_task")
+    average = summary.leaderboard_mean(column)
+    if average is not None:
+        ax.axvline(average, color="#444444", linestyle="--", linewidth=1, zorder=1)
+        how = f"{MEAN_LABELS[column]} {average:.2f} over {summary.present} tasks (dashed line)"
+    else:
+        how = f"incomplete: {summary.present}/{summary.expected} tasks, no mean"
     ax.set_title(
-        f"{model_name} on {summary.benchmark.title}\n"
-        f"average {average} over {summary.present} tasks (dashed line){state}",
+        f"{model_name} on {summary.benchmark.title}\n{how}",
         fontsize=11,
         loc="left",
     )

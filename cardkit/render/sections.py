@@ -19,6 +19,21 @@ from cardkit.scores.summary import MISSING, BenchmarkSummary, relevant_summaries
 # The share of a benchmark's tasks that must be complete for it to get a section by default.
 COVERAGE = 0.9
 
+# The benchmarks readers look for first, most looked-for first (mteb's leaderboard opens on
+# MTEB(Multilingual, v2) and MTEB(eng, v2); C-MTEB is the table Chinese cards quote); the
+# others follow in catalog order.
+PROMINENT = (
+    "MTEB(eng, v2)",
+    "MTEB(Multilingual, v2)",
+    "C-MTEB",
+    "MTEB(cmn, v1)",
+    "MTEB(eng, v1)",
+    "MTEB(Multilingual, v1)",
+    "BEIR",
+)
+# Languages named differently by the model's metadata and by mteb's tasks.
+_SAME_LANGUAGE = {"cmn": "zho"}
+
 
 @dataclass(frozen=True)
 class Sections:
@@ -30,8 +45,10 @@ class Sections:
 
 
 def covered(summary: BenchmarkSummary) -> bool:
-    """Whether enough of the benchmark's tasks are complete for a section of its own."""
-    return summary.present > 0 and summary.present >= COVERAGE * summary.expected
+    """Whether enough of the benchmark's tasks are complete for a section of its own, and
+    one of them is a task its means cover (a benchmark's private tasks alone give no row)."""
+    enough = summary.present > 0 and summary.present >= COVERAGE * summary.expected
+    return enough and any(t.complete for t in summary.averaged)
 
 
 def with_result(summary: BenchmarkSummary) -> int:
@@ -39,15 +56,59 @@ def with_result(summary: BenchmarkSummary) -> int:
     return sum(1 for t in summary.tasks if t.status != MISSING)
 
 
+def _language(code: str) -> str:
+    """``eng-Latn``, ``eng_Latn`` -> ``eng``; ``cmn-Hans`` -> ``zho``."""
+    base = code.replace("_", "-").split("-")[0].lower()
+    return _SAME_LANGUAGE.get(base, base)
+
+
+def model_languages(model: ModelResults) -> set[str]:
+    """The languages the model's ``model_meta.json`` names (none when it names none)."""
+    from cardkit.scores.compare import model_meta
+
+    named = model_meta(model).get("languages")
+    return {_language(c) for c in named if isinstance(c, str)} if isinstance(named, list) else set()
+
+
+def _in_languages(summary: BenchmarkSummary, catalog: Catalog, languages: set[str]) -> bool:
+    """Whether most of the benchmark's tasks hold a language the model is made for (all
+    benchmarks are when the model names none). A task lists every language of its dataset,
+    whatever subsets a benchmark takes: C-MTEB's STS22 lists English."""
+    if not languages:
+        return True
+    tasks = summary.benchmark.tasks
+    matching = sum(
+        any(_language(code) in languages for code in catalog.task(task).languages) for task in tasks
+    )
+    return matching * 2 >= len(tasks)
+
+
+def ordered(
+    summaries: list[BenchmarkSummary], model: ModelResults, catalog: Catalog
+) -> list[BenchmarkSummary]:
+    """Sections in the model's languages first, then the most looked-for benchmarks, then
+    catalog order: an English model's card opens on MTEB(eng, v2), not C-MTEB."""
+    languages = model_languages(model)
+
+    def key(item: tuple[int, BenchmarkSummary]) -> tuple:
+        index, summary = item
+        name = summary.benchmark.name
+        prominence = PROMINENT.index(name) if name in PROMINENT else len(PROMINENT)
+        return (not _in_languages(summary, catalog, languages), prominence, index)
+
+    return [summary for _, summary in sorted(enumerate(summaries), key=key)]
+
+
 def choose_sections(
     model: ModelResults, catalog: Catalog, forced: list[str] | None = None
 ) -> Sections:
     """The card's benchmark sections: ``forced`` ones in the order given, else every covered
-    benchmark in catalog order; the other benchmarks with a complete task are only named."""
+    benchmark, in the model's languages first, then by prominence (`ordered`); the other
+    benchmarks with a complete task are only named, in catalog order."""
     relevant = relevant_summaries(model, catalog)
     if forced is None:
         return Sections(
-            shown=[s for s in relevant if covered(s)],
+            shown=ordered([s for s in relevant if covered(s)], model, catalog),
             named=[s for s in relevant if not covered(s)],
         )
     shown = [summarize(model, catalog, name) for name in forced]

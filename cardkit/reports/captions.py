@@ -88,8 +88,8 @@ def convention_sentences(scores: Sequence[TaskSummary]) -> list[str]:
     legacy = [t.task for t in scores if t.complete and t.legacy_metric]
     if legacy:
         out.append(
-            f"{_names(legacy)}: scored by MAP read from files of mteb before 1.11, which name "
-            "no main score; mteb's leaderboard leaves such results out."
+            f"{_names(legacy)}: scored by MAP, mteb 1.x's main score for them; these results "
+            "name no main score, so mteb's leaderboard leaves them out."
         )
     by_metric: dict[tuple[str, str], list[str]] = {}
     for t in scores:
@@ -103,20 +103,12 @@ def convention_sentences(scores: Sequence[TaskSummary]) -> list[str]:
     return out
 
 
-def status_sentences(summary: BenchmarkSummary, mean_shown: bool) -> list[str]:
-    """What an incomplete run lacks, and what its means cover (``mean_shown``: whether the
-    table shows means over the complete tasks)."""
+def status_sentences(summary: BenchmarkSummary) -> list[str]:
+    """What an incomplete run lacks (its table, like mteb's leaderboard, shows no mean that
+    an incomplete task would enter)."""
     if summary.complete:
         return []
-    out = []
-    averaged = sum(1 for t in summary.averaged if t.complete)
-    if mean_shown:
-        out.append(
-            f"{summary.present} of {summary.expected} tasks complete: the means cover those "
-            f"{averaged} (mteb's leaderboard shows no mean until every task is complete)."
-        )
-    else:
-        out.append(f"{summary.present} of {summary.expected} tasks complete.")
+    out = [f"{summary.present} of {summary.expected} tasks complete."]
     if summary.missing:
         out.append(f"No result: {_names(summary.missing)}.")
     if summary.partial:

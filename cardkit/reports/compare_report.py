@@ -121,18 +121,24 @@ def caption(table: BenchmarkComparison, name: Callable[[str], str] = str) -> lis
         lines.append(
             "As on the leaderboard, a mean is shown only when every task it covers is complete."
         )
+    # Each caveat once, naming every model it holds for.
+    said: dict[str, list[str]] = {}
     for row in shown(table):
-        model = name(row.name)
+        notes = []
         if row.partial:
             parts = [f"{t.task} (lacks {t.missing_text()})" for t in row.partial]
-            lines.append(f"{model}: partial, not averaged: {short_list(parts)}.")
+            notes.append(f"partial, not averaged: {short_list(parts)}.")
         if row.missing:
-            lines.append(
-                f"{model}: no result for {len(row.missing)} tasks: {short_list(row.missing)}."
-            )
-        for note in row.summary.conventions:
-            lines.append(f"{model}: differs from mteb's leaderboard: {note}.")
+            notes.append(f"no result for {len(row.missing)} tasks: {short_list(row.missing)}.")
+        notes += [f"differs from mteb's leaderboard: {note}." for note in row.summary.conventions]
+        for note in notes:
+            said.setdefault(note, []).append(row.name)
+    lines += [f"{_and([name(n) for n in names])}: {note}" for note, names in said.items()]
     return lines
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def render_text(tables: Sequence[BenchmarkComparison], with_tasks: bool = False) -> str:

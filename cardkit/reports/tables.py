@@ -131,9 +131,9 @@ def summary_headers(summary: BenchmarkSummary) -> list[str]:
 
 def summary_row(summary: BenchmarkSummary, model_name: str) -> list[str]:
     row = [model_name, tasks_label(summary)]
-    row += [score(summary.shown_mean(a)) for a in _mean_columns(summary)]
+    row += [score(summary.leaderboard_mean(a)) for a in _mean_columns(summary)]
     if _shows_types(summary):
-        row += [score(t.mean) for t in summary.by_type.values()]
+        row += [score(t.leaderboard_mean) for t in summary.by_type.values()]
     return row
 
 

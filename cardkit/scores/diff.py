@@ -86,7 +86,7 @@ class ScoreChange:
 @dataclass(frozen=True)
 class MeanChange:
     """One of a benchmark's mean columns before and after, as a card shows it: the
-    leaderboard's mean, or for an incomplete run the mean over its complete tasks."""
+    leaderboard's mean, none for an incomplete run."""
 
     column: str  # "mean_task", "mean_task_type" or "mean_subset"
     old: float | None
@@ -307,7 +307,7 @@ def _benchmark_change(old: BenchmarkSummary, new: BenchmarkSummary) -> Benchmark
     }
     comparable = same_tasks or (old.leaderboard_complete and new.leaderboard_complete)
     means = tuple(
-        MeanChange(a, old.shown_mean(a), new.shown_mean(a), comparable)
+        MeanChange(a, old.leaderboard_mean(a), new.leaderboard_mean(a), comparable)
         for a in mean_columns(new.benchmark)
     )
     before = {t.task: t.status for t in old.tasks}

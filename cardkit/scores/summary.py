@@ -167,9 +167,10 @@ def _mean_of_type_means(tasks: Iterable[TaskSummary]) -> float | None:
 class BenchmarkSummary:
     """One model on one benchmark; everything a table, a chart or a comparison needs.
 
-    The ``mean_*`` properties are the leaderboard's numbers (None where it shows none);
-    ``average`` and ``average_task_type`` are the same means over the complete tasks present,
-    for showing an incomplete run next to its task counts.
+    The ``mean_*`` properties are the leaderboard's numbers (None where it shows none): the
+    one rule for a mean on a card, its chart, `cardkit compare` and `cardkit diff`.
+    ``average`` and ``average_task_type`` are the same means over the complete tasks present
+    (a template's own use, and `cardkit compare --format json`, say so by their names).
     """
 
     benchmark: Benchmark
@@ -262,13 +263,6 @@ class BenchmarkSummary:
             "mean_task_type": self.mean_task_type,
             "mean_subset": self.mean_subset,
         }.get(aggregation)
-
-    def shown_mean(self, aggregation: str) -> float | None:
-        """What a card's summary table shows: the leaderboard's value, or for an incomplete
-        run the same mean over the complete tasks (the task count beside it marks it)."""
-        if self.leaderboard_complete or aggregation == "mean_subset":
-            return self.leaderboard_mean(aggregation)
-        return self.average if aggregation == "mean_task" else self.average_task_type
 
     @property
     def revisions(self) -> dict[str, str | None]:

@@ -145,7 +145,7 @@ def test_mtebs_empty_ap_of_multiclass_tasks_is_one_note_per_build(tmp_path: Path
     assert f"({len(AP_NULL_FILES)} file(s)" in line
 
 
-def test_a_card_over_the_validators_limit_carries_main_scores_only(folder: Path, tmp_path):
+def test_a_default_card_over_its_size_budget_carries_main_scores_only(folder: Path, tmp_path):
     def many_metrics(data):
         entry = data["scores"]["validation"][0]
         entry.update({f"extra_{i}": 0.5 for i in range(400_000)})
@@ -154,13 +154,27 @@ def test_a_card_over_the_validators_limit_carries_main_scores_only(folder: Path,
     card = tmp_path / "README.md"
     done = run_cli("build", folder, "-o", card)
     assert done.returncode == 0, done.stderr
-    assert (
-        "the card would be over the 10 MB cardkit validate accepts: it carries each task's main "
-        "score only (as --metrics main)"
-    ) in done.stderr
-    assert card.stat().st_size < 10 * 1024 * 1024
+    [line] = done.stderr.splitlines()
+    assert "with every metric (400024 values) it would be over 11.4 MB, over the 1.0 MB" in line
+    assert "carries each task's main score only (--metrics all keeps every metric)" in line
+    assert card.stat().st_size < 1024 * 1024
     assert list(metrics_of(card, "MTEB AFQMC")) == ["cosine_spearman"]
     validates_clean(card)
+
+
+def test_every_metric_asked_for_is_written_or_refused_never_cut(folder: Path, tmp_path):
+    def many_metrics(data):
+        entry = data["scores"]["validation"][0]
+        entry.update({f"extra_{i}": 0.5 for i in range(400_000)})
+
+    edit(folder / "AFQMC.json", many_metrics)
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card, "--metrics", "all")
+    assert done.returncode == 1
+    assert "over the 10.0 MB cardkit validate accepts: build it with --metrics default" in (
+        done.stderr
+    )
+    assert not card.exists()
 
 
 def test_results_divided_by_100_twice_are_refused(folder: Path, tmp_path: Path):

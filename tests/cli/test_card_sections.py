@@ -51,13 +51,15 @@ def test_quick_start_card_shows_the_benchmarks_it_covers(tmp_path: Path):
     ):
         assert part in line
     assert not re.search(r"\d\.\d", line)  # no average for a benchmark barely run
-    # MTEB(cmn, v1) is shown with its one partial task named and left out of the means.
+    # MTEB(cmn, v1) is shown with its one partial task named, and no mean (as mteb's
+    # leaderboard, `cardkit compare` and `cardkit diff` show none).
     catalog = load_catalog()
     [model] = read_results([QUICK_START], catalog, None)
     cmn = summarize(model, catalog, "MTEB(cmn, v1)")
     assert [t.task for t in cmn.partial] == ["MultilingualSentiment"]
     assert "Partial, not averaged: MultilingualSentiment (lacks split test)." in body
-    assert f"| 30/31, incomplete | {cmn.average:.2f} |" in body
+    assert cmn.mean_task is None
+    assert "| 30/31, incomplete | – | – |" in body
 
 
 def test_a_named_benchmark_gets_a_section_whatever_its_coverage(tmp_path: Path):
@@ -69,8 +71,9 @@ def test_a_named_benchmark_gets_a_section_whatever_its_coverage(tmp_path: Path):
 
 def test_legacy_sentence_t5_folder_shows_only_what_it_covers(tmp_path: Path):
     body = _build(T5_LEGACY, tmp_path / "README.md")
-    # BEIR: 15 of 15 tasks complete; MTEB(eng, v1): 53 of 56. Nothing else comes near.
-    assert _sections(body) == ["BEIR", "MTEB(eng, v1)"]
+    # BEIR: 15 of 15 tasks complete; MTEB(eng, v1): 53 of 56. Nothing else comes near. The
+    # more prominent benchmark first.
+    assert _sections(body) == ["MTEB(eng, v1)", "BEIR"]
     assert "1 of 20 tasks of MTEB(Indic, v1)" in _also_line(body)
     assert "MTEB(Indic" not in body.replace(_also_line(body), "")
 
@@ -87,7 +90,8 @@ def test_qwen3_card_body_stays_small_and_the_whole_card_validates(tmp_path: Path
 
 
 def test_the_card_says_which_metrics_its_model_index_holds(tmp_path: Path):
-    """A card over what `cardkit validate` accepts carries main scores only, and says so."""
+    """A card over the size a default card is kept under carries main scores only, and says
+    so."""
     folder = tmp_path / "results" / "Qwen__Qwen3-Embedding-0.6B" / "b22da495"
     folder.mkdir(parents=True)
     source = next(QWEN3.iterdir())
@@ -99,7 +103,7 @@ def test_the_card_says_which_metrics_its_model_index_holds(tmp_path: Path):
     body = _build(folder, tmp_path / "README.md")
     assert (
         "This card's metadata (`model-index`) holds each task's main score only: with every "
-        "metric the card would be over the 10 MB `cardkit validate` accepts"
+        "metric the card would be over 1 MB; the result files have them all."
     ) in body
     main = _build(QUICK_START, tmp_path / "main.md", "--metrics", "main")
     assert "holds each task's main score; the result files have every metric." in main
@@ -114,3 +118,32 @@ def test_qwen3_card_with_every_metric_still_validates(tmp_path: Path):
     assert card.stat().st_size <= 10 * 1024 * 1024
     done = run_cli("validate", card)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_english_models_card_opens_on_english_benchmarks(tmp_path: Path):
+    # Qwen3-Embedding-0.6B's results (20 sections), as if its model_meta.json named English
+    # only: the card opens on MTEB(eng, v2), and the mostly Chinese benchmarks come after the
+    # English ones.
+    folder = tmp_path / "org__english" / "rev"
+    shutil.copytree(next(QWEN3.iterdir()), folder)
+    meta = json.loads((folder / "model_meta.json").read_text(encoding="utf-8"))
+    (folder / "model_meta.json").write_text(
+        json.dumps({**meta, "languages": ["eng-Latn"]}), encoding="utf-8"
+    )
+    sections = _sections(_build(folder, tmp_path / "README.md"))
+    assert sections[0] == "MTEB(eng, v2)"
+    for chinese in ("C-MTEB", "MTEB(cmn, v1)"):
+        for english in ("MTEB(eng, v1)", "BEIR", "BRIGHT-Pro"):
+            assert sections.index(chinese) > sections.index(english)
+
+
+def test_many_sections_fold_under_an_overview(tmp_path: Path):
+    body = _build(QWEN3, tmp_path / "README.md")
+    sections = _sections(body)
+    assert len(sections) > 4
+    [overview] = [t for t in markdown_tables(body) if t["header"][:1] == ["Benchmark"]]
+    assert [row[0] for row in overview["rows"]] == sections
+    for name in sections:  # each section's tables and notes fold under its heading
+        assert f"### {name}\n\n<details>\n<summary>{name}: scores by task type" in body
+    few = _build(QUICK_START, tmp_path / "few.md")
+    assert "<summary>C-MTEB:" not in few

@@ -15,7 +15,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from cardkit.modelindex import parse_dataset_name
-from tests.conftest import DMETA_CARD, RESULTS, run_cli
+from tests.conftest import DMETA_CARD, REPO, RESULTS, run_cli
 from tests.terminal import run_on_terminal
 
 pytestmark = pytest.mark.shared
@@ -190,24 +190,33 @@ def test_threshold_passes_when_no_score_drops_that_far():
 
 
 def test_threshold_average_gates_the_benchmark_means():
-    code, data = _diff_json(DMETA_CARD, EXTERNAL, "--benchmark", "MTEB(cmn, v1)")
+    # A smaller model's results against a bigger one's: both complete on C-MTEB.
+    old, new = RESULTS / "BAAI__bge-base-zh", REPO / "examples" / "results" / "BAAI__bge-small-zh"
+    code, data = _diff_json(old, new, "--benchmark", "C-MTEB")
     [bench] = data["benchmarks"]
     mean_task = next(m for m in bench["means"] if m["mean"] == "Mean (Task)")
-    # Both sides complete on the same 30 tasks (MultilingualSentiment is partial on both).
-    assert bench["complete_old"] == bench["complete_new"] == 30 and mean_task["comparable"]
+    assert bench["complete_old"] == bench["complete_new"] == 35 and mean_task["comparable"]
     drop = -mean_task["delta"]
     assert drop > 1
-    code, data = _diff_json(
-        DMETA_CARD, EXTERNAL, "--benchmark", "MTEB(cmn, v1)", "--threshold-average", "1"
-    )
+    code, data = _diff_json(old, new, "--benchmark", "C-MTEB", "--threshold-average", "1")
     assert code == 1
     assert {(o["benchmark"], o["mean"]) for o in data["average_offenders"]} >= {
-        ("MTEB(cmn, v1)", "Mean (Task)")
+        ("C-MTEB", "Mean (Task)")
     }
-    code, _ = _diff_json(
-        DMETA_CARD, EXTERNAL, "--benchmark", "MTEB(cmn, v1)", "--threshold-average", f"{drop + 1}"
-    )
+    code, _ = _diff_json(old, new, "--benchmark", "C-MTEB", "--threshold-average", f"{drop + 1}")
     assert code == 0
+
+
+def test_an_incomplete_benchmark_has_no_mean_to_gate():
+    # MultilingualSentiment lacks `test` on both sides: MTEB(cmn, v1) shows no mean, as the
+    # card and `cardkit compare` show none.
+    code, data = _diff_json(
+        DMETA_CARD, EXTERNAL, "--benchmark", "MTEB(cmn, v1)", "--threshold-average", "0.01"
+    )
+    [bench] = data["benchmarks"]
+    assert bench["complete_old"] == bench["complete_new"] == 30
+    assert [(m["old"], m["new"]) for m in bench["means"]] == [(None, None), (None, None)]
+    assert data["average_offenders"] == []
 
 
 def test_markdown_output_is_tables_to_paste_into_a_pull_request():

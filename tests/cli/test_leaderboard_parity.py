@@ -35,10 +35,14 @@ LEGACY_MAP = {
     },
     ("sentence-transformers/sentence-t5-base", "MTEB(eng, v1)"): {
         "AskUbuntuDupQuestions",
+        "MindSmallReranking",
         "SciDocsRR",
         "StackOverflowDupQuestions",
     },
-    ("sentence-transformers/sentence-t5-base", "MTEB(eng, v2)"): {"AskUbuntuDupQuestions"},
+    ("sentence-transformers/sentence-t5-base", "MTEB(eng, v2)"): {
+        "AskUbuntuDupQuestions",
+        "MindSmallReranking",
+    },
     ("sentence-transformers/sentence-t5-base", "MTEB(fra, v1)"): {
         "AlloprofReranking",
         "SyntecReranking",

@@ -131,20 +131,15 @@ def test_minimal_config_card_tables_match_the_summary_function(folder: Path, tmp
             if summary.complete
             else f"{summary.present}/{summary.expected}, incomplete"
         )
-        # The leaderboard's means; an incomplete run shows them over its complete tasks.
+        # The leaderboard's means: none that an incomplete task would enter.
         for aggregation, value in zip(means, row[2:]):
-            if aggregation == "mean_subset":
-                want = summary.mean_subset
-            elif summary.leaderboard_complete:
-                want = summary.leaderboard_mean(aggregation)
-            else:
-                want = summary.average if aggregation == "mean_task" else summary.average_task_type
+            want = summary.leaderboard_mean(aggregation)
             assert value == ("–" if want is None else f"{want:.2f}")
         for header, value, t in zip(
             table["header"][2 + len(means) :], row[2 + len(means) :], types
         ):
             assert header.startswith(type_label(t.type) + " (")
-            assert value == ("–" if t.mean is None else f"{t.mean:.2f}")
+            assert value == ("–" if t.leaderboard_mean is None else f"{t.leaderboard_mean:.2f}")
     # One per-task table: every task of the results once, with the score a section averages.
     # Without a section there is no "In" column: no benchmark on the card holds a task.
     header = PER_TASK_HEADER if summaries else PER_TASK_HEADER[:3]
