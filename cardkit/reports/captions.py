@@ -29,8 +29,8 @@ _WORDS = {
     "map": "MAP",
     "map_at_1000": "MAP",
     "mrr": "MRR",
-    "cosine_spearman": "Spearman correlation of cosine similarities",
-    "cos_sim_spearman": "Spearman correlation of cosine similarities",
+    "cosine_spearman": "cosine Spearman",
+    "cos_sim_spearman": "cosine Spearman",
     "max_ap": "average precision",
     "cos_sim_ap": "average precision",
     "cosine_ap": "average precision",
@@ -47,7 +47,7 @@ _TYPE_WORDS = {
 
 
 def metric_words(metric: str | None) -> str:
-    """``cos_sim_spearman`` -> ``Spearman correlation of cosine similarities``; unknown
+    """``cos_sim_spearman`` -> ``cosine Spearman``; unknown
     names stay as they are."""
     if metric is None:
         return "the main score"
@@ -63,17 +63,15 @@ def scoring_sentence(benchmark: Benchmark) -> str:
     if benchmark.metric_by_type is None:
         return ""
     parts = [
-        f"{_type_words(task_type)} by {metric_words(names[0] if names else None)}"
+        f"{_type_words(task_type)} {metric_words(names[0] if names else None)}"
         for task_type, names in benchmark.metric_by_type.items()
     ]
     rounded = (
-        f"; each task's score rounded to {benchmark.task_decimals} decimals before averaging, "
-        "as that leaderboard did"
+        f"; each task rounded to {benchmark.task_decimals} decimals"
         if benchmark.task_decimals is not None
         else ""
     )
-    scored = ", ".join(parts)
-    return f"Scored as the original {benchmark.title} leaderboard scored: {scored}{rounded}."
+    return f"The {benchmark.title} leaderboard's own metrics: {', '.join(parts)}{rounded}."
 
 
 def _names(tasks: Sequence[str], limit: int = 8) -> str:

@@ -60,4 +60,4 @@ def test_each_task_has_one_spelling_and_captions_are_for_readers(tmp_path: Path)
     assert not re.search(r"CMedQAv[12](?!-reranking)", body)
     assert body.count("CMedQAv1-reranking") >= 2  # the per-task table and the commands
     assert "in newer files" not in body and "main_score." not in body
-    assert "STS by Spearman correlation of cosine similarities" in body
+    assert "STS cosine Spearman" in body and "cos_sim_spearman" not in body
