@@ -12,23 +12,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cardkit.io.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
+from cardkit.build.config import ProjectConfig
+from cardkit.cardtext.frontmatter import CardText
 from cardkit.cardtext.update import new_card_text, update_card_text
 from cardkit.catalog import Catalog, load_catalog
-from cardkit.build.config import ProjectConfig
+from cardkit.io.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
 from cardkit.io.errors import CardkitError
-from cardkit.cardtext.frontmatter import CardText
 from cardkit.io.log import log
-from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice
-from cardkit.model import ModelResults
-from cardkit.modelindex import looks_scaled_down
-from cardkit.readers import read_results
 from cardkit.io.redact import redact
 from cardkit.io.safenames import inside, model_folder, unique_names
-from cardkit.render.sections import Sections, choose_sections
-from cardkit.scores.summary import BenchmarkSummary, summarize
 from cardkit.io.userfile import TEXT_LIMIT as MAX_BYTES  # the largest card validate accepts
 from cardkit.io.userfile import read_text
+from cardkit.model import ModelResults
+from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice, looks_scaled_down
+from cardkit.readers import read_results
+from cardkit.render.sections import Sections, choose_sections
+from cardkit.scores.summary import BenchmarkSummary, summarize
 from cardkit.writers.model_index import model_index
 
 if TYPE_CHECKING:  # the comparison code is imported only for a card with comparisons

@@ -20,17 +20,19 @@ import resource
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from cardkit.io.atomic import write_text_atomic
 from cardkit.build.card import BuildRequest, plan_build, write_cards
+from cardkit.build.manifest import Manifest, Record, Settings, tree_fingerprint
+from cardkit.io.atomic import write_text_atomic
 from cardkit.io.errors import CardkitError
-from cardkit.readers.discover import PREDICTIONS_SUFFIX, subfolders
-from cardkit.readers.revisions import revisions_used
+from cardkit.io.log import log
 from cardkit.io.safenames import file_name, inside
 from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
+from cardkit.readers.discover import PREDICTIONS_SUFFIX, subfolders
+from cardkit.readers.revisions import revisions_used
 
 REPORT_NAME = "report.json"
 CARD_NAME = "README.md"
@@ -203,6 +205,7 @@ class StoreReport:
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     interrupted: bool = False
+    skipped: int = 0  # models not built again: unchanged since the last build (not reported)
 
     def count(self, *statuses: str) -> int:
         return sum(1 for m in self.models if m.status in statuses)
@@ -248,6 +251,11 @@ class StoreReport:
         reasons = self.reasons().most_common()
         if reasons:
             line += " (" + "; ".join(f"{n} {reason}" for reason, n in reasons) + ")"
+        if self.skipped:
+            line += (
+                f", {self.skipped} of them not built again (unchanged since the last build; "
+                "--force builds them)"
+            )
         if self.interrupted:
             line += f", {self.count('not built')} not built (interrupted)"
         return (
@@ -286,7 +294,9 @@ def plan_jobs(
     for folder in sorted(folders, key=lambda f: (-_size(f), f.name)):
         card = cards / file_name(folder.name, "", "model folder") / CARD_NAME
         command = command_for(folder, card) if command_for is not None else None
-        one = replace(request, results=[folder], output=card, build_command=command)
+        one = replace(
+            request, results=[folder], output=card, output_is_folder=False, build_command=command
+        )
         jobs.append(ModelJob(folder, one, eval_results))
     return jobs
 
@@ -312,6 +322,7 @@ def build_store(
     eval_results: bool = False,
     progress: Callable[[ModelOutcome], None] | None = None,
     command_for: Callable[[Path, Path], str] | None = None,
+    force: bool = False,
 ) -> StoreReport:
     """Card every model folder of ``store`` into ``cards/<folder>/README.md``, ``jobs`` at a
     time, then write ``cards/report.json``.
@@ -321,6 +332,10 @@ def build_store(
     outcome as it comes; ``command_for`` is as for :func:`plan_jobs`. Ctrl-C stops the
     workers (their temporary files removed), writes the report of what was done, and is
     raised again.
+
+    A model whose folder and card folder are as the last build into ``cards`` left them,
+    with the same settings, is not built again (its last outcome is reported, as
+    "unchanged"): see :mod:`cardkit.build.manifest`. ``force`` builds every model.
     """
     folders = store_model_folders(store)
     if folders is None:
@@ -329,18 +344,43 @@ def build_store(
         )
     cards.mkdir(parents=True, exist_ok=True)
     report_path = inside(cards / REPORT_NAME, cards)
-    todo = plan_jobs(folders, cards, request, eval_results, command_for)
-    for job in todo:
+    planned = plan_jobs(folders, cards, request, eval_results, command_for)
+    for job in planned:
         inside(job.request.output, cards)
-    outcomes: dict[int, ModelOutcome] = {}
     started, cpu_before = time.monotonic(), _own_cpu() + _children_cpu()
+    shared = {f.name: getattr(request, f.name) for f in fields(request)}
+    settings = Settings.of(
+        {k: v for k, v in shared.items() if k not in _PER_MODEL} | {"eval_results": eval_results}
+    )
+    manifest, why_not = Manifest.load(cards, settings)
+    if why_not is not None:
+        log.info("note: %s", why_not)
+    inputs = {job.folder.name: tree_fingerprint(job.folder) for job in planned}
+    outcomes: dict[int, ModelOutcome] = {}
+    records: dict[str, Record] = {}
+    todo: list[ModelJob] = []
+    for job in planned:
+        name = job.folder.name
+        record = None if force else manifest.unchanged(name, inputs[name], _card_folder(job))
+        if record is None:
+            todo.append(job)
+            continue
+        records[name] = record
+        outcome = _skipped(record)
+        outcomes[-len(outcomes) - 1] = outcome
+        if progress is not None:
+            progress(outcome)
     report = StoreReport(str(store), str(cards), request.revision or "merge", jobs, [])
     try:
         with contextlib.closing(run_each(build_model, todo, jobs)) as results:
             for index, result in results:
-                outcome = _outcome_of(todo[index], result)
+                job = todo[index]
+                outcome = _outcome_of(job, result)
                 outcome.card = _relative(outcome.card, cards)
                 outcomes[index] = outcome
+                records[job.folder.name] = Record(
+                    inputs[job.folder.name], tree_fingerprint(_card_folder(job)), asdict(outcome)
+                )
                 if progress is not None:
                     progress(outcome)
     except BaseException:
@@ -356,7 +396,27 @@ def build_store(
         report.cpu_seconds = _own_cpu() + _children_cpu() - cpu_before
         text = json.dumps(report.as_dict(), indent=1, ensure_ascii=False) + "\n"
         write_text_atomic(report_path, text)
+        manifest.save(records)
+    report.skipped = len(planned) - len(todo)
     return report
+
+
+# What plan_jobs sets for each model: not a setting every card shares.
+_PER_MODEL = frozenset({"results", "output", "output_is_folder", "build_command"})
+
+
+def _card_folder(job: ModelJob) -> Path:
+    return job.request.output.parent
+
+
+def _skipped(record: Record) -> ModelOutcome:
+    """The outcome of a model not built again: its last one, its card now "unchanged"."""
+    known = {f.name for f in fields(ModelOutcome)}
+    outcome = ModelOutcome(**{k: v for k, v in record.outcome.items() if k in known})
+    if outcome.built:
+        outcome.status, outcome.files = "unchanged", 0
+    outcome.cpu_seconds = 0.0
+    return outcome
 
 
 def _relative(path: str | None, cards: Path) -> str | None:
