@@ -17,72 +17,21 @@ card. Fingerprints use ``lstat`` and never follow a link, as the readers do.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import stat
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from cardkit.io.atomic import write_text_atomic
 from cardkit.io.errors import CardkitError
+from cardkit.io.fingerprint import digest, file_digest, tree_fingerprint
 from cardkit.io.userfile import read_text
 
 MANIFEST_NAME = ".cardkit-build.json"
 FORMAT = 1
 # A manifest larger than this is not ours (a store of 100,000 models stays far below it).
 _MAX_BYTES = 64 * 1024 * 1024
-
-
-def _digest(parts: Iterable[str]) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogateescape"))
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def tree_fingerprint(root: Path) -> str:
-    """Every entry below ``root`` (path, kind, size, modification time), without following a
-    link: a change to any file, a file added or removed, gives another fingerprint. A root
-    that does not exist has a fingerprint of its own."""
-    try:
-        top = os.lstat(root)
-    except OSError:
-        return "absent"
-    if not stat.S_ISDIR(top.st_mode):
-        return _digest([_entry("", top)])
-    lines: list[str] = []
-    pending = [""]
-    while pending:
-        relative = pending.pop()
-        try:
-            with os.scandir(root / relative if relative else root) as entries:
-                for entry in entries:
-                    name = f"{relative}/{entry.name}" if relative else entry.name
-                    info = entry.stat(follow_symlinks=False)
-                    lines.append(_entry(name, info))
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append(name)
-        except OSError as exc:
-            lines.append(f"{relative}\0unreadable\0{exc.errno}")
-    lines.sort()
-    return _digest(lines)
-
-
-def _entry(name: str, info: os.stat_result) -> str:
-    kind = "d" if stat.S_ISDIR(info.st_mode) else "f" if stat.S_ISREG(info.st_mode) else "o"
-    size = 0 if kind == "d" else info.st_size
-    return f"{name}\0{kind}\0{size}\0{info.st_mtime_ns}"
-
-
-def _file_digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return "absent"
 
 
 def _plain(value: Any) -> Any:
@@ -109,7 +58,7 @@ def _named_files(options: Any) -> list[str]:
 
     def visit(value: Any) -> None:
         if isinstance(value, Path):
-            found.append(f"{value}\0{_file_digest(value) if value.is_file() else ''}")
+            found.append(f"{value}\0{file_digest(value) if value.is_file() else ''}")
             if value.is_dir():
                 found.append(f"{value}\0{tree_fingerprint(value)}")
         elif is_dataclass(value) and not isinstance(value, type):
@@ -153,11 +102,11 @@ class Settings:
         plain = _plain(options)
         return cls(
             cardkit=__version__,
-            catalog=_file_digest(CATALOG_PATH),
-            templates=_digest(
-                f"{p.relative_to(templates)}\0{_file_digest(p)}" for p in template_files
+            catalog=file_digest(CATALOG_PATH),
+            templates=digest(
+                f"{p.relative_to(templates)}\0{file_digest(p)}" for p in template_files
             ),
-            options=_digest([json.dumps(plain, sort_keys=True), *_named_files(options)]),
+            options=digest([json.dumps(plain, sort_keys=True), *_named_files(options)]),
             always_rebuild="hf://" in json.dumps(plain),
         )
 

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cardkit.build.card import BuildRequest, plan_build, write_cards
-from cardkit.build.manifest import Manifest, Record, Settings, tree_fingerprint
+from cardkit.build.manifest import Manifest, Record, Settings
 from cardkit.io.atomic import write_text_atomic
 from cardkit.io.errors import CardkitError
+from cardkit.io.fingerprint import tree_fingerprint
 from cardkit.io.log import log
 from cardkit.io.safenames import file_name, inside
 from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
