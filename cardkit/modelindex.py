@@ -15,6 +15,7 @@ METRICS_CHOICES: tuple[str, ...] = ("default", "main", "all")
 _LEGACY_PREFIXES = (("cosine_", "cos_sim_"),)
 
 
+@lru_cache(maxsize=8192)  # asked for every metric of every entry
 def legacy_name(name: str) -> str | None:
     """The older name of a renamed metric (``cosine_spearman`` -> ``cos_sim_spearman``)."""
     for new, old in _LEGACY_PREFIXES:

@@ -149,6 +149,51 @@ def _float_text(value: float) -> str:
     return text
 
 
+_new_lines: dict[int, str] = {}
+
+
+def _new_line(indent: int) -> str:
+    new_line = _new_lines.get(indent)
+    if new_line is None:
+        new_line = _new_lines[indent] = "\n" + " " * indent
+    return new_line
+
+
+def _flat(value: dict, indent: int) -> tuple[str, int] | None:
+    """A mapping of scalars each written on its key's line at ``indent`` (a model-index's
+    ``task``, ``dataset`` and each metric: ``type: ndcg_at_10`` and ``value: 61.2``), as
+    `mapping` writes it from its first key on, and the column it ends at. None for any other
+    mapping: a key or value that is not a string, float or int, a key met for the first time
+    or a string that may fold or that PyYAML must write, is left to `mapping`."""
+    new_line = _new_line(indent)
+    parts = []
+    column = 0
+    for key, item in value.items():
+        if type(key) is not str:
+            return None
+        head = _keys.get(key)
+        if head is None:
+            return None  # a key met for the first time: `mapping` checks it and keeps it
+        kind = type(item)
+        if kind is float:
+            text = repr(item)
+            if "e" in text or "n" in text:
+                return None
+        elif kind is str:
+            text, spaced = _values.get(item) or _value_entry(item)
+            if text is None or (spaced and indent + len(head) + 1 + len(text) > _WIDTH):
+                return None
+        elif kind is int:
+            text = str(item)
+        else:
+            return None
+        parts.append(head + " " + text)
+        column = indent + len(head) + 1 + len(text)
+    if not parts:
+        return None
+    return new_line.join(parts), column
+
+
 class _Writer:
     """The emitter's state and its block-context rules, without nodes or events."""
 
@@ -234,6 +279,13 @@ class _Writer:
                 out.append(" " + text)
                 self.column = column + 1 + len(text)
                 continue
+            elif kind is dict and id(item) not in self.seen:
+                written = _flat(item, indent + _INDENT)
+                if written is not None:  # the whole mapping, from a line of its own
+                    self.seen.add(id(item))
+                    out.append(_new_line(indent + _INDENT) + written[0])
+                    self.column = written[1]
+                    continue
             self.column = column
             self.node(item, mapping_context=True)
         self.indent = saved
@@ -259,6 +311,14 @@ class _Writer:
                 out.append(" " * (indent - self.column) + "-")
             else:
                 out.append("-")
+            if type(item) is dict and id(item) not in self.seen:
+                written = _flat(item, indent + _INDENT)
+                if written is not None:  # the whole mapping, after the '- '
+                    self.seen.add(id(item))
+                    out.append(" " + written[0])
+                    self.column = written[1]
+                    self.whitespace = self.indention = False
+                    continue
             self.column = indent + 1
             self.whitespace = False
             self.indention = True
