@@ -350,9 +350,10 @@ def build_store(
         inside(job.request.output, cards)
     started, cpu_before = time.monotonic(), _own_cpu() + _children_cpu()
     shared = {f.name: getattr(request, f.name) for f in fields(request)}
-    settings = Settings.of(
-        {k: v for k, v in shared.items() if k not in _PER_MODEL} | {"eval_results": eval_results}
-    )
+    # A card shows the command that builds it, with the store's and the cards' paths: a store
+    # moved, or built into a folder moved, rebuilds every card.
+    where = {"eval_results": eval_results, "store": str(store), "cards": str(cards)}
+    settings = Settings.of({k: v for k, v in shared.items() if k not in _PER_MODEL} | where)
     manifest, why_not = Manifest.load(cards, settings)
     if why_not is not None:
         log.info("note: %s", why_not)

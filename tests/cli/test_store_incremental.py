@@ -124,6 +124,20 @@ def test_another_option_rebuilds_everything(tmp_path):
     assert output_files(cards) == output_files_of_fresh(store, tmp_path, "--metrics", "main")
 
 
+def test_a_moved_store_rebuilds_every_card_with_its_new_path(tmp_path):
+    """A card shows the command that builds it: the same inputs at another path are cards
+    with other text."""
+    store = make_store(tmp_path)
+    cards = tmp_path / "cards"
+    full_build(store, cards)
+    moved = store.rename(tmp_path / "moved")
+    skipped, errors = build(moved, cards)
+    assert skipped == 0
+    assert "options changed since the last build" in errors
+    assert output_files(cards) == output_files_of_fresh(moved, tmp_path)
+    assert str(moved).encode() in b"".join(output_files(cards).values())
+
+
 def output_files_of_fresh(store: Path, tmp_path: Path, *options: str) -> dict[str, bytes]:
     fresh = tmp_path / "fresh"
     skipped, _ = build(store, fresh, *options)
