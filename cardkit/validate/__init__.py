@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cardkit.io.fingerprint import bytes_digest
 from cardkit.io.userfile import FileTooLarge, UnreadableFile, read_bytes, read_text
 from cardkit.validate.checks import check_card, check_eval_results
 from cardkit.validate.findings import Finding
@@ -124,7 +123,18 @@ def validate_file(path: Path, kind: Kind | None = None) -> list[Finding]:
 
 
 def _checked(path: Path, kind: Kind | None = None) -> tuple[list[Finding], str | None]:
+    """One file's findings, and no digest (nothing is cached)."""
+    return _checked_and_digested(path, kind, digest=False)
+
+
+def _digested(path: Path) -> tuple[list[Finding], str | None]:
     """One file's findings, and the SHA-256 of the bytes they are of (None if not read)."""
+    return _checked_and_digested(path, None, digest=True)
+
+
+def _checked_and_digested(
+    path: Path, kind: Kind | None, digest: bool
+) -> tuple[list[Finding], str | None]:
     try:
         raw = read_bytes(path, "file", MAX_BYTES)
     except FileTooLarge as exc:
@@ -132,11 +142,18 @@ def _checked(path: Path, kind: Kind | None = None) -> tuple[list[Finding], str |
     except UnreadableFile as exc:
         reason = f"cannot read: {exc.reason}"
         return [Finding(str(path), None, None, "", reason, unreadable=True)], None
-    return validate_bytes(raw, str(path), kind or kind_of(path)), bytes_digest(raw)
+    findings = validate_bytes(raw, str(path), kind or kind_of(path))
+    if not digest:
+        return findings, None
+    from cardkit.io.fingerprint import bytes_digest  # hashlib: only for a cache
+
+    return findings, bytes_digest(raw)
 
 
 def _content_digest(path: Path) -> str | None:
     """The SHA-256 of a file to validate, or None when it is not a file that can be read."""
+    from cardkit.io.fingerprint import bytes_digest
+
     try:
         return bytes_digest(read_bytes(path, "file", MAX_BYTES))
     except (FileTooLarge, UnreadableFile):
@@ -227,7 +244,9 @@ def validate_paths(
             from cardkit.io.workers import default_jobs
 
             jobs = default_jobs()
-    checked = _validate_files([files[index] for index in todo], jobs, progress)
+    checked = _validate_files(
+        [files[index] for index in todo], jobs, progress, _checked if cache is None else _digested
+    )
     for position, index in enumerate(todo):
         found[index], sha256 = checked[position]
         if cache is not None and sha256 is not None:
@@ -245,20 +264,23 @@ def validate_paths(
 
 
 def _validate_files(
-    files: list[Path], jobs: int, progress: Callable[[int], None] | None
+    files: list[Path],
+    jobs: int,
+    progress: Callable[[int], None] | None,
+    check: Callable[[Path], tuple[list[Finding], str | None]],
 ) -> dict[int, tuple[list[Finding], str | None]]:
-    """Each file's findings and content digest by its index; in worker processes when there
-    are several."""
+    """Each file's findings and content digest (``check``: with one or without) by its
+    index; in worker processes when there are several."""
     found: dict[int, tuple[list[Finding], str | None]] = {}
     if jobs <= 1 or len(files) <= 1:
         for index, file in enumerate(files):
-            found[index] = _checked(file)
+            found[index] = check(file)
             if progress is not None:
                 progress(0)
         return found
     from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
 
-    with contextlib.closing(run_each(_checked, files, jobs)) as results:
+    with contextlib.closing(run_each(check, files, jobs)) as results:
         for index, result in results:
             if isinstance(result, WorkerDied):
                 result = [_unreadable(files[index], f"not checked: {result.reason}")], None
