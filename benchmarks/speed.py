@@ -198,16 +198,17 @@ def start_up(work: Path) -> tuple[Run, Run]:
 
 class Store:
     """A copy of a results store made of hard links (nothing of the original is changed:
-    a model is changed by writing a new file over its link), and its cards."""
+    a model is changed by writing a new file over its link), and its cards (written by the
+    full build's row, which runs first: the floor writes their bytes, the rebuilds update
+    them)."""
 
     def __init__(self, source: Path, work: Path) -> None:
         self.source = source
         self.root = work / "store"
         self.cards = work / "store-cards"
         self.floor_out = work / "store-floor"
-        if not self.root.exists():
+        if not self.root.exists():  # the cards are written by the full build's row, first
             shutil.copytree(source, self.root, copy_function=os.link, symlinks=True)
-            _quiet(cardkit("build", self.root, "-o", self.cards))
         self.changed = self._a_model()
 
     def _a_model(self) -> Path:
