@@ -8,7 +8,8 @@ Projects can add their own tasks (``tasks:`` in cardkit.yaml, or a custom task's
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import ChainMap
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -117,12 +118,66 @@ def _task_info(name: str, raw: dict[str, Any]) -> TaskInfo:
     )
 
 
+class _Tasks(Mapping[str, dict[str, Any]]):
+    """The shipped catalog's tasks, each parsed from its own line of catalog.json when first
+    asked for: a build asks for a few dozen of 2,000, and parsing them all was most of
+    loading the catalog."""
+
+    def __init__(self, texts: dict[str, str]):
+        self._texts = texts
+        self._parsed: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        found = self._parsed.get(name)
+        if found is None:
+            found = self._parsed[name] = json.loads(self._texts[name])
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._texts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+_TASKS_START = '\n "tasks": {\n'
+_SECTION_END = "\n },\n"
+_KEY = json.JSONDecoder()
+
+
+def read_catalog(text: str) -> dict[str, Any]:
+    """The catalog's data, its tasks read lazily from the one line each has in the layout
+    ``scripts/build_catalog.py`` writes (any other text is parsed whole)."""
+    head, start, rest = text.partition(_TASKS_START)
+    body, end, tail = rest.partition(_SECTION_END)
+    texts: dict[str, str] = {}
+    for line in body.split("\n") if start and end else ():
+        name, after = _KEY.raw_decode(line, 2) if line.startswith('  "') else (None, 0)
+        value = line[after + 2 : -1 if line.endswith(",") else None]
+        if not isinstance(name, str) or line[after : after + 2] != ": " or value[-1:] != "}":
+            break
+        texts[name] = value
+    else:
+        if texts:
+            data = json.loads(head + '\n "tasks": {},\n' + tail)
+            data["tasks"] = _Tasks(texts)
+            return data
+    return json.loads(text)
+
+
 class Catalog:
     """Task lookups by current or legacy name, and the benchmark definitions."""
 
     def __init__(self, data: dict[str, Any]):
         self.mteb_version: str | None = data.get("mteb_version")
-        self._raw_tasks: dict[str, dict[str, Any]] = dict(data.get("tasks", {}))
+        tasks = data.get("tasks", {})
+        # The shipped tasks (read lazily) and what a copy lays over them are kept as they are.
+        self._raw_tasks: Mapping[str, dict[str, Any]] = (
+            tasks if isinstance(tasks, (_Tasks, ChainMap)) else dict(tasks)
+        )
         self._tasks: dict[str, TaskInfo] = {}
         self.aliases: dict[str, str] = dict(data.get("aliases", {}))
         self.legacy_datasets: dict[str, dict[str, str]] = dict(data.get("legacy_datasets", {}))
@@ -230,17 +285,18 @@ class Catalog:
 
     def with_tasks(self, extra: dict[str, dict[str, Any]]) -> Catalog:
         """A copy that also knows the project's own tasks (they win over the built-in ones)."""
-        return self._copy({**self._raw_tasks, **extra}, {**self.project_tasks, **extra})
+        return self._copy(ChainMap(dict(extra), self._raw_tasks), {**self.project_tasks, **extra})
 
     def with_recorded_tasks(self, recorded: dict[str, dict[str, Any]]) -> Catalog:
         """A copy that also knows the local tasks a run recorded beside its results: they win
         over built-in tasks of the same name, the project's own declarations win over them."""
         if not recorded:
             return self
-        return self._copy({**self._raw_tasks, **recorded, **self.project_tasks}, self.project_tasks)
+        tasks = ChainMap(dict(self.project_tasks), dict(recorded), self._raw_tasks)
+        return self._copy(tasks, self.project_tasks)
 
     def _copy(
-        self, tasks: dict[str, dict[str, Any]], project: dict[str, dict[str, Any]]
+        self, tasks: Mapping[str, dict[str, Any]], project: dict[str, dict[str, Any]]
     ) -> Catalog:
         copy = Catalog(
             {
@@ -259,5 +315,4 @@ class Catalog:
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     """The shipped catalog, parsed once per process."""
-    with CATALOG_PATH.open(encoding="utf-8") as handle:
-        return Catalog(json.load(handle))
+    return Catalog(read_catalog(CATALOG_PATH.read_text(encoding="utf-8")))

@@ -23,6 +23,7 @@ METRICS_CHOICES: tuple[str, ...] = ("default", "main", "all")
 _LEGACY_PREFIXES = (("cosine_", "cos_sim_"),)
 
 
+@lru_cache(maxsize=8192)  # asked for every metric of every entry
 def legacy_name(name: str) -> str | None:
     """The older name of a renamed metric (``cosine_spearman`` -> ``cos_sim_spearman``)."""
     for new, old in _LEGACY_PREFIXES:
@@ -375,11 +376,18 @@ def metric_items(result: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
 def looks_scaled_down(result: dict[str, Any]) -> bool:
     """Whether every percentage of an MTEB entry lies between 0 and 1 (one above 0): a 0 to 1
     score not multiplied by 100, if the whole model-index is like that."""
-    percentages = [
-        metric.get("value")
-        for _, metric in metric_items(result)
-        if is_percentage(str(metric.get("type")))
-    ]
+    return scaled_down(
+        [
+            metric.get("value")
+            for _, metric in metric_items(result)
+            if is_percentage(str(metric.get("type")))
+        ]
+    )
+
+
+def scaled_down(percentages: list[Any]) -> bool:
+    """Whether these values of an entry's percentages all lie between 0 and 1, one above 0
+    (see looks_scaled_down)."""
     numbers = [v for v in percentages if is_number(v)]
     return (
         bool(numbers)

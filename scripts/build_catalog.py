@@ -468,7 +468,10 @@ def _compact(value: Any) -> str:
 
 
 def render(catalog: Catalog) -> str:
-    """JSON with one line per task, alias and legacy entry: small to load, readable in a diff."""
+    """JSON with one line per task, alias and legacy entry: small to load, readable in a diff.
+
+    cardkit.catalog.read_catalog relies on this layout: it parses a task's line only when
+    the task is asked for (tests/unit/test_catalog_lazy.py holds it to the whole parse)."""
     lines = ["{", f' "mteb_version": {_compact(catalog["mteb_version"])},']
     for section in ("tasks", "aliases", "legacy_datasets", "subset_renames"):
         items = catalog[section]

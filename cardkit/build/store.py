@@ -20,13 +20,16 @@ import resource
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from cardkit.build.card import BuildRequest, plan_build, write_cards
+from cardkit.build.manifest import Manifest, Record, Settings
 from cardkit.io.atomic import write_text_atomic
 from cardkit.io.errors import CardkitError
+from cardkit.io.fingerprint import tree_fingerprint
+from cardkit.io.log import log
 from cardkit.io.safenames import file_name, inside, name_clashes
 from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
 from cardkit.readers.discover import PREDICTIONS_SUFFIX, subfolders
@@ -203,6 +206,7 @@ class StoreReport:
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     interrupted: bool = False
+    skipped: int = 0  # models not built again: unchanged since the last build (not reported)
 
     def count(self, *statuses: str) -> int:
         return sum(1 for m in self.models if m.status in statuses)
@@ -248,6 +252,11 @@ class StoreReport:
         reasons = self.reasons().most_common()
         if reasons:
             line += " (" + "; ".join(f"{n} {reason}" for reason, n in reasons) + ")"
+        if self.skipped:
+            line += (
+                f", {self.skipped} of them not built again (unchanged since the last build; "
+                "--force builds them)"
+            )
         if self.interrupted:
             line += f", {self.count('not built')} not built (interrupted)"
         return (
@@ -286,7 +295,9 @@ def plan_jobs(
     for folder in sorted(folders, key=lambda f: (-_size(f), f.name)):
         card = cards / file_name(folder.name, "", "model folder") / CARD_NAME
         command = command_for(folder, card) if command_for is not None else None
-        one = replace(request, results=[folder], output=card, build_command=command)
+        one = replace(
+            request, results=[folder], output=card, output_is_folder=False, build_command=command
+        )
         jobs.append(ModelJob(folder, one, eval_results))
     return jobs
 
@@ -331,6 +342,7 @@ def build_store(
     eval_results: bool = False,
     progress: Callable[[ModelOutcome], None] | None = None,
     command_for: Callable[[Path, Path], str] | None = None,
+    force: bool = False,
 ) -> StoreReport:
     """Card every model folder of ``store`` into ``cards/<folder>/README.md``, ``jobs`` at a
     time, then write ``cards/report.json``.
@@ -340,6 +352,10 @@ def build_store(
     outcome as it comes; ``command_for`` is as for :func:`plan_jobs`. Ctrl-C stops the
     workers (their temporary files removed), writes the report of what was done, and is
     raised again.
+
+    A model whose folder and card folder are as the last build into ``cards`` left them,
+    with the same settings, is not built again (its last outcome is reported, as
+    "unchanged"): see :mod:`cardkit.build.manifest`. ``force`` builds every model.
     """
     folders = store_model_folders(store)
     if folders is None:
@@ -348,33 +364,64 @@ def build_store(
         )
     cards.mkdir(parents=True, exist_ok=True)
     report_path = inside(cards / REPORT_NAME, cards)
-    todo = plan_jobs(folders, cards, request, eval_results, command_for)
-    for job in todo:
+    planned = plan_jobs(folders, cards, request, eval_results, command_for)
+    for job in planned:
         inside(job.request.output, cards)
-    outcomes: dict[int, ModelOutcome] = {}
-    for index, error in refusals(todo, cards).items():
-        job = todo[index]
-        outcomes[index] = ModelOutcome(
-            job.folder.name,
-            "refused",
-            _relative(str(job.request.output), cards),
-            error=str(CardkitError(error, job.folder)),
-            reason=reason_of(error),
-        )
-    runnable = [index for index in range(len(todo)) if index not in outcomes]
     started, cpu_before = time.monotonic(), _own_cpu() + _children_cpu()
-    report = StoreReport(str(store), str(cards), request.revision or "merge", jobs, [])
-    try:
-        for outcome in outcomes.values():
+    shared = {f.name: getattr(request, f.name) for f in fields(request)}
+    # A card shows the command that builds it, with the store's and the cards' paths: a store
+    # moved, or built into a folder moved, rebuilds every card.
+    where = {"eval_results": eval_results, "store": str(store), "cards": str(cards)}
+    settings = Settings.of({k: v for k, v in shared.items() if k not in _PER_MODEL} | where)
+    manifest, why_not = Manifest.load(cards, settings)
+    if why_not is not None:
+        log.info("note: %s", why_not)
+    refused = refusals(planned, cards)
+    inputs = {
+        job.folder.name: tree_fingerprint(job.folder)
+        for position, job in enumerate(planned)
+        if position not in refused
+    }
+    # Outcomes known before any work (refused, or unchanged since the last build) take
+    # negative keys; the jobs that run, their index in ``todo``.
+    outcomes: dict[int, ModelOutcome] = {}
+    records: dict[str, Record] = {}
+    todo: list[ModelJob] = []
+    for position, job in enumerate(planned):
+        name = job.folder.name
+        if position in refused:
+            error = refused[position]
+            outcome = ModelOutcome(
+                name,
+                "refused",
+                _relative(str(job.request.output), cards),
+                error=str(CardkitError(error, job.folder)),
+                reason=reason_of(error),
+            )
+            outcomes[-len(outcomes) - 1] = outcome
             if progress is not None:
                 progress(outcome)
-        work = [todo[index] for index in runnable]
-        with contextlib.closing(run_each(build_model, work, jobs)) as results:
-            for position, result in results:
-                index = runnable[position]
-                outcome = _outcome_of(todo[index], result)
+            continue
+        record = None if force else manifest.unchanged(name, inputs[name], _card_folder(job))
+        if record is None:
+            todo.append(job)
+            continue
+        records[name] = record
+        outcome = _skipped(record)
+        outcomes[-len(outcomes) - 1] = outcome
+        if progress is not None:
+            progress(outcome)
+    report = StoreReport(str(store), str(cards), request.revision or "merge", jobs, [])
+    try:
+        with contextlib.closing(run_each(build_model, todo, jobs)) as results:
+            for index, result in results:
+                job = todo[index]
+                outcome = _outcome_of(job, result)
                 outcome.card = _relative(outcome.card, cards)
                 outcomes[index] = outcome
+                records[job.folder.name] = Record(
+                    inputs[job.folder.name], tree_fingerprint(_card_folder(job)), asdict(outcome)
+                )
                 if progress is not None:
                     progress(outcome)
     except BaseException:
@@ -390,7 +437,27 @@ def build_store(
         report.cpu_seconds = _own_cpu() + _children_cpu() - cpu_before
         text = json.dumps(report.as_dict(), indent=1, ensure_ascii=False) + "\n"
         write_text_atomic(report_path, text)
+        manifest.save(records)
+    report.skipped = len(planned) - len(todo) - len(refused)
     return report
+
+
+# What plan_jobs sets for each model: not a setting every card shares.
+_PER_MODEL = frozenset({"results", "output", "output_is_folder", "build_command"})
+
+
+def _card_folder(job: ModelJob) -> Path:
+    return job.request.output.parent
+
+
+def _skipped(record: Record) -> ModelOutcome:
+    """The outcome of a model not built again: its last one, its card now "unchanged"."""
+    known = {f.name for f in fields(ModelOutcome)}
+    outcome = ModelOutcome(**{k: v for k, v in record.outcome.items() if k in known})
+    if outcome.built:
+        outcome.status, outcome.files = "unchanged", 0
+    outcome.cpu_seconds = 0.0
+    return outcome
 
 
 def _relative(path: str | None, cards: Path) -> str | None:

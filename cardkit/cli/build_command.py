@@ -148,6 +148,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "a results store (a folder of <org>__<model>/<revision>/ folders) with -o a "
         "folder: build N models at a time (default: one per core)",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="a results store: build every model again, also those unchanged since the last "
+        "build into the same folder (by default only models whose results, card folder or "
+        "options changed are built)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -348,6 +355,7 @@ def _build_store(store: Path, request: BuildRequest, args: argparse.Namespace) -
             jobs,
             eval_results=getattr(args, "eval_results", False),
             progress=progress,
+            force=getattr(args, "force", False),
             command_for=lambda folder, card: build_command_line(
                 argparse.Namespace(**{**vars(args), "results": [folder], "output": card}),
                 request.config.path if request.config is not None else None,

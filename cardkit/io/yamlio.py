@@ -28,13 +28,16 @@ _INT = "tag:yaml.org,2002:int"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _FLOAT = "tag:yaml.org,2002:float"
 _MERGE = "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
 _MAX_VALUES = 2_000_000
 _LARGEST = int(sys.float_info.max)
 # Characters YAML refuses anywhere in a stream (it allows tab, LF, CR, NEL and printable text).
 _BAD_CHAR = lazy("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # libyaml recurses in C on nesting and can crash the process: deep texts take pure Python.
-_DEEP_INDICATORS = lazy(r"(?:[-?:][ \t]+){40,}")
-_DEEP_INDENT = lazy(r"^[ ]{200,}", re.M)
+# (Two indicators spelled out first: the same texts match, and a search that need not try a
+# repetition at every ':' of a big card is four times faster.)
+_DEEP_INDICATORS = lazy(r"[-?:][ \t]+[-?:][ \t]+(?:[-?:][ \t]+){38,}")
+_DEEP_INDENT = " " * 200  # at the start of a line: found as text, not by a regex
 # Lines the YAML parser counts (its marks' line numbers index them): CRLF, CR, LF, NEL, LS, PS.
 _LINE = lazy(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
 BREAK = lazy(r"\r\n|[\r\n\x85\u2028\u2029]")
@@ -136,14 +139,28 @@ class _QuickLoader(_Loader):  # type: ignore[misc, valid-type]
     an integer beyond a float, a date)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        """Keys that are strings, and as many as there are pairs (fewer: a key repeated, or
+        equal to another once constructed). A string key is its node's text, with no
+        constructor to call (a card has a quarter of a million of them); a mapping with any
+        other key (a merge, ``<<``, included) takes PyYAML's way."""
+        if isinstance(node, yaml.MappingNode):
+            construct = self.construct_object
+            mapping = {}
+            for key_node, value_node in node.value:
+                if key_node.tag != _STR or type(key_node) is not yaml.ScalarNode:
+                    break
+                mapping[key_node.value] = construct(value_node, deep)
+            else:
+                if len(mapping) != len(node.value):
+                    raise _Doubt
+                return mapping
         mapping = super().construct_mapping(node, deep)
-        # Fewer keys than pairs: a key repeated (or equal to another once constructed).
         if len(mapping) != len(node.value) or not all(type(k) is str for k in mapping):
             raise _Doubt
         return mapping
 
     def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
-        value = super().construct_yaml_float(node)
+        value = _construct_float(self, node)
         if not math.isfinite(value):
             raise _Doubt
         return value
@@ -162,6 +179,7 @@ _QuickLoader.add_constructor(_INT, _QuickLoader.construct_int)
 _QuickLoader.add_constructor(_FLOAT, _QuickLoader.construct_yaml_float)
 _QuickLoader.add_constructor(_TIMESTAMP, _QuickLoader.construct_timestamp)
 
+_construct_float = yaml.constructor.SafeConstructor.construct_yaml_float
 IN_DOUBT = object()  # what quick_load returns when the positioned parse must look
 
 
@@ -236,7 +254,9 @@ def _check_tabs(lines: list[str], out: ParsedYaml) -> set[int]:
 
 
 def _too_deep(text: str) -> bool:
-    if _DEEP_INDICATORS.search(text) or _DEEP_INDENT.search(text):
+    if _DEEP_INDICATORS.search(text) or text.startswith(_DEEP_INDENT):
+        return True
+    if "\n" + _DEEP_INDENT in text:
         return True
     if text.count("[") + text.count("{") < 200:
         return False

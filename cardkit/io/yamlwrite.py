@@ -59,6 +59,7 @@ _analyzer = Emitter(None, allow_unicode=True)
 # when PyYAML must write it; key -> its text followed by ':'.
 _values: dict[str, tuple[str | None, bool]] = {}
 _keys: dict[str, str] = {}
+_spaced_keys: dict[str, str] = {}  # key -> its text, ':' and the space before a scalar
 
 
 def _style(value: str) -> str:
@@ -103,6 +104,7 @@ def _key_text(key: str) -> str:
         text = written + ":"
         if len(_keys) < _CACHE_LIMIT:
             _keys[key] = text
+            _spaced_keys[key] = text + " "
     return text
 
 
@@ -147,6 +149,49 @@ def _float_text(value: float) -> str:
     if _resolver.resolve(ScalarNode, text, (True, False)) != _FLOAT_TAG:
         raise _Unsupported  # PyYAML would add a '!!float' tag
     return text
+
+
+_new_lines: dict[int, str] = {}
+
+
+def _new_line(indent: int) -> str:
+    new_line = _new_lines.get(indent)
+    if new_line is None:
+        new_line = _new_lines[indent] = "\n" + " " * indent
+    return new_line
+
+
+def _flat(value: dict, indent: int, new_line: str) -> tuple[str, int] | None:
+    """A mapping of scalars each written on its key's line at ``indent`` (a model-index's
+    ``task``, ``dataset`` and each metric: ``type: ndcg_at_10`` and ``value: 61.2``), as
+    `mapping` writes it from its first key on (``new_line``: a line break and the indent), and
+    the column it ends at. None for any other mapping: a key or value that is not a string,
+    float or int, a key met for the first time or a string that may fold or that PyYAML must
+    write, is left to `mapping`."""
+    parts = []
+    line = ""
+    for key, item in value.items():
+        line = _spaced_keys.get(key)  # type: ignore[assignment]
+        if line is None or type(key) is not str:
+            return None  # a key met for the first time: `mapping` checks it and keeps it
+        kind = type(item)
+        if kind is float:
+            text = repr(item)
+            if "e" in text or "n" in text:
+                return None
+        elif kind is str:
+            text, spaced = _values.get(item) or _value_entry(item)
+            if text is None or (spaced and indent + len(line) + len(text) > _WIDTH):
+                return None
+        elif kind is int:
+            text = str(item)
+        else:
+            return None
+        line += text
+        parts.append(line)
+    if not parts:
+        return None
+    return new_line.join(parts), indent + len(line)
 
 
 class _Writer:
@@ -234,6 +279,14 @@ class _Writer:
                 out.append(" " + text)
                 self.column = column + 1 + len(text)
                 continue
+            elif kind is dict and id(item) not in self.seen:
+                inner = _new_line(indent + _INDENT)
+                written = _flat(item, indent + _INDENT, inner)
+                if written is not None:  # the whole mapping, from a line of its own
+                    self.seen.add(id(item))
+                    out.append(inner + written[0])
+                    self.column = written[1]
+                    continue
             self.column = column
             self.node(item, mapping_context=True)
         self.indent = saved
@@ -247,6 +300,8 @@ class _Writer:
         indent = self.indent
         out = self.out
         new_line = "\n" + " " * indent + "-"
+        item_line = _new_line(indent + _INDENT)
+        seen = self.seen
         for item in value:
             # write_indent, then '-' (no space before it: write_indent leaves whitespace).
             if (
@@ -254,11 +309,21 @@ class _Writer:
                 or self.column > indent
                 or (self.column == indent and not self.whitespace)
             ):
-                out.append(new_line)
+                dash = new_line
             elif self.column < indent:
-                out.append(" " * (indent - self.column) + "-")
+                dash = " " * (indent - self.column) + "-"
             else:
-                out.append("-")
+                dash = "-"
+            if type(item) is dict:
+                key = id(item)
+                written = None if key in seen else _flat(item, indent + _INDENT, item_line)
+                if written is not None:  # the whole mapping, after the '- '
+                    seen.add(key)
+                    out.append(dash + " " + written[0])
+                    self.column = written[1]
+                    self.whitespace = self.indention = False
+                    continue
+            out.append(dash)
             self.column = indent + 1
             self.whitespace = False
             self.indention = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from math import isfinite
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +88,60 @@ def clean_metrics(flat: dict[str, Any], dropped: list[str]) -> dict[str, float]:
     return kept
 
 
+def read_metrics(entry: dict[str, Any]) -> tuple[dict[str, float], list[str], bool]:
+    """``clean_metrics(flatten_metrics(entry))`` in one walk, each value looked at once: the
+    metrics kept, the names of those dropped, and whether the entry held any metric at all.
+
+    A results store holds ten million values; this is most of reading it. The rare entry in
+    which two paths flatten to one name (``a_b`` and ``a: {b}``) is read the two-step way,
+    which keeps the first place and the last value."""
+    kept: dict[str, float] = {}
+    dropped: list[str] = []
+    seen = _walk_metrics(entry, "", kept, dropped)
+    if len(kept) + len(dropped) != seen or (dropped and not kept.keys().isdisjoint(dropped)):
+        dropped = []
+        flat = flatten_metrics(entry)
+        return clean_metrics(flat, dropped), dropped, bool(flat)
+    return kept, dropped, seen > 0
+
+
+def _walk_metrics(entry: dict[str, Any], prefix: str, kept: dict, dropped: list[str]) -> int:
+    """Sort the metrics below ``entry`` into kept and dropped; how many there were."""
+    seen = 0
+    for key, value in entry.items():
+        if not prefix and key in NON_METRIC_KEYS:
+            continue
+        kind = type(value)
+        if kind is float:  # nearly every value: the general check below, inlined
+            if isfinite(value):
+                kept[f"{prefix}{key}"] = value
+            else:
+                dropped.append(f"{prefix}{key}")
+        elif kind is dict:
+            seen += _walk_metrics(value, f"{prefix}{key}_", kept, dropped)
+            continue
+        elif value is None or is_number(value):
+            if finite_float(value) is None:
+                dropped.append(f"{prefix}{key}")
+            else:
+                kept[f"{prefix}{key}"] = value
+        else:
+            continue
+        seen += 1
+    return seen
+
+
+def _kept(entry: dict[str, Any], dropped: list[str]) -> dict[str, float]:
+    """The metrics of an entry; the names of those dropped are added to ``dropped``."""
+    kept, here, _ = read_metrics(entry)
+    for name in here:
+        if name not in dropped:
+            dropped.append(name)
+    return kept
+
+
 def _missing(value: Any) -> bool:
     return finite_float(value) is None
-
-
-def _all_missing(main: Any, flat: dict[str, Any]) -> bool:
-    return _missing(main) and bool(flat) and all(_missing(v) for v in flat.values())
 
 
 def check_main_score(value: Any, path: Path, where: str) -> float:
@@ -129,15 +178,17 @@ def parse_modern(data: dict[str, Any], path: Path) -> TaskResult:
             where = f"scores.{split}[{index}]"
             if not isinstance(entry, dict):
                 raise CardkitError("must be an object", path, where)
-            flat = flatten_metrics(entry)
-            if _all_missing(entry.get("main_score"), flat):
+            metrics, dropped, any_metric = read_metrics(entry)
+            if not metrics and any_metric and _missing(entry.get("main_score")):
                 # mteb writes such entries for splits it could not score (no labels).
                 log.warning("%s: %s: every score is NaN: entry left out", path, where)
                 continue
             main = entry.get("main_score")
             if "main_score" in entry or main is not None:
                 main = check_main_score(main, path, f"{where}.main_score")
-            metrics = clean_metrics(flat, result.dropped_metrics)
+            for name in dropped:
+                if name not in result.dropped_metrics:
+                    result.dropped_metrics.append(name)
             languages = entry.get("languages")
             result.scores.append(
                 SubsetScores(
@@ -193,7 +244,7 @@ def parse_legacy(data: dict[str, Any], path: Path) -> TaskResult:
                 SubsetScores(
                     split=str(split),
                     subset=str(subset),
-                    metrics=clean_metrics(flatten_metrics(metrics_dict), result.dropped_metrics),
+                    metrics=_kept(metrics_dict, result.dropped_metrics),
                     main_score=main,
                 )
             )

@@ -12,13 +12,13 @@ cache that cannot be read or written never fails a build: the template is compil
 from __future__ import annotations
 
 import contextlib
-import os
-import stat
 from pathlib import Path
 
 import jinja2
 
-CACHE_ENV = "CARDKIT_CACHE_DIR"
+from cardkit.io.cachedir import CACHE_ENV, cache_base, private_cache
+
+__all__ = ["CACHE_ENV", "bundled_template_cache", "cache_folder"]
 
 
 class _ForgivingCache(jinja2.FileSystemBytecodeCache):
@@ -37,31 +37,11 @@ class _ForgivingCache(jinja2.FileSystemBytecodeCache):
 
 def cache_folder() -> Path | None:
     """Where compiled templates go, or None when the user turned the cache off."""
-    chosen = os.environ.get(CACHE_ENV)
-    if chosen is not None:
-        base = Path(chosen).expanduser() if chosen else None
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg) if xdg else Path.home() / ".cache") / "cardkit"
-    if base is None:
-        return None
-    return base / f"templates-jinja2-{jinja2.__version__}"
-
-
-def _private(folder: Path) -> bool:
-    """A real folder of this user's that nobody else may write into."""
-    info = os.lstat(folder)
-    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    return stat.S_ISDIR(info.st_mode) and mine and not info.st_mode & 0o022
+    base = cache_base()
+    return None if base is None else base / f"templates-jinja2-{jinja2.__version__}"
 
 
 def bundled_template_cache() -> jinja2.BytecodeCache | None:
     """The cache for cardkit's own templates, or None when there is no safe place for it."""
-    try:
-        folder = cache_folder()
-        if folder is None:
-            return None
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return _ForgivingCache(str(folder)) if _private(folder) else None
-    except (OSError, RuntimeError):  # RuntimeError: no home folder to put it in
-        return None
+    folder = private_cache(f"templates-jinja2-{jinja2.__version__}")
+    return None if folder is None else _ForgivingCache(str(folder))

@@ -17,6 +17,7 @@ import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cardkit.io.userfile import FileTooLarge, UnreadableFile, read_bytes, read_text
 from cardkit.modelindex import EVAL_RESULTS_FOLDER
@@ -30,6 +31,9 @@ from cardkit.validate.parse import (
     yaml_document,
 )
 from cardkit.validate.schema import schema_findings
+
+if TYPE_CHECKING:
+    from cardkit.validate.cache import ValidationCache
 
 __all__ = [
     "Document",
@@ -50,11 +54,12 @@ _YAML = (".yaml", ".yml")
 class Report:
     """Every finding of a run, and how many files were checked."""
 
-    __slots__ = ("files", "findings")
+    __slots__ = ("cached", "files", "findings")
 
     def __init__(self) -> None:
         self.files = 0
         self.findings: list[Finding] = []
+        self.cached = 0  # files whose findings came from the cache, unchanged since
 
     @property
     def exit_code(self) -> int:
@@ -114,13 +119,45 @@ def _check(doc: Document, quick: bool) -> None:
 
 def validate_file(path: Path, kind: Kind | None = None) -> list[Finding]:
     """One file; a file over 10 MB is refused without being read to its end."""
+    return _checked(path, kind)[0]
+
+
+def _checked(path: Path, kind: Kind | None = None) -> tuple[list[Finding], str | None]:
+    """One file's findings, and no digest (nothing is cached)."""
+    return _checked_and_digested(path, kind, digest=False)
+
+
+def _digested(path: Path) -> tuple[list[Finding], str | None]:
+    """One file's findings, and the SHA-256 of the bytes they are of (None if not read)."""
+    return _checked_and_digested(path, None, digest=True)
+
+
+def _checked_and_digested(
+    path: Path, kind: Kind | None, digest: bool
+) -> tuple[list[Finding], str | None]:
     try:
         raw = read_bytes(path, "file", MAX_BYTES)
     except FileTooLarge as exc:
-        return [Finding(str(path), 1, 1, "", exc.message)]
+        return [Finding(str(path), 1, 1, "", exc.message)], None
     except UnreadableFile as exc:
-        return [Finding(str(path), None, None, "", f"cannot read: {exc.reason}", unreadable=True)]
-    return validate_bytes(raw, str(path), kind or kind_of(path))
+        reason = f"cannot read: {exc.reason}"
+        return [Finding(str(path), None, None, "", reason, unreadable=True)], None
+    findings = validate_bytes(raw, str(path), kind or kind_of(path))
+    if not digest:
+        return findings, None
+    from cardkit.io.fingerprint import bytes_digest  # hashlib: only for a cache
+
+    return findings, bytes_digest(raw)
+
+
+def _content_digest(path: Path) -> str | None:
+    """The SHA-256 of a file to validate, or None when it is not a file that can be read."""
+    from cardkit.io.fingerprint import bytes_digest
+
+    try:
+        return bytes_digest(read_bytes(path, "file", MAX_BYTES))
+    except (FileTooLarge, UnreadableFile):
+        return None
 
 
 def files_in(folder: Path) -> list[Path]:
@@ -179,24 +216,41 @@ def validate_paths(
     paths: list[Path],
     jobs: int | None = 1,
     progress: Callable[[int], None] | None = None,
+    cache: ValidationCache | None = None,
 ) -> Report:
     """Cards, `.eval_results` files, model repository folders holding them, or folders of
     such folders (searched below). ``jobs`` > 1 validates files in that many processes (None:
     one per core when there are many files); the findings are the same, in the same order.
-    ``progress`` is called with the number of
-    files to check, then with 0 after each file."""
+    ``progress`` is called with the number of files to check, then with 0 after each file.
+    With a ``cache`` (loaded), a file whose content it has findings for is not checked again,
+    and the cache then holds this run's findings (for the caller to save)."""
     report = Report()
     slots: list[list[Path] | Finding] = [_files_of(path) for path in paths]
     files = [f for slot in slots if isinstance(slot, list) for f in slot]
+    found: dict[int, list[Finding]] = {}
+    if cache is not None:
+        for index, file in enumerate(files):
+            sha256 = _content_digest(file)
+            known = None if sha256 is None else cache.findings(file, sha256)
+            if known is not None:
+                found[index] = known
+    report.cached = len(found)
+    todo = [index for index in range(len(files)) if index not in found]
     if progress is not None:
-        progress(len(files))
+        progress(len(todo))
     if jobs is None:
         jobs = 1
-        if len(files) >= MANY_FILES:
+        if len(todo) >= MANY_FILES:
             from cardkit.io.workers import default_jobs
 
             jobs = default_jobs()
-    found = _validate_files(files, jobs, progress)
+    checked = _validate_files(
+        [files[index] for index in todo], jobs, progress, _checked if cache is None else _digested
+    )
+    for position, index in enumerate(todo):
+        found[index], sha256 = checked[position]
+        if cache is not None and sha256 is not None:
+            cache.record(files[index], sha256, found[index])
     index = 0
     for slot in slots:
         if isinstance(slot, Finding):
@@ -210,24 +264,28 @@ def validate_paths(
 
 
 def _validate_files(
-    files: list[Path], jobs: int, progress: Callable[[int], None] | None
-) -> dict[int, list[Finding]]:
-    """Each file's findings by its index; in worker processes when there are several."""
-    found: dict[int, list[Finding]] = {}
+    files: list[Path],
+    jobs: int,
+    progress: Callable[[int], None] | None,
+    check: Callable[[Path], tuple[list[Finding], str | None]],
+) -> dict[int, tuple[list[Finding], str | None]]:
+    """Each file's findings and content digest (``check``: with one or without) by its
+    index; in worker processes when there are several."""
+    found: dict[int, tuple[list[Finding], str | None]] = {}
     if jobs <= 1 or len(files) <= 1:
         for index, file in enumerate(files):
-            found[index] = validate_file(file)
+            found[index] = check(file)
             if progress is not None:
                 progress(0)
         return found
     from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
 
-    with contextlib.closing(run_each(validate_file, files, jobs)) as results:
+    with contextlib.closing(run_each(check, files, jobs)) as results:
         for index, result in results:
             if isinstance(result, WorkerDied):
-                result = [_unreadable(files[index], f"not checked: {result.reason}")]
+                result = [_unreadable(files[index], f"not checked: {result.reason}")], None
             elif isinstance(result, WorkerFailed):
-                result = [_unreadable(files[index], f"internal error: {result.error}")]
+                result = [_unreadable(files[index], f"internal error: {result.error}")], None
             found[index] = result
             if progress is not None:
                 progress(0)

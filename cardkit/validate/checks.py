@@ -30,8 +30,8 @@ from cardkit.modelindex import (
     is_mteb_result,
     is_number,
     is_percentage,
-    looks_scaled_down,
     metric_items,
+    scaled_down,
 )
 from cardkit.validate.findings import data_path
 from cardkit.validate.parse import Document
@@ -81,7 +81,8 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
             else:
                 seen[key] = r
         names: dict[tuple[str, str], int] = {}
-        for m, metric in metric_items(result):
+        items = metric_items(result)
+        for m, metric in items:
             key2 = (str(metric.get("type")), str(metric.get("config")))
             if key2 in names:
                 _at(
@@ -96,7 +97,7 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
             continue
         percentages = [
             (m, metric.get("value"))
-            for m, metric in metric_items(result)
+            for m, metric in items
             if is_percentage(str(metric.get("type")))
         ]
         numbers = [(m, v) for m, v in percentages if is_number(v)]
@@ -107,7 +108,7 @@ def _check_model(doc: Document, model: dict[str, Any], base: list[Any]) -> None:
                     [*where, "metrics", m, "value"],
                     f"{value} is outside -100 to 100: MTEB scores are percentages",
                 )
-        low = looks_scaled_down(result)
+        low = scaled_down([value for _, value in percentages])
         task = result.get("task")
         kind = str(task.get("type")) if isinstance(task, dict) else ""
         mteb_entries.append((r, low, kind))

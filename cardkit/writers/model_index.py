@@ -66,8 +66,8 @@ def result_entries(
             main = main_value(scores, info.main_score)
             _check_main(task, scores, info.main_score, main)
             selected = select_metrics(scores.metrics, metrics, info.main_score, main)
-            selected = _in_range(selected, out_of_range)
-            if not selected:
+            shown = _card_metrics(selected, out_of_range)
+            if not shown:
                 continue
             entries.append(
                 ModelIndexEntry(
@@ -77,9 +77,7 @@ def result_entries(
                     split=scores.split,
                     dataset_type=catalog.dataset_path(task.task_name, revision),
                     dataset_revision=revision,
-                    metrics=tuple(
-                        Metric(name, card_value(name, value)) for name, value in selected.items()
-                    ),
+                    metrics=shown,
                 )
             )
         if out_of_range:
@@ -105,16 +103,17 @@ def _check_main(
     )
 
 
-def _in_range(selected: dict[str, float], out_of_range: list[str]) -> dict[str, float]:
-    """The metrics a card can show: a percentage must be a fraction (-1 to 1) in the file."""
-    kept = {}
+def _card_metrics(selected: dict[str, float], out_of_range: list[str]) -> tuple[Metric, ...]:
+    """The metrics as a card shows them; a percentage must be a fraction (-1 to 1) in the file,
+    and one that is not is left out (its name added to ``out_of_range``)."""
+    shown = []
     for name, value in selected.items():
-        if is_percentage(name) and not -1 <= value <= 1:
+        if not -1 <= value <= 1 and is_percentage(name):
             if name not in out_of_range:
                 out_of_range.append(name)
             continue
-        kept[name] = value
-    return kept
+        shown.append(Metric(name, card_value(name, value)))
+    return tuple(shown)
 
 
 def model_index_value(name: str, entries: list[ModelIndexEntry]) -> list[dict[str, Any]]:

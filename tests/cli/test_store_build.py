@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from cardkit.build.manifest import MANIFEST_NAME
 from tests.conftest import RESULTS, TESTS, run_cli
 from tests.terminal import run_on_terminal
 
@@ -71,7 +72,8 @@ def test_every_model_of_a_store_gets_the_card_its_own_build_gives(store, tmp_pat
     assert "no mteb result files found" in refused[0]
     assert refused[1].startswith("refused org__unknown-task: ")
     assert "unknown task 'NoSuchTask'" in refused[1]
-    assert _files(cards) == sorted([f"{name}/README.md" for name in MODELS] + ["report.json"])
+    expected = [f"{name}/README.md" for name in MODELS] + ["report.json", MANIFEST_NAME]
+    assert _files(cards) == sorted(expected)
     for name in MODELS:  # byte for byte what a build of the one folder writes
         _assert_same_as_one_build(store / name, cards / name / "README.md")
     summary = result.stdout.strip().splitlines()[-1]
@@ -205,7 +207,9 @@ def test_ctrl_c_stops_every_worker_and_leaves_no_temporary_file(store, tmp_path)
     report = json.loads((cards / "report.json").read_text())
     assert report["interrupted"] is True
     assert report["counts"]["not_built"] >= 2
-    assert _files(cards) == ["report.json"]  # every model was still rendering
+    # every model was still rendering: the manifest records no model
+    assert _files(cards) == [MANIFEST_NAME, "report.json"]
+    assert json.loads((cards / MANIFEST_NAME).read_text())["models"] == {}
 
 
 def test_validate_finds_every_card_below_a_folder_on_several_processes(store, tmp_path):
