@@ -295,9 +295,7 @@ def plan_jobs(
     for folder in sorted(folders, key=lambda f: (-_size(f), f.name)):
         card = cards / file_name(folder.name, "", "model folder") / CARD_NAME
         command = command_for(folder, card) if command_for is not None else None
-        one = replace(
-            request, results=[folder], output=card, output_is_folder=False, build_command=command
-        )
+        one = replace(request, results=[folder], output=card, build_command=command)
         jobs.append(ModelJob(folder, one, eval_results))
     return jobs
 
@@ -443,7 +441,7 @@ def build_store(
 
 
 # What plan_jobs sets for each model: not a setting every card shares.
-_PER_MODEL = frozenset({"results", "output", "output_is_folder", "build_command"})
+_PER_MODEL = frozenset({"results", "output", "build_command"})
 
 
 def _card_folder(job: ModelJob) -> Path:

@@ -102,8 +102,10 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="let --replace-section remove the replaced section's sub-sections and tables "
-        "(each one named as it goes)",
+        help="do what is otherwise refused or skipped: let --replace-section remove the "
+        "replaced section's sub-sections and tables (each one named as it goes); with a "
+        "results store, build every model again, also those unchanged since the last build "
+        "into the same folder",
     )
     parser.add_argument(
         "--prune",
@@ -147,13 +149,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser,
         "a results store (a folder of <org>__<model>/<revision>/ folders) with -o a "
         "folder: build N models at a time (default: one per core)",
-    )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="a results store: build every model again, also those unchanged since the last "
-        "build into the same folder (by default only models whose results, card folder or "
-        "options changed are built)",
     )
     parser.set_defaults(handler=run)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cardkit.build.manifest import MANIFEST_NAME
 from tests.conftest import RESULTS, run_cli
 
 pytestmark = pytest.mark.shared
@@ -48,7 +49,7 @@ def test_folders_mapping_to_one_card_are_both_refused(tmp_path):
         named = [line for line in lines if f"'{one}' and '{other}'" in line]
         assert len(named) == 2, lines
         assert all(f"would both be written as {card}: rename one of them" in x for x in named)
-    assert _files(cards) == ["BAAI__bge-base-zh/README.md", "report.json"]
+    assert _files(cards) == [MANIFEST_NAME, "BAAI__bge-base-zh/README.md", "report.json"]
     report = json.loads((cards / "report.json").read_text())
     assert report["counts"]["refused"] == 4 and report["counts"]["written"] == 1
     summary = result.stdout.strip().splitlines()[-1]
@@ -68,7 +69,7 @@ def test_folders_differing_only_in_case_are_both_refused(tmp_path):
         "org__model, one file where case is not told apart" in line
         for line in lines
     ), lines
-    assert _files(cards) == ["BAAI__bge-base-zh/README.md", "report.json"]
+    assert _files(cards) == [MANIFEST_NAME, "BAAI__bge-base-zh/README.md", "report.json"]
 
 
 def test_a_folder_named_like_the_report_cannot_take_its_place(tmp_path):
@@ -79,7 +80,7 @@ def test_a_folder_named_like_the_report_cannot_take_its_place(tmp_path):
     assert "Traceback" not in result.stderr
     [line] = [x for x in result.stderr.splitlines() if x.startswith("refused ")]
     assert "model folder 'report.json' would take the place of the store's report.json" in line
-    assert _files(cards) == ["BAAI__bge-base-zh/README.md", "report.json"]
+    assert _files(cards) == [MANIFEST_NAME, "BAAI__bge-base-zh/README.md", "report.json"]
     report = json.loads((cards / "report.json").read_text())
     assert report["counts"]["refused"] == 1
     assert result.stdout.strip().splitlines()[-1].startswith("2 model folders: 1 card built")
