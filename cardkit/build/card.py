@@ -616,9 +616,10 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
                 "or --metrics main",
                 job.output,
             )
-        rendered = size != values * _MIN_METRIC_BYTES
-        every = f"with every metric ({values} values) it would be {'' if rendered else 'over '}"
-        every += _mb(size)
+        if size != values * _MIN_METRIC_BYTES:  # rendered: its real size
+            every = f"with every metric ({values} values) it would be {_mb(size)}"
+        else:  # not rendered: what the metrics alone would take, at least
+            every = f"every metric ({values} values) would take at least {_mb(size)} alone"
     card = render_model_card(job, "main")
     size = len(card.text.encode("utf-8"))
     if size > MAX_BYTES:

@@ -252,6 +252,7 @@ def card_context(
     """
     model, info, comparisons = plan.model, plan.info, plan.comparisons
     overview = overview_table(plan)
+    task_table = _readable(per_task_table(plan.rows, bool(plan.sections.shown)))
     summaries, named = plan.sections.shown, plan.sections.named
     rows = plan.rows
     other_rows = [
@@ -308,8 +309,8 @@ def card_context(
             }
             for s in named
         ],
-        "also_evaluated_line": named_line(named, plan.sections.forced),
-        "task_table": _readable(per_task_table(rows, bool(summaries))),
+        "also_evaluated_line": named_line(named, plan.sections.forced, task_table is not None),
+        "task_table": task_table,
         "task_count": len(rows),
         "task_notes": per_task_notes(rows),
         "other_tasks": other_rows,

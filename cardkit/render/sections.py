@@ -117,9 +117,12 @@ def choose_sections(
     return Sections(shown=shown, named=named, forced=True)
 
 
-def named_line(named: list[BenchmarkSummary], forced: bool = False) -> str | None:
+def named_line(
+    named: list[BenchmarkSummary], forced: bool = False, task_table: bool = True
+) -> str | None:
     """One sentence naming the benchmarks without a section, with their task counts
-    (``forced``: the sections were named by the user, not chosen by coverage)."""
+    (``forced``: the sections were named by the user, not chosen by coverage; ``task_table``:
+    the card shows the per-task table, else their scores are only in its metadata)."""
     if not named:
         return None
     parts = []
@@ -136,5 +139,9 @@ def named_line(named: list[BenchmarkSummary], forced: bool = False) -> str | Non
     return (
         f"Also evaluated, {why}: "
         + "; ".join(parts)
-        + ". Their tasks' scores are in the per-task table."
+        + (
+            ". Their tasks' scores are in the per-task table."
+            if task_table
+            else ". Their tasks' scores are in this card's metadata (`model-index`)."
+        )
     )

@@ -276,8 +276,8 @@ class BenchmarkSummary:
         legacy = [t.task for t in self.scores if t.legacy_metric]
         if legacy:
             notes.append(
-                f"{', '.join(legacy)}: scored by `map` from files of mteb before 1.11 that name "
-                "no main score (mteb's leaderboard leaves these tasks out)"
+                f"{', '.join(legacy)}: scored by `map`, mteb 1.x's main score for them, in "
+                "results that name no main score (mteb's leaderboard leaves these tasks out)"
             )
         by_metric: dict[tuple[str, str], list[str]] = {}
         for t in self.scores:
