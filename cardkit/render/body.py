@@ -20,7 +20,7 @@ from cardkit.io.errors import CardkitError
 from cardkit.io.resources import resource_dir
 from cardkit.modelindex import ModelIndexEntry
 from cardkit.render.benchmark_section import comparison_table, summary_caption
-from cardkit.render.overview import gives_means, overview_table
+from cardkit.render.overview import overview_table
 from cardkit.render.plan import CardPlan
 from cardkit.render.reproduce import is_revision, reproduce_context
 from cardkit.render.sandbox import BudgetSandbox, TemplateLimitError
@@ -158,10 +158,7 @@ def _benchmark_context(
     model_name: str,
     chart: str | None,
     comparison: BenchmarkComparison | None = None,
-    means_in_overview: bool = False,
 ) -> dict[str, Any]:
-    """A benchmark section's variables. A model shown alone whose means the overview gives
-    has only its per-type means in the section's table: one table, nothing said twice."""
     bench = summary.benchmark
     return {
         "name": bench.name,
@@ -207,7 +204,7 @@ def _benchmark_context(
         "row": summary_row(summary, model_name),
         "table": comparison_table(comparison, model_name)
         if comparison is not None
-        else summary_table(summary, model_name, without_means=means_in_overview),
+        else summary_table(summary, model_name),
         "caption": summary_caption(summary, comparison),
         "task_table": task_table(summary),
         "task_rows": benchmark_task_rows(summary.scores),
@@ -293,7 +290,6 @@ def card_context(
                 info.name,
                 plan.charts.get(s.benchmark.name),
                 comparisons.get(s.benchmark.name),
-                overview is not None and gives_means(s),
             )
             for s in summaries
         ],

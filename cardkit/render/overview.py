@@ -12,15 +12,8 @@ from cardkit.scores.summary import MEAN_LABELS, mean_columns
 if TYPE_CHECKING:
     from cardkit.render.plan import CardPlan
     from cardkit.scores.compare import BenchmarkComparison
-    from cardkit.scores.summary import BenchmarkSummary
 
 _MEANS = ("mean_task", "mean_task_type")
-
-
-def gives_means(summary: BenchmarkSummary) -> bool:
-    """Whether the overview's row of this benchmark holds every mean its leaderboard shows
-    (HUME's Mean (Subset) is not among the overview's columns)."""
-    return set(mean_columns(summary.benchmark)) <= set(_MEANS)
 
 
 def _rank(comparison: BenchmarkComparison | None, name: str) -> str:

@@ -137,17 +137,13 @@ def summary_row(summary: BenchmarkSummary, model_name: str) -> list[str]:
     return row
 
 
-def summary_table(summary: BenchmarkSummary, model_name: str, without_means: bool = False) -> str:
-    """The leaderboard row: the means over tasks and task types, task counts beside them;
-    ``without_means``: the per-type means only (the card says the others elsewhere), where the
-    benchmark has per-type means."""
+def summary_table(summary: BenchmarkSummary, model_name: str) -> str:
+    """The leaderboard row: the means over tasks and task types, task counts beside them."""
     headers = summary_headers(summary)
-    row = summary_row(summary, model_name)
     types = len(summary.by_type) if _shows_types(summary) else 0
-    if without_means and types:
-        keep = [0, *range(len(headers) - types, len(headers))]
-        headers, row = [headers[i] for i in keep], [row[i] for i in keep]
-    return narrow_tables(headers, [row], [False] + [True] * (len(headers) - 1), types)
+    return narrow_tables(
+        headers, [summary_row(summary, model_name)], [False] + [True] * (len(headers) - 1), types
+    )
 
 
 # What a table may need, at least, to fit the Hub's content column (800 px) with a margin:
@@ -190,9 +186,7 @@ def narrow_tables(
     start = len(headers) - type_columns if first_type is None else first_type
     types = list(range(start, start + type_columns))
     model = list(headers).index("Model")
-    rest = [i for i in range(len(headers)) if i not in types]
-    # The model's own columns first, unless the model is all there is besides its types.
-    parts = [_columns(headers, rows, numeric, rest)] if len(rest) > 1 else []
+    parts = [_columns(headers, rows, numeric, [i for i in range(len(headers)) if i not in types])]
     for chunk in _type_chunks(types, widths, widths[model]):
         parts.append(_columns(headers, rows, numeric, [model, *chunk]))
     return "\n".join(parts)
