@@ -21,8 +21,11 @@ def test_an_update_summarises_the_published_entries_and_the_new_ones(tmp_path: P
     card = tmp_path / "README.md"
     shutil.copy(CARD, card)
     assert len([p for p in NEW.glob("*.json") if p.name != "model_meta.json"]) == 34
-    done = run_cli("build", NEW, "-o", card, "--body", "--no-config", cwd=tmp_path)
+    # The author's own "## Evaluation" (a table of theirs) gives way to the generated one.
+    replace = ["--replace-section", "evaluation=Evaluation", "--force"]
+    done = run_cli("build", NEW, "-o", card, *replace, "--no-config", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert "removed the author's '## Evaluation'" in done.stderr
     assert "68 tasks, 68 entries (34 updated, 34 kept from the card)" in done.stdout
     text = card.read_text(encoding="utf-8")
     [item] = load_front_matter(split_card(text))["model-index"]
