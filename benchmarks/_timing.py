@@ -12,7 +12,7 @@
   ``cardkit/cli/main.py``), and a reference with the collector on would pay for work cardkit
   does not do.
 
-    from _timing import Command, Spread, interleaved, machine, python_code
+    from _timing import Command, Spread, interleaved, load, machine, python_code
 
 Benchmarks run as ``python benchmarks/NAME.py``, which puts this folder on ``sys.path``.
 """
@@ -169,6 +169,22 @@ class Spread:
     def ms(self) -> str:
         """Milliseconds: ``median (least-greatest)``, from seconds."""
         return f"{self.median * 1000:.1f} ms ({self.low * 1000:.1f}-{self.high * 1000:.1f})"
+
+    def text(self) -> str:
+        """``median (least-greatest)``, each in the unit that reads best (``duration``): a
+        table may hold both a start-up and a build of a whole results store."""
+        return f"{duration(self.median)} ({duration(self.low)}-{duration(self.high)})"
+
+
+def duration(seconds: float) -> str:
+    """Seconds as milliseconds, or as seconds from ten seconds on."""
+    return f"{seconds:.1f} s" if seconds >= 10 else f"{seconds * 1000:.1f} ms"
+
+
+def load() -> float:
+    """The machine's load average over the last minute, to print before and after a
+    measure that takes a while."""
+    return os.getloadavg()[0]
 
 
 def machine() -> str:

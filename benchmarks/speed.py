@@ -5,9 +5,9 @@ machine's load falls on both alike), and reports for each side the median and th
 its CPU time (user + system of the process and of the workers it waited for) or of its wall
 time, their ratio, the target, and the machine's load average before and after the row.
 
-The floors run under the interpreter settings cardkit runs under: the cycle collector is off
-in every floor of a command that cardkit runs with it paused (all but `cardkit run`, see
-``cardkit/cli/main.py``), and every process is the same Python with the same environment.
+Every process is started, timed and summed up by ``benchmarks/_timing.py``: the same Python
+with the same environment, and every floor under the interpreter settings cardkit runs under
+(the cycle collector off, ``python_code``).
 
 - build: parse the same result files with ``json`` and write the finished card's bytes;
 - validate: libyaml-parse (``yaml.CSafeLoader``) the card's front matter;
@@ -26,35 +26,36 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-REPO = Path(__file__).resolve().parents[1]
+from _timing import (
+    REPO,
+    Command,
+    Sample,
+    Spread,
+    cardkit_command,
+    duration,
+    interleaved,
+    load,
+    machine,
+    python_code,
+    run_once,
+)
+
 SHARED = Path(os.environ.get("CARDKIT_SHARED", REPO.parent / "shared"))
 SMALL = REPO / "examples" / "results" / "BAAI__bge-base-zh"  # 35 tasks (C-MTEB, mteb 1.0)
 LARGE = SHARED / "data" / "mteb-results" / "results" / "Qwen__Qwen3-Embedding-0.6B"  # 408
-PYTHON = sys.executable
-# Installed packages run from their compiled bytecode (pip compiles them): the processes
-# measured may write theirs even where the caller's environment says not to.
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
-ENV.pop("PYTHONDONTWRITEBYTECODE", None)
-
-# As cardkit.cli.main does for every command but `run`.
-COLLECTOR_OFF = "import gc; gc.disable()\n"
 
 # The build floor: parse every result file below the folders given, then write the finished
 # cards' bytes (each prepared card is copied to the output folder under its own name).
-BUILD_FLOOR = (
-    COLLECTOR_OFF
-    + """
+BUILD_FLOOR = """
 import json, os, sys
 results, cards, out = sys.argv[1:4]
 for root, dirs, files in os.walk(results):
@@ -73,42 +74,17 @@ for root, _, files in os.walk(cards):
         with open(target, "wb") as handle:
             handle.write(data)
 """
-)
 
 # The validate floor: libyaml parses the card's front matter.
-PARSE_FLOOR = (
-    COLLECTOR_OFF
-    + """
+PARSE_FLOOR = """
 import sys
 import yaml
 with open(sys.argv[1], encoding="utf-8") as handle:
     text = handle.read()
 yaml.load(text.split("---\\n", 2)[1], Loader=yaml.CSafeLoader)
 """
-)
 
-
-@dataclass
-class Run:
-    """One way to start a process: its command, and what to do before each start."""
-
-    argv: list[str]
-    before: Callable[[], None] = lambda: None
-
-
-@dataclass
-class Sample:
-    """The times of one side of a row, in seconds."""
-
-    values: list[float] = field(default_factory=list)
-
-    def cell(self) -> str:
-        low, mid, high = min(self.values), statistics.median(self.values), max(self.values)
-        return f"{_ms(mid)} ({_ms(low)}-{_ms(high)})"
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds:.1f} s" if seconds >= 10 else f"{seconds * 1000:.0f} ms"
+Clock = Literal["cpu", "wall"]
 
 
 @dataclass
@@ -117,34 +93,15 @@ class Row:
 
     name: str
     target: float  # the largest ratio allowed
-    setup: Callable[[Path], tuple[Run, Run]]  # (cardkit, floor) given a work folder
-    clock: str = "cpu"  # "cpu" or "wall"
+    setup: Callable[[Path], tuple[Command, Command]]  # (cardkit, floor) given a work folder
+    clock: Clock = "cpu"  # CPU time (user + system, workers included) or wall time
     store: bool = False  # a whole-store row: runs only with --store, --store-runs times
     # The subject's own share to leave out before comparing (a changed model's own build).
-    own: Callable[[Path], Run] | None = None
-
-
-def timed(run: Run) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system, the workers it waited for included) of one
-    fresh process."""
-    run.before()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(run.argv, capture_output=True, text=True, env=ENV, cwd=REPO)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(run.argv)}\n{done.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    own: Callable[[Path], Command] | None = None
 
 
 def cardkit(*args: str | Path) -> list[str]:
-    return [PYTHON, "-m", "cardkit", "-q", *map(str, args)]
-
-
-def _quiet(argv: list[str]) -> None:
-    subprocess.run(argv, check=True, capture_output=True, env=ENV, cwd=REPO)
+    return cardkit_command("-q", *args)
 
 
 def _fresh(path: Path) -> Callable[[], None]:
@@ -161,39 +118,41 @@ def built_card(folder: Path, work: Path) -> Path:
     card = work / "cards" / folder.name / "README.md"
     if not card.exists():
         card.parent.mkdir(parents=True, exist_ok=True)
-        _quiet(cardkit("build", folder, "-o", card))
+        run_once(Command(cardkit("build", folder, "-o", card)))
     return card
 
 
-def build(folder: Path) -> Callable[[Path], tuple[Run, Run]]:
+def build(folder: Path) -> Callable[[Path], tuple[Command, Command]]:
     """`cardkit build` writing a new card, against parsing its result files and writing the
     card's bytes."""
 
-    def setup(work: Path) -> tuple[Run, Run]:
+    def setup(work: Path) -> tuple[Command, Command]:
         card = built_card(folder, work)
         output = work / "out" / folder.name / "README.md"
         output.parent.mkdir(parents=True, exist_ok=True)
         floor_out = work / "floor" / folder.name
         floor_out.mkdir(parents=True, exist_ok=True)
-        ours = Run(cardkit("build", folder, "-o", output), before=_fresh(output))
-        floor = Run([PYTHON, "-c", BUILD_FLOOR, str(folder), str(card.parent), str(floor_out)])
+        ours = Command(cardkit("build", folder, "-o", output), before=_fresh(output))
+        floor = Command(python_code(BUILD_FLOOR, folder, card.parent, floor_out))
         return ours, floor
 
     return setup
 
 
-def validate(folder: Path) -> Callable[[Path], tuple[Run, Run]]:
+def validate(folder: Path) -> Callable[[Path], tuple[Command, Command]]:
     """`cardkit validate` of a built card, against libyaml parsing its front matter."""
 
-    def setup(work: Path) -> tuple[Run, Run]:
+    def setup(work: Path) -> tuple[Command, Command]:
         card = built_card(folder, work)
-        return Run(cardkit("validate", card)), Run([PYTHON, "-c", PARSE_FLOOR, str(card)])
+        return Command(cardkit("validate", card)), Command(python_code(PARSE_FLOOR, card))
 
     return setup
 
 
-def start_up(work: Path) -> tuple[Run, Run]:
-    return Run([PYTHON, "-m", "cardkit", "--help"]), Run([PYTHON, "-c", "pass"])
+def start_up(work: Path) -> tuple[Command, Command]:
+    # The floor is the bare interpreter's start, `python -c pass`: with nothing allocated, the
+    # collector has nothing to do either way.
+    return Command(cardkit_command("--help")), Command(python_code("pass", collector="on"))
 
 
 class Store:
@@ -234,27 +193,27 @@ def store_rows(source: Path) -> list[Row]:
             stores[work] = Store(source, work)
         return stores[work]
 
-    def full(work: Path) -> tuple[Run, Run]:
+    def full(work: Path) -> tuple[Command, Command]:
         s = store(work)
         s.floor_out.mkdir(exist_ok=True)
-        ours = Run(cardkit("build", s.root, "-o", s.cards, "--force"))
-        floor = Run([PYTHON, "-c", BUILD_FLOOR, str(s.root), str(s.cards), str(s.floor_out)])
+        ours = Command(cardkit("build", s.root, "-o", s.cards, "--force"))
+        floor = Command(python_code(BUILD_FLOOR, s.root, s.cards, s.floor_out))
         return ours, floor
 
-    def unchanged(work: Path) -> tuple[Run, Run]:
+    def unchanged(work: Path) -> tuple[Command, Command]:
         s = store(work)
-        again = Run(cardkit("build", s.root, "-o", s.cards))
+        again = Command(cardkit("build", s.root, "-o", s.cards))
         return again, full(work)[0]
 
-    def one_changed(work: Path) -> tuple[Run, Run]:
+    def one_changed(work: Path) -> tuple[Command, Command]:
         s = store(work)
-        again = Run(cardkit("build", s.root, "-o", s.cards), before=s.touch_one)
+        again = Command(cardkit("build", s.root, "-o", s.cards), before=s.touch_one)
         return again, full(work)[0]
 
-    def own(work: Path) -> Run:
+    def own(work: Path) -> Command:
         s = store(work)
         out = work / "own-card"
-        return Run(cardkit("build", s.changed, "-o", out), before=_fresh(out))
+        return Command(cardkit("build", s.changed, "-o", out), before=_fresh(out))
 
     return [
         Row("store: full build / parse + write floor", 4.0, full, store=True),
@@ -282,29 +241,26 @@ def rows(store: Path | None) -> list[Row]:
 
 # A whole-store side measured once serves every row held against it (a full build takes
 # minutes): the samples by command.
-MEASURED: dict[tuple[str, ...], Sample] = {}
+MEASURED: dict[tuple[str, ...], list[Sample]] = {}
 
 
-def measure(row: Row, work: Path, runs: int) -> tuple[Sample, Sample, float | None]:
-    """Both sides started alternately, after one unmeasured start of each (which also writes
-    Python's bytecode caches); and the median of the subject's own share, if it has one."""
+def measure(row: Row, work: Path, runs: int) -> tuple[list[float], list[float], float | None]:
+    """Both sides' seconds by the row's clock, started alternately, after one unmeasured start
+    of each but in a store row (which also writes Python's bytecode caches); and the median of
+    the subject's own share, if it has one."""
     subject, floor = row.setup(work)
-    pick = 0 if row.clock == "wall" else 1
-    if not row.store:
-        timed(subject), timed(floor)
-    ours, theirs = Sample(), MEASURED.get(tuple(floor.argv), Sample())
-    again = not theirs.values
-    for _ in range(runs):
-        ours.values.append(timed(subject)[pick])
-        if again:
-            theirs.values.append(timed(floor)[pick])
+    known = MEASURED.get(tuple(floor.argv))
+    if known is None:
+        ours, theirs = interleaved(subject, floor, runs, warmup=0 if row.store else 1)
+    else:
+        ours, theirs = [run_once(subject) for _ in range(runs)], known
     if row.store:
         MEASURED[tuple(subject.argv)] = ours
     own = None
     if row.own is not None:
         own_run = row.own(work)
-        own = statistics.median(timed(own_run)[pick] for _ in range(max(runs, 3)))
-    return ours, theirs, own
+        own = statistics.median(getattr(run_once(own_run), row.clock) for _ in range(max(runs, 3)))
+    return [getattr(x, row.clock) for x in ours], [getattr(x, row.clock) for x in theirs], own
 
 
 def main() -> int:
@@ -324,22 +280,23 @@ def main() -> int:
     if not LARGE.is_dir():
         print(f"note: {LARGE} is missing: the 408-task rows are left out", file=sys.stderr)
         selected = [r for r in selected if "408" not in r.name]
-    print(f"medians (and ranges) of {args.runs} interleaved runs per side, fresh processes\n")
+    print(f"medians (and ranges) of {args.runs} interleaved runs per side, fresh processes")
+    print(f"{machine()}\n")
     print("| row | clock | cardkit | floor | ratio | target | load before/after | |")
     print("|:---|:---|---:|---:|---:|---:|---:|:---|")
     missed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for row in selected:
-            load = os.getloadavg()[0]
+            before = load()
             runs = args.store_runs if row.store else args.runs
             ours, floor, own = measure(row, Path(tmp), runs)
-            subject = statistics.median(ours.values) - (own or 0.0)
-            value = subject / statistics.median(floor.values)
+            subject = statistics.median(ours) - (own or 0.0)
+            value = subject / statistics.median(floor)
             ok = value <= row.target
             missed += not ok
-            mine = ours.cell() + (f", own {_ms(own)}" if own is not None else "")
-            cells = [row.clock, mine, floor.cell(), f"{value:.3f}", f"<= {row.target}"]
-            cells.append(f"{load:.1f}/{os.getloadavg()[0]:.1f}")
+            mine = Spread.of(ours).text() + (f", own {duration(own)}" if own is not None else "")
+            cells = [row.clock, mine, Spread.of(floor).text(), f"{value:.3f}", f"<= {row.target}"]
+            cells.append(f"{before:.1f}/{load():.1f}")
             print(f"| {row.name} | {' | '.join(cells)} | {'ok' if ok else 'MISSED'} |")
             sys.stdout.flush()
     return 1 if missed else 0

@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 try:
-    from _timing import Command, Spread, interleaved, python_code, run_once
+    from _timing import Command, Spread, duration, interleaved, python_code, run_once
 finally:
     sys.path.remove(str(REPO / "benchmarks"))
 
@@ -60,3 +60,10 @@ def test_a_spread_is_the_median_and_the_extremes():
     spread = Spread.of([0.3, 0.1, 0.2, 0.5])
     assert (spread.median, spread.low, spread.high) == (0.25, 0.1, 0.5)
     assert spread.ms() == "250.0 ms (100.0-500.0)"
+
+
+def test_a_spread_reads_in_milliseconds_below_ten_seconds_and_in_seconds_from_there():
+    # A table holding both a start-up and a build of a whole results store.
+    assert Spread.of([0.0404, 0.035, 0.05]).text() == "40.4 ms (35.0 ms-50.0 ms)"
+    assert Spread.of([9.5, 12.0, 200.0]).text() == "12.0 s (9500.0 ms-200.0 s)"
+    assert duration(10.0) == "10.0 s"
