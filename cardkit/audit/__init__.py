@@ -9,6 +9,7 @@ is compared here when all are done.
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -60,7 +61,8 @@ def plan(path: Path) -> list[tuple[Path, tuple[Path, ...] | None]]:
     if models is not None:
         return [(m, None) for m in models]
     if _is_revision_folder(path):
-        return [(path.resolve().parent, (path,))]
+        folder = Path(os.path.abspath(path))
+        return [(folder.parent, (folder,))]
     if path.is_dir():
         return [(path, None)]
     raise CardkitError("not a results folder, a revision folder, a store or a card", path)
@@ -171,8 +173,9 @@ def audit_paths(
     return report
 
 
-def card_findings(card: Path) -> list[AuditFinding]:
-    """The integrity findings of a card (its summary tables against its own model-index)."""
+def card_findings(card: Path, data: bytes | None = None) -> list[AuditFinding]:
+    """The integrity findings of a card (its summary tables against its own model-index);
+    ``data``: the card's bytes, when already read."""
     from cardkit.audit.cards import check_card
 
-    return check_card(card)
+    return check_card(card, data)

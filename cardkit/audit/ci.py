@@ -140,12 +140,12 @@ class _Auditor:
             self.add(
                 rule, entry.path, "", "a file in a model folder, where only revision folders belong"
             )
-        metas = {rev: self._meta(rev) for rev in revisions}
+        metas = {rev.name: self._meta(rev) for rev in revisions}
         self._duplicate_revisions(revisions, metas)
         self._duplicate_tasks(revisions)
         self._registry(metas)
         for rev in job.revisions:
-            self._revision(rev, metas.get(rev))
+            self._revision(rev, metas.get(rev.name))
         return self.out
 
     def _meta(self, rev: Path) -> dict[str, Any] | None | str:
@@ -159,10 +159,10 @@ class _Auditor:
             return exc.message
         return data if isinstance(data, dict) else "not a JSON object"
 
-    def _duplicate_revisions(self, revisions: list[Path], metas: dict[Path, Any]) -> None:
+    def _duplicate_revisions(self, revisions: list[Path], metas: dict[str, Any]) -> None:
         seen: dict[str, Path] = {}
         for rev in revisions:
-            meta = metas[rev]
+            meta = metas[rev.name]
             revision = meta.get("revision") if isinstance(meta, dict) else rev.name
             key = json.dumps(revision)
             if key in seen:
@@ -209,7 +209,7 @@ class _Auditor:
                     f"results in {len(revs)} revision folders: {', '.join(revs)}",
                 )
 
-    def _registry(self, metas: dict[Path, Any]) -> None:
+    def _registry(self, metas: dict[str, Any]) -> None:
         if not self.job.mteb:
             return
         names = _mteb_names()

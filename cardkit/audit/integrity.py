@@ -42,6 +42,7 @@ KNOWN_BUGS: tuple[tuple[str, tuple[int, ...], str], ...] = (
 _TOLERANCE = 1e-4
 # A copied block: this many distinct metric values at least (fewer may agree by chance).
 COPY_MIN_METRICS = 5
+COPY_MIN_MAIN = 0.05
 
 
 def version_tuple(text: Any) -> tuple[int, ...] | None:
@@ -97,8 +98,12 @@ def _bounded(flat: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def _scale(flat: dict[str, Any]) -> float:
-    """100 for a block in percent (a bounded metric over 1), else 1."""
+def _scale(entry: dict[str, Any], flat: dict[str, Any]) -> float:
+    """100 for a block in percent, else 1: as its main score says where it is one of the
+    block's metrics, else as the metrics say (one bounded metric over 1)."""
+    main = finite_float(entry.get("main_score"))
+    if main and any(math.isclose(main, v, rel_tol=1e-9) for v in _bounded(flat).values()):
+        return 100.0 if abs(main) > 1 + 1e-9 else 1.0
     return 100.0 if any(abs(v) > 1 + 1e-9 for v in _bounded(flat).values()) else 1.0
 
 
@@ -120,7 +125,7 @@ def check_file(
     percent_blocks, fraction_blocks = [], []
     for place, entry, modern in blocks(data):
         flat = _flat(entry)
-        scale = _scale(flat)
+        scale = _scale(entry, flat)
         bounded = _bounded(flat)
         if bounded:
             top = max(abs(v) for v in bounded.values())
@@ -246,7 +251,12 @@ def fingerprints(data: Any) -> list[str]:
     prints = []
     for place, entry, _ in blocks(data):
         values = {k: v for k, v in _flat(entry).items() if finite_float(v) is not None}
-        # A block of few distinct numbers (all 0, all 1) is a task's degenerate answer.
+        # A block of few distinct numbers (all 0, all 1) or at chance level (a main score
+        # under 5%) is a task's degenerate answer, which models reach on their own.
+        main = finite_float(entry.get("main_score"))
+        scale = _scale(entry, _flat(entry))
+        if main is not None and abs(main) < COPY_MIN_MAIN * scale:
+            continue
         if len(set(values.values())) >= COPY_MIN_METRICS:
             text = json.dumps([place, sorted(values.items())])
             prints.append(hashlib.sha1(text.encode()).hexdigest()[:20])
