@@ -57,8 +57,10 @@ def _stored(
     base: BaseStore, model_folder: str, revision: str, task: str
 ) -> dict[tuple[str, str], float]:
     raw = base.read(model_folder, revision, f"{task}.json")
-    if raw is None:
-        return {}
+    return {} if raw is None else _parsed(raw)
+
+
+def _parsed(raw: bytes) -> dict[tuple[str, str], float]:
     try:
         return main_scores(json.loads(raw))
     except ValueError:
@@ -85,13 +87,14 @@ def _model_table(
     tasks: dict[str, dict[tuple[str, str], float]],
     base: BaseStore | None,
     in_pr: set[str],
+    use_mteb: bool,
 ) -> list[str]:
     references = list(REFERENCE_MODELS) if base is not None else []
     header = ["task_name", model, *references]
     if base is not None:
         header += ["Max result", "Model with max result"]
     header.append("In Training Data")
-    training = _training_data(model)
+    training = _training_data(model) if use_mteb else None
     rows, columns = [], defaultdict(list)
     beaten = []
     for task in sorted(tasks):
@@ -109,10 +112,13 @@ def _model_table(
             values.append(max(found) if found else None)
         best: tuple[float | None, str] = (None, "")
         if base is not None:
-            for folder, revision in base.task_files(task):
-                if folder.replace("__", "/") in in_pr:
-                    continue
-                value = _score_on(_stored(base, folder, revision, task), wanted)
+            keys = [
+                (folder, revision, f"{task}.json")
+                for folder, revision in base.task_files(task)
+                if folder.replace("__", "/") not in in_pr
+            ]
+            for (folder, _, _), raw in sorted(base.read_many(keys).items()):
+                value = _score_on(_parsed(raw), wanted)
                 if value is not None and (best[0] is None or value > best[0]):
                     best = (value, folder.replace("__", "/"))
             values.append(best[0])
@@ -145,7 +151,9 @@ def _model_table(
     return lines
 
 
-def markdown_report(report: AuditReport, against: Path | None) -> str:
+def markdown_report(report: AuditReport, against: Path | None, use_mteb: bool = True) -> str:
+    """The bot's comment for the models audited, then the findings; ``use_mteb``: whether the
+    training-data column may ask mteb (otherwise it shows '-')."""
     base = open_base(against) if against is not None else None
     models = [(a.model or a.folder.replace("__", "/"), a) for a in report.models if a.main_scores]
     parts = ["# Model Results Comparison", ""]
@@ -158,6 +166,6 @@ def markdown_report(report: AuditReport, against: Path | None) -> str:
         parts += [f"**New models evaluated:** {', '.join(f'`{m}`' for m, _ in models)}", ""]
         for name, audit in models:
             parts.append(f"## Results for `{name}`")
-            parts += _model_table(name, _task_scores(audit.main_scores), base, in_pr)
+            parts += _model_table(name, _task_scores(audit.main_scores), base, in_pr, use_mteb)
             parts += ["", "---", ""]
     return "\n".join(parts) + "\n" + findings_markdown(report.findings, report.notes)

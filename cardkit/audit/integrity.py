@@ -231,7 +231,11 @@ def _check_agreement(
             for s in _SIMILARITIES
             if f"{s}_{metric}" in flat
         ]
-        four = sum(1 for s in ("euclidean", "manhattan", "dot") if f"{s}_{metric}" in flat) == 3
+        # Only where the file holds every function mteb takes the best of: a file missing one
+        # (cosine, in files converted from elsewhere) cannot show which one was best.
+        four = all(f"{s}_{metric}" in flat for s in ("euclidean", "manhattan", "dot")) and any(
+            f"{s}_{metric}" in flat for s in ("cosine", "cos_sim")
+        )
         if best is None or not four or any(p is None for p in parts):
             continue
         largest = max(p for p in parts if p is not None)

@@ -127,6 +127,37 @@ class BaseStore:
             return None
         return read_bytes(path, "result file on main", _COMPARE_LIMIT)
 
+    def read_many(self, files: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], bytes]:
+        """``read`` of many (model, revision, name) files at once (one git process)."""
+        if self.ref is None:
+            found = {}
+            for key in files:
+                data = self.read(*key)
+                if data is not None:
+                    found[key] = data
+            return found
+        request = "".join(f"{self.ref}:{self._relative(*key)}\n" for key in files)
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+        done = subprocess.run(
+            ["git", "-C", str(self.root), "cat-file", "--batch"],
+            input=request.encode("utf-8", "surrogateescape"),
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+        out, found, at = done.stdout, {}, 0
+        for key in files:
+            end = out.find(b"\n", at)
+            if end < 0:
+                break
+            header = out[at:end].split()
+            at = end + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                found[key] = out[at : at + size]
+                at += size + 1
+        return found
+
     def revisions(self, model: str) -> list[str]:
         """The revision folders of a model on main."""
         if self.ref is not None:

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         from cardkit.audit.comment import markdown_report
 
-        sys.stdout.write(markdown_report(report, args.against))
+        sys.stdout.write(markdown_report(report, args.against, use_mteb=not args.no_mteb))
     else:
         sys.stdout.write(text_report(report.files, report.findings, report.notes))
     return report.exit_code
