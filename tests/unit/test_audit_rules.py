@@ -57,6 +57,14 @@ def test_model_meta_present(tmp_path):
     assert list(rules_of([tmp_path / "org__model"])) == ["model-meta-present"]
 
 
+def test_a_file_in_a_model_folder_fails_as_a_revision_without_model_meta(tmp_path):
+    write_revision(tmp_path)
+    (tmp_path / "org__model" / "notes.txt").write_text("x")
+    (tmp_path / "org__model" / ".DS_Store").write_text("x")
+    (finding,) = rules_of([tmp_path / "org__model"])["model-meta-present"]
+    assert finding.file.endswith("notes.txt")
+
+
 def test_model_meta_may_lack_in_the_legacy_folders_the_repository_lists():
     assert (
         "BAAI__bge-base-zh",
@@ -280,6 +288,9 @@ def test_metric_agreement_hit_rate_and_max_of_similarities():
     assert integrity(result("SprintDuplicateQuestions", test=[good])) == []
     bad = {**good, "max_ap": 0.85, "main_score": 0.85}
     assert integrity(result("SprintDuplicateQuestions", test=[bad])) == ["metric-agreement"]
+    # Without cosine's score the file cannot show which function was best: not checked.
+    no_cosine = {k: v for k, v in bad.items() if k != "cosine_ap"}
+    assert integrity(result("SprintDuplicateQuestions", test=[no_cosine])) == []
 
 
 def test_known_evaluator_bug():
