@@ -10,6 +10,7 @@ else from the copy ``scripts/build_results_rules.py`` made of them into
 from __future__ import annotations
 
 import ast
+import glob
 import json
 import os
 import subprocess
@@ -162,7 +163,13 @@ class BaseStore:
         """The revision folders of a model on main."""
         if self.ref is not None:
             done = _git(
-                self.root, "ls-tree", "-d", "--name-only", self.ref, self._relative(model) + "/"
+                self.root,
+                "ls-tree",
+                "-d",
+                "--name-only",
+                self.ref,
+                "--",
+                self._relative(model) + "/",
             )
             names = done.stdout.decode("utf-8", "surrogateescape").splitlines()
             return sorted(n.rsplit("/", 1)[-1] for n in names if n)
@@ -175,7 +182,7 @@ class BaseStore:
         """The file names of a revision folder on main."""
         if self.ref is not None:
             where = self._relative(model, revision) + "/"
-            done = _git(self.root, "ls-tree", "--name-only", self.ref, where)
+            done = _git(self.root, "ls-tree", "--name-only", self.ref, "--", where)
             names = done.stdout.decode("utf-8", "surrogateescape").splitlines()
             return sorted(n.rsplit("/", 1)[-1] for n in names if n)
         folder = self.results_root / model / revision
@@ -189,7 +196,7 @@ class BaseStore:
         if self.ref is not None:
             return [(m, r) for m, r, n in self._tree() if n == name]
         found = []
-        for path in sorted(self.results_root.glob(f"*/*/{name}")):
+        for path in sorted(self.results_root.glob(f"*/*/{glob.escape(name)}")):
             if path.is_file() and not path.is_symlink():
                 found.append((path.parent.parent.name, path.parent.name))
         return found
@@ -199,7 +206,7 @@ class BaseStore:
         if self._listing is None:
             prefix = self.results + "/" if self.results else ""
             done = _git(
-                self.root, "ls-tree", "-r", "--name-only", self.ref or "HEAD", prefix or "."
+                self.root, "ls-tree", "-r", "--name-only", self.ref or "HEAD", "--", prefix or "."
             )
             listing = []
             for line in done.stdout.decode("utf-8", "surrogateescape").splitlines():
