@@ -42,6 +42,9 @@ PYTEST_ARGS = [
     "tests/test_load_datasets.py",
 ]
 SIZE_WORKFLOW = ".github/workflows/check_file_sizes.yml"
+# tests/test_ensure_correct_metadata.py indexes a Haon-Chen folder when it is imported: the copy
+# holds one, or every test of that module errors.
+ALWAYS = ("Haon-Chen__e5-omni-3B",)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -96,7 +99,7 @@ def _multi_subset(path: Path) -> bool:
     scores = data.get("scores", {})
     return (
         any(
-            len(entries) > 1 and any(len(e.get("languages", [])) > 1 for e in entries)
+            len(entries) > 1 and any(len(set(e.get("languages", []))) > 1 for e in entries)
             for entries in scores.values()
         )
         and len(scores) >= 1
@@ -206,9 +209,10 @@ def cases(store: Path, base_models: list[str], new_model: str) -> list[Case]:
         path = _multi_file(repo)
         data = json.loads(path.read_text())
         for entries in data["scores"].values():
-            entry = next((e for e in entries if len(e.get("languages", [])) > 1), None)
+            entry = next((e for e in entries if len(set(e.get("languages", []))) > 1), None)
             if entry is not None:
-                entry["languages"] = entry["languages"][:-1]
+                last = entry["languages"][-1]
+                entry["languages"] = [x for x in entry["languages"] if x != last]
                 break
         path.write_text(json.dumps(data, indent=2))
         return [path.parent]
@@ -354,7 +358,7 @@ def main() -> int:
     repo = work / "results-repo"
     models = pick_models(args.store, 4)
     base_models, new_model = models[:3], models[3]
-    build_repo(args.store, repo, base_models)
+    build_repo(args.store, repo, [*base_models, *ALWAYS])
     print(f"repository: {repo} (main: {', '.join(base_models)}; new model: {new_model})")
     mapping = test_to_rules()
     rows, ok = [], True
