@@ -64,6 +64,13 @@ def test_to_rules() -> dict[str, set[str]]:
     # The duplicate test asks mteb's registry for the model first and fails with a KeyError
     # when it does not know it (results pull requests #476, #543).
     found["test_no_duplicate_task_results_exist"].add("model-in-mteb")
+    # The tests that open model_meta.json fail too where it is missing.
+    for test in (
+        "test_revision_is_specified_for_new_additions",
+        "test_organization_is_specified_for_new_additions",
+        "test_that_revision_match",
+    ):
+        found[test].add("model-meta-present")
     return found
 
 
