@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "diff",
     "compare",
     "preview",
+    "audit",
 )
 # Commands run with the cycle collector paused: over in seconds, walking the million objects
 # of a big card again and again frees next to nothing. `run` evaluates for hours in torch and

@@ -50,4 +50,12 @@ def push_findings(files: list[UploadFile]) -> list[str]:
         found.extend(errors)
         if kind == "card" and not errors:
             found.extend(_metadata_findings(item, doc))
+            found.extend(_integrity_findings(item))
     return found
+
+
+def _integrity_findings(card: UploadFile) -> list[str]:
+    """`cardkit audit`'s integrity rules for a card: its tables agree with its model-index."""
+    from cardkit.audit import card_findings
+
+    return [format_finding(f.as_finding()) for f in card_findings(card.local, card.data)]
