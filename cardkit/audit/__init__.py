@@ -18,9 +18,9 @@ from pathlib import Path
 from cardkit.audit.ci import ModelAudit, ModelJob, audit_model
 from cardkit.audit.findings import AuditFinding
 from cardkit.audit.repo import BaseStore, open_base, shipped_exceptions
-from cardkit.build.store import store_model_folders
 from cardkit.io.errors import CardkitError
 from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
+from cardkit.readers.discover import store_model_folders
 
 __all__ = ["AuditReport", "audit_paths", "card_findings"]
 

@@ -32,48 +32,13 @@ from cardkit.io.fingerprint import tree_fingerprint
 from cardkit.io.log import log
 from cardkit.io.safenames import file_name, inside, name_clashes
 from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
-from cardkit.readers.discover import PREDICTIONS_SUFFIX, subfolders
+from cardkit.readers.discover import store_model_folders, subfolders
 from cardkit.readers.revisions import revisions_used
 
 REPORT_NAME = "report.json"
 CARD_NAME = "README.md"
 
 Status = Literal["written", "unchanged", "refused", "not built"]
-
-
-def _holds_json(folder: str | Path) -> bool:
-    with os.scandir(folder) as entries:
-        return any(e.name.endswith(".json") and e.is_file() for e in entries)
-
-
-def _holds_results(folder: str | Path) -> bool:
-    """Result files, not only mteb's predictions (evalscope keeps those in a folder beside
-    its results, which would make its output folder look like a store)."""
-    with os.scandir(folder) as entries:
-        return any(
-            e.name.endswith(".json") and not e.name.endswith(PREDICTIONS_SUFFIX) and e.is_file()
-            for e in entries
-        )
-
-
-def store_model_folders(root: Path) -> list[Path] | None:
-    """The model folders of a results store, or None when ``root`` is not one.
-
-    ``root`` is a store when it holds no result file itself and at least one of its folders
-    holds revision folders of result files. Every folder of it is then one model (one that
-    holds no results is refused when it is built, so it is not silently left out).
-    """
-    try:
-        if not root.is_dir() or _holds_json(root):
-            return None
-        models = subfolders(root)
-        if not any(
-            not _holds_json(m) and any(_holds_results(r) for r in subfolders(m)) for m in models
-        ):
-            return None
-    except OSError:
-        return None
-    return models
 
 
 def _size(folder: Path) -> int:

@@ -316,9 +316,10 @@ def run(args: argparse.Namespace) -> int:
 def _build_store(store: Path, request: BuildRequest, args: argparse.Namespace) -> int:
     """Every model of a results store, one card each: a progress bar on a terminal, one line
     per refused model folder, and the summary. Exit status 1 when a folder was refused."""
-    from cardkit.build.store import build_store, store_model_folders
+    from cardkit.build.store import build_store
     from cardkit.io.console import progress_bar
     from cardkit.io.workers import default_jobs
+    from cardkit.readers.discover import store_model_folders
 
     if getattr(args, "diff", False):
         raise CardkitError("--diff shows the change of one card: build one model folder", store)
@@ -371,7 +372,7 @@ def _results_store(request: BuildRequest) -> Path | None:
         return None
     if output.exists() and not output.is_dir():
         return None
-    from cardkit.build.store import store_model_folders
+    from cardkit.readers.discover import store_model_folders
 
     return request.results[0] if store_model_folders(request.results[0]) is not None else None
 

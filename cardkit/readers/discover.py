@@ -360,3 +360,38 @@ def read_results(
     for path in map(Path, paths):
         found.extend((path, model) for model in _read_path(path, catalog))
     return _select_revision(found, revision, catalog)
+
+
+def _holds_json(folder: str | Path) -> bool:
+    with os.scandir(folder) as entries:
+        return any(e.name.endswith(".json") and e.is_file() for e in entries)
+
+
+def _holds_results(folder: str | Path) -> bool:
+    """Result files, not only mteb's predictions (evalscope keeps those in a folder beside
+    its results, which would make its output folder look like a store)."""
+    with os.scandir(folder) as entries:
+        return any(
+            e.name.endswith(".json") and not e.name.endswith(PREDICTIONS_SUFFIX) and e.is_file()
+            for e in entries
+        )
+
+
+def store_model_folders(root: Path) -> list[Path] | None:
+    """The model folders of a results store, or None when ``root`` is not one.
+
+    ``root`` is a store when it holds no result file itself and at least one of its folders
+    holds revision folders of result files. Every folder of it is then one model (one that
+    holds no results is refused when it is built, so it is not silently left out).
+    """
+    try:
+        if not root.is_dir() or _holds_json(root):
+            return None
+        models = subfolders(root)
+        if not any(
+            not _holds_json(m) and any(_holds_results(r) for r in subfolders(m)) for m in models
+        ):
+            return None
+    except OSError:
+        return None
+    return models
