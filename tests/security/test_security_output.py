@@ -198,6 +198,7 @@ def test_build_of_a_results_store_names_each_card_after_its_model_folder(tmp_pat
     assert result.returncode == 0, result.stderr
     assert outside(before, tree(tmp_path), "work/cards") == {}
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        ".cardkit-build.json",  # the build manifest: what each card was built from
         "a__a/README.md",
         "b__b/README.md",
         "report.json",
