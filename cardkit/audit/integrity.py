@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cardkit.audit.findings import AuditFinding
-from cardkit.readers.mteb_json import finite_float, is_number
+from cardkit.readers.mteb_json import finite_float, flatten_metrics
 
 # Metrics bounded to 0..1 (0..100 in percent): the rank metrics at a cut-off, and the
 # classification and pair-classification scores, under the prefixes mteb writes them with.
@@ -26,7 +26,6 @@ _SIGNED = re.compile(
     r"^(?:(?:cos_sim|cosine|euclidean|manhattan|dot|similarity)_)?(?:pearson|spearman)$"
 )
 # Keys of a score block that are bookkeeping, not metrics.
-_NOT_METRICS = frozenset({"hf_subset", "languages", "main_score", "evaluation_time"})
 # The similarity functions whose best score mteb's pair classification writes as max_<metric>.
 _SIMILARITIES = ("cosine", "cos_sim", "euclidean", "manhattan", "dot", "similarity")
 _MAX_OF = ("accuracy", "f1", "precision", "recall", "ap")
@@ -53,19 +52,6 @@ def version_tuple(text: Any) -> tuple[int, ...] | None:
     if match is None:
         return None
     return tuple(int(p or 0) for p in match.groups())
-
-
-def _flat(entry: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in entry.items():
-        if not prefix and key in _NOT_METRICS:
-            continue
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{name}_"))
-        elif is_number(value) or value is None:
-            out[name] = value
-    return out
 
 
 def blocks(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], bool]]:
@@ -124,7 +110,7 @@ def check_file(
 
     percent_blocks, fraction_blocks = [], []
     for place, entry, modern in blocks(data):
-        flat = _flat(entry)
+        flat = flatten_metrics(entry)
         scale = _scale(entry, flat)
         bounded = _bounded(flat)
         if bounded:
@@ -254,11 +240,11 @@ def fingerprints(data: Any) -> list[str]:
         return []
     prints = []
     for place, entry, _ in blocks(data):
-        values = {k: v for k, v in _flat(entry).items() if finite_float(v) is not None}
+        values = {k: v for k, v in flatten_metrics(entry).items() if finite_float(v) is not None}
         # A block of few distinct numbers (all 0, all 1) or at chance level (a main score
         # under 5%) is a task's degenerate answer, which models reach on their own.
         main = finite_float(entry.get("main_score"))
-        scale = _scale(entry, _flat(entry))
+        scale = _scale(entry, flatten_metrics(entry))
         if main is not None and abs(main) < COPY_MIN_MAIN * scale:
             continue
         if len(set(values.values())) >= COPY_MIN_METRICS:
