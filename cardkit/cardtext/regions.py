@@ -166,25 +166,33 @@ def heading_text(line: str) -> tuple[int, str] | None:
     return len(match.group(1)), " ".join((match.group(2) or "").split())
 
 
-def find_section(text: str, heading: str, path: Path | str | None = None) -> tuple[int, int] | None:
-    """The span of the Markdown section titled ``heading``: its heading line up to the next
-    heading of the same or a higher level (or a cardkit region, or the end)."""
-    wanted = " ".join(heading.lstrip("#").split()).casefold()
-    start: int | None = None
-    level = 0
+def _authors_lines(text: str) -> Iterator[tuple[Line, tuple[int, str] | None, bool]]:
+    """The lines of ``text`` that are the author's (outside code blocks and cardkit regions),
+    each with its heading (level, title; None for another line), and the region markers
+    (``True``), where an author's section ends."""
     inside_region = False
     for line in scan_lines(text):
         if line.in_code:
             continue
         marker = _MARKER.match(line.text)
         if marker:
+            inside_region = marker.group(1) == "begin"
+            yield line, None, True
+        elif not inside_region:
+            yield line, heading_text(line.text), False
+
+
+def find_section(text: str, heading: str, path: Path | str | None = None) -> tuple[int, int] | None:
+    """The span of the Markdown section titled ``heading``: its heading line up to the next
+    heading of the same or a higher level (or a cardkit region, or the end)."""
+    wanted = " ".join(heading.lstrip("#").split()).casefold()
+    start: int | None = None
+    level = 0
+    for line, found, is_marker in _authors_lines(text):
+        if is_marker:
             if start is not None:
                 return start, line.start
-            inside_region = marker.group(1) == "begin"
             continue
-        if inside_region:
-            continue
-        found = heading_text(line.text)
         if found is None:
             continue
         if start is None:
@@ -318,15 +326,7 @@ def _authors_heading(text: str, title: str) -> tuple[int, str] | None:
     """The line and the heading of the author's own section titled ``title`` (outside
     regions and code)."""
     wanted = title.casefold()
-    inside_region = False
-    for line in scan_lines(text):
-        if line.in_code:
-            continue
-        marker = _MARKER.match(line.text)
-        if marker:
-            inside_region = marker.group(1) == "begin"
-            continue
-        found = None if inside_region else heading_text(line.text)
+    for line, found, _ in _authors_lines(text):
         if found and found[1].casefold() == wanted:
             return line.number, f"{'#' * found[0]} {found[1]}"
     return None
