@@ -14,7 +14,9 @@ with the same environment, and every floor under the interpreter settings cardki
 - `cardkit --help`: ``python -c pass``, both timed by the wall clock;
 - the whole store (``--store PATH``): parse every result file of the store and write every
   card's bytes; then a rebuild with nothing changed and one with one model's folder changed,
-  each held against the full build (the latter after subtracting that model's own build).
+  each held against the full build (the latter after subtracting that model's own build);
+  and `cardkit audit --no-mteb` of the store, in full against the same floor and again with
+  nothing changed against the full audit (rows without a target: measured and reported).
 
     python benchmarks/speed.py [--runs 5] [--row TEXT ...] [--store PATH [--store-runs 1]]
 
@@ -45,6 +47,7 @@ from _timing import (
     interleaved,
     load,
     machine,
+    process_env,
     python_code,
     run_once,
 )
@@ -92,7 +95,7 @@ class Row:
     """A line of the table: cardkit against its floor, as a ratio of medians."""
 
     name: str
-    target: float  # the largest ratio allowed
+    target: float | None  # the largest ratio allowed; None: measured, with no target
     setup: Callable[[Path], tuple[Command, Command]]  # (cardkit, floor) given a work folder
     clock: Clock = "cpu"  # CPU time (user + system, workers included) or wall time
     store: bool = False  # a whole-store row: runs only with --store, --store-runs times
@@ -215,6 +218,21 @@ def store_rows(source: Path) -> list[Row]:
         out = work / "own-card"
         return Command(cardkit("build", s.changed, "-o", out), before=_fresh(out))
 
+    def cache(work: Path) -> dict[str, str]:
+        """The audit's records in the work folder, not in the user's cache."""
+        return process_env({"CARDKIT_CACHE_DIR": str(work / "cache")})
+
+    def audit_full(work: Path) -> tuple[Command, Command]:
+        s = store(work)
+        ours = Command(cardkit("audit", s.root, "--no-mteb", "--force"), env=cache(work))
+        floor = Command(python_code(BUILD_FLOOR, s.root, s.cards, s.floor_out))
+        return ours, floor
+
+    def audit_unchanged(work: Path) -> tuple[Command, Command]:
+        s = store(work)
+        again = Command(cardkit("audit", s.root, "--no-mteb"), env=cache(work))
+        return again, audit_full(work)[0]
+
     return [
         Row("store: full build / parse + write floor", 4.0, full, store=True),
         Row("store: rebuild, nothing changed / full build", 0.05, unchanged, store=True),
@@ -225,6 +243,8 @@ def store_rows(source: Path) -> list[Row]:
             store=True,
             own=own,
         ),
+        Row("store: audit (--no-mteb) / parse + write floor", None, audit_full, store=True),
+        Row("store: audit again, nothing changed / full audit", None, audit_unchanged, store=True),
     ]
 
 
@@ -292,10 +312,11 @@ def main() -> int:
             ours, floor, own = measure(row, Path(tmp), runs)
             subject = statistics.median(ours) - (own or 0.0)
             value = subject / statistics.median(floor)
-            ok = value <= row.target
+            ok = row.target is None or value <= row.target
             missed += not ok
             mine = Spread.of(ours).text() + (f", own {duration(own)}" if own is not None else "")
-            cells = [row.clock, mine, Spread.of(floor).text(), f"{value:.3f}", f"<= {row.target}"]
+            target = "-" if row.target is None else f"<= {row.target}"
+            cells = [row.clock, mine, Spread.of(floor).text(), f"{value:.3f}", target]
             cells.append(f"{before:.1f}/{load():.1f}")
             print(f"| {row.name} | {' | '.join(cells)} | {'ok' if ok else 'MISSED'} |")
             sys.stdout.flush()

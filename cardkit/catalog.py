@@ -180,6 +180,7 @@ class Catalog:
         )
         self._tasks: dict[str, TaskInfo] = {}
         self.aliases: dict[str, str] = dict(data.get("aliases", {}))
+        self._alias_names: dict[str, list[str]] | None = None  # target -> its aliases
         self.legacy_datasets: dict[str, dict[str, str]] = dict(data.get("legacy_datasets", {}))
         self.subset_renames: dict[str, dict[str, str]] = dict(data.get("subset_renames", {}))
         self._raw_benchmarks: dict[str, dict[str, Any]] = dict(data.get("benchmarks", {}))
@@ -192,6 +193,17 @@ class Catalog:
         if name in self._raw_tasks:
             return name
         return self.aliases.get(name, name)
+
+    def names_of(self, canonical: str) -> list[str]:
+        """Every name whose canonical name is ``canonical`` (itself included, as its aliases
+        are): the names to look for when a task may already be held under another."""
+        if self._alias_names is None:
+            by_target: dict[str, list[str]] = {}
+            for name, target in self.aliases.items():
+                by_target.setdefault(target, []).append(name)
+            self._alias_names = by_target
+        names = [canonical, *self._alias_names.get(canonical, ())]
+        return [name for name in names if self.canonical_name(name) == canonical]
 
     def get(self, name: str) -> TaskInfo | None:
         canonical = self.canonical_name(name)

@@ -44,7 +44,8 @@ _SAME_METRIC = {
 }
 
 
-def alias_names(name: str) -> list[str]:
+@lru_cache(maxsize=4096)  # asked for every score entry read by its main metric
+def alias_names(name: str) -> tuple[str, ...]:
     """Every name a metric is known by, the given one first."""
     names = [name]
     if name in _SAME_METRIC:
@@ -54,7 +55,7 @@ def alias_names(name: str) -> list[str]:
             names.append(old + name[len(new) :])
         elif name.startswith(old):
             names.append(new + name[len(old) :])
-    return names
+    return tuple(names)
 
 
 # mteb's scores are fractions (accuracy, ndcg, v_measure, correlations, ...) that cards show in
@@ -114,14 +115,27 @@ def select_metrics(
                 return {_preferred_name(name, metrics): metrics[name]}
         return {main_metric: main_value}
     kept: dict[str, float] = {}
-    for name, value in metrics.items():
-        if choice == "default" and is_diagnostic(name):
-            continue
-        old = legacy_name(name)
-        if old is not None and old in metrics and _equal(metrics[old], value):
+    for name, old in _shown_names(tuple(metrics), choice == "all"):
+        value = metrics[name]
+        if old is not None and _equal(metrics[old], value):
             continue  # the legacy name already carries this value
         kept[name] = value
     return kept
+
+
+@lru_cache(maxsize=4096)  # the score entries of a task, and of a model's tasks, share names
+def _shown_names(names: tuple[str, ...], every: bool) -> tuple[tuple[str, str | None], ...]:
+    """The names a card may show (every one, or all but diagnostics), in order, each with its
+    legacy name where the entry holds that too: the part of `select_metrics` that depends on
+    the names only, worked out once per set of names."""
+    present = set(names)
+    shown = []
+    for name in names:
+        if not every and is_diagnostic(name):
+            continue
+        old = legacy_name(name)
+        shown.append((name, old if old in present else None))
+    return tuple(shown)
 
 
 def _preferred_name(name: str, metrics: dict[str, float]) -> str:
@@ -302,7 +316,7 @@ class ModelIndexEntry(_EntryFields):
                 "split": self.split,
                 "revision": "None" if self.dataset_revision is None else self.dataset_revision,
             },
-            "metrics": [{"type": m.type, "value": m.value} for m in self.metrics],
+            "metrics": [{"type": name, "value": value} for name, value in self.metrics],
         }
 
     @classmethod

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from cardkit.audit.ci import ModelAudit, ModelJob, audit_model
 from cardkit.audit.findings import AuditFinding
@@ -21,6 +22,9 @@ from cardkit.audit.repo import BaseStore, open_base, shipped_exceptions
 from cardkit.io.errors import CardkitError
 from cardkit.io.workers import WorkerDied, WorkerFailed, run_each
 from cardkit.readers.discover import store_model_folders
+
+if TYPE_CHECKING:
+    from cardkit.audit.cache import AuditCache
 
 __all__ = ["AuditReport", "audit_paths", "card_findings"]
 
@@ -36,6 +40,7 @@ class AuditReport:
     findings: list[AuditFinding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     models: list[ModelAudit] = field(default_factory=list)
+    cached: int = 0  # model folders whose audit was taken from the cache, unchanged since
 
     @property
     def exit_code(self) -> int:
@@ -132,10 +137,13 @@ def audit_paths(
     jobs: int = 1,
     use_mteb: bool | None = None,
     progress: Callable[[int], None] | None = None,
+    cache: Literal["load", "renew"] | None = None,
 ) -> AuditReport:
     """Audit results folders, stores and cards; ``against``: a results repository checkout
     (or folder) whose main the files are compared with. ``progress(total)`` is called once
-    before the first model and once after each."""
+    before the first model and once after each. ``cache``: take the audit of a model folder
+    unchanged since the last run from the user's cache ("load"), or audit every folder and
+    record the audits for the next run ("renew"); None: no cache."""
     report = AuditReport()
     base = open_base(against) if against is not None else None
     mteb = mteb_available() if use_mteb is None else use_mteb
@@ -152,17 +160,39 @@ def audit_paths(
     for card in cards:
         report.files += 1
         report.findings.extend(card_findings(card))
-    todo = _jobs_for(folders, base, mteb)
+    planned = _jobs_for(folders, base, mteb)
     if progress is not None:
-        progress(len(todo))
+        progress(len(planned))
     audits: list[ModelAudit] = []
+    kept = _open_cache(folders, base, mteb, cache) if folders and cache else None
+    todo, inputs = planned, [""] * len(planned)
+    if kept is not None:
+        inputs = [kept.inputs(job) for job in planned]
+        todo, missing = [], []
+        for job, digest_ in zip(planned, inputs):
+            known = kept.audit(job, digest_) if cache == "load" else None
+            if known is None:
+                todo.append(job)
+                missing.append(digest_)
+            else:
+                audits.append(known)
+                report.cached += 1
+                if progress is not None:
+                    progress(len(planned))
+        inputs = missing
     for index, result in run_each(audit_model, todo, jobs):
         if isinstance(result, (WorkerDied, WorkerFailed)):
             reason = result.reason if isinstance(result, WorkerDied) else result.error
             raise CardkitError(f"the audit of this folder failed: {reason}", todo[index].folder)
+        if kept is not None:
+            kept.record(todo[index], inputs[index], result)
         audits.append(result)
         if progress is not None:
-            progress(len(todo))
+            progress(len(planned))
+    if kept is not None:
+        problem = kept.save()
+        if problem:
+            report.notes.append(problem)
     audits.sort(key=lambda a: a.folder)
     for audit in audits:
         report.files += audit.files
@@ -171,6 +201,18 @@ def audit_paths(
     report.findings.extend(copied_scores(audits))
     report.models = audits
     return report
+
+
+def _open_cache(
+    folders: Sequence[Path], base: BaseStore | None, mteb: bool, how: str
+) -> AuditCache | None:
+    from cardkit.audit.cache import audit_cache, auditor_fingerprint
+
+    exceptions = base.exceptions if base is not None else shipped_exceptions()
+    kept = audit_cache(folders, auditor_fingerprint(mteb, base, exceptions))
+    if kept is not None and how == "load":
+        kept.load()
+    return kept
 
 
 def card_findings(card: Path, data: bytes | None = None) -> list[AuditFinding]:

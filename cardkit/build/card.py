@@ -25,10 +25,10 @@ from cardkit.io.safenames import inside, model_folder, unique_names
 from cardkit.io.userfile import TEXT_LIMIT as MAX_BYTES  # the largest card validate accepts
 from cardkit.io.userfile import read_text
 from cardkit.model import ModelResults
-from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice, ModelIndexEntry, looks_scaled_down
+from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice, looks_scaled_down
 from cardkit.readers import read_results
 from cardkit.render.plan import CardInfo, CardPlan, plan_card
-from cardkit.writers.model_index import model_index_value, result_entries
+from cardkit.writers.model_index import count_values, model_index_value, result_entries
 
 ASSETS_DIR = "assets"
 
@@ -360,14 +360,11 @@ class CardJob:
         return self._plan
 
 
-def render_model_card(
-    job: CardJob, metrics: MetricsChoice, entries: list[ModelIndexEntry] | None = None
-) -> BuiltCard:
+def render_model_card(job: CardJob, metrics: MetricsChoice) -> BuiltCard:
     """The card text of ``job`` with a model-index of ``metrics``; an existing card is
-    updated, not replaced. ``entries``: that model-index's entries, when they were made."""
+    updated, not replaced."""
     model, catalog, output, request = job.model, job.catalog, job.output, job.request
-    if entries is None:
-        entries = result_entries(model, catalog, metrics)
+    entries = result_entries(model, catalog, metrics)
     index = model_index_value(job.name, entries)
     _refuse_wrong_scale(index, model)
     results, merge = _merged_results(job, index)
@@ -601,14 +598,20 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
     every = ""  # what every metric would have made, when the default left them out
     if request.metrics != "main":
         limit = MAX_BYTES if request.metrics == "all" else CARD_BUDGET
-        entries = result_entries(job.model, job.catalog, request.metrics)
-        values = sum(len(entry.metrics) for entry in entries)
+        # Every metric of the files bounds what any choice shows: while even that many
+        # would fit, the choice's own values are counted only if they are to be named.
+        bound = sum(len(s.metrics) for task in job.model.tasks.values() for s in task.scores)
+        fits = bound * _MIN_METRIC_BYTES <= limit
+        values = bound if fits else count_values(job.model, job.catalog, request.metrics)
         size = values * _MIN_METRIC_BYTES  # at least
-        if size <= limit:
-            card = render_model_card(job, request.metrics, entries)
+        rendered = size <= limit
+        if rendered:
+            card = render_model_card(job, request.metrics)
             size = len(card.text.encode("utf-8"))
             if size <= limit:
                 return card
+            if fits:
+                values = count_values(job.model, job.catalog, request.metrics)
         if request.metrics == "all":
             raise CardkitError(
                 f"with every metric ({values} values) the card would be over the "
@@ -616,7 +619,7 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
                 "or --metrics main",
                 job.output,
             )
-        if size != values * _MIN_METRIC_BYTES:  # rendered: its real size
+        if rendered:  # its real size
             every = f"with every metric ({values} values) it would be {_mb(size)}"
         else:  # not rendered: what the metrics alone would take, at least
             every = f"every metric ({values} values) would take at least {_mb(size)} alone"

@@ -3,11 +3,11 @@
 A results store that gains one model a day should not cost a full build a day. Beside the
 cards, ``CARDS/.cardkit-build.json`` records for every model folder a fingerprint of its inputs
 (each file's path, size and modification time below the model folder, and the settings every
-card shares: cardkit's version, the task catalog, the bundled templates, the build options and
-the files they name) and a fingerprint of what the build left in the model's card folder. A
-later build skips a model only when both still match; anything else (a file added, edited or
-removed; a card edited or deleted; another version, catalog or option) rebuilds it, and
-``--force`` rebuilds every model.
+card shares: cardkit's version and source, the task catalog, the bundled templates, the build
+options and the files they name) and a fingerprint of what the build left in the model's card
+folder. A later build skips a model only when both still match; anything else (a file added,
+edited or removed; a card edited or deleted; another version, catalog or option) rebuilds it,
+and ``--force`` rebuilds every model.
 
 The manifest is read as untrusted input: it only ever says "this model may be skipped", never
 where to write, and a manifest that cannot be read or does not match today's settings is
@@ -93,15 +93,15 @@ class Settings:
     def of(cls, options: dict[str, Any]) -> Settings:
         """The settings of a build with these options (the build request's fields that every
         card shares; not those set per model)."""
-        from cardkit import __version__
         from cardkit.catalog import CATALOG_PATH
+        from cardkit.io.recordcache import code_fingerprint
         from cardkit.io.resources import resource_dir
 
         templates = resource_dir("templates")
         template_files = sorted(p for p in templates.rglob("*") if p.is_file())
         plain = _plain(options)
         return cls(
-            cardkit=__version__,
+            cardkit=code_fingerprint(),
             catalog=file_digest(CATALOG_PATH),
             templates=digest(
                 f"{p.relative_to(templates)}\0{file_digest(p)}" for p in template_files

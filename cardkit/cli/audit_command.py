@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cardkit.cli.options import add_jobs_option
+from cardkit.io.console import status
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,6 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="skip the two rules that need mteb (model-in-mteb, loadable-by-mteb)",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="audit every model folder again, also those unchanged since the last run (a "
+        "folder's audit is kept by the SHA-256 of its files in the cache folder, "
+        "~/.cache/cardkit/audit/ by default; CARDKIT_CACHE_DIR= turns it off)",
+    )
     add_jobs_option(parser, "audit N model folders at a time (default: one per core)")
     parser.set_defaults(handler=run, logs=False)
 
@@ -63,10 +71,17 @@ def run(args: argparse.Namespace) -> int:
             jobs=args.jobs or default_jobs(),
             use_mteb=False if args.no_mteb else None,
             progress=progress,
+            cache="renew" if args.force else "load",
         )
     finally:
         if bar:
             bar.close()
+    if report.cached:
+        status(
+            f"{report.cached} of {len(report.models)} model folders unchanged since they were "
+            "last audited: their findings are those of that audit (--force audits them again)",
+            sys.stderr,
+        )
     if args.format == "json":
         sys.stdout.write(json_report(report.files, report.findings, report.notes))
     elif args.format == "markdown":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -36,23 +36,62 @@ def tree_fingerprint(root: Path) -> str:
     """Every entry below ``root`` (path, kind, size, modification time), without following a
     link: a change to any file, a file added or removed, gives another fingerprint. A root
     that does not exist has a fingerprint of its own."""
+    return _walk(root, _entry)
+
+
+def content_fingerprint(root: Path) -> str:
+    """Every entry below ``root`` by its content (a file's SHA-256, a link's target text),
+    without following a link: unlike `tree_fingerprint`, no file can keep its fingerprint by
+    keeping its size and time while its bytes change."""
+
+    def entry(name: str, info: os.stat_result) -> str:
+        path = root / name if name else root
+        if stat.S_ISREG(info.st_mode):
+            return f"{name}\0f\0{_content_digest(path)}"
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                return f"{name}\0l\0{os.readlink(path)}"
+            except OSError as exc:
+                return f"{name}\0l\0unreadable\0{exc.errno}"
+        return f"{name}\0{'d' if stat.S_ISDIR(info.st_mode) else 'o'}"
+
+    return _walk(root, entry)
+
+
+def _content_digest(path: Path) -> str:
+    """A regular file's SHA-256, read without following a link (one swapped in is refused)."""
+    try:
+        fd = os.open(
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        )
+    except OSError as exc:
+        return f"unreadable\0{exc.errno}"
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "not a regular file"
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _walk(root: Path, entry: Callable[[str, os.stat_result], str]) -> str:
+    """The digest of ``entry(relative name, lstat)`` of ``root`` and everything below it, in
+    name order; no link is followed."""
     try:
         top = os.lstat(root)
     except OSError:
         return "absent"
     if not stat.S_ISDIR(top.st_mode):
-        return digest([_entry("", top)])
+        return digest([entry("", top)])
     lines: list[str] = []
     pending = [""]
     while pending:
         relative = pending.pop()
         try:
             with os.scandir(root / relative if relative else root) as entries:
-                for entry in entries:
-                    name = f"{relative}/{entry.name}" if relative else entry.name
-                    info = entry.stat(follow_symlinks=False)
-                    lines.append(_entry(name, info))
-                    if entry.is_dir(follow_symlinks=False):
+                for item in entries:
+                    name = f"{relative}/{item.name}" if relative else item.name
+                    info = item.stat(follow_symlinks=False)
+                    lines.append(entry(name, info))
+                    if item.is_dir(follow_symlinks=False):
                         pending.append(name)
         except OSError as exc:
             lines.append(f"{relative}\0unreadable\0{exc.errno}")

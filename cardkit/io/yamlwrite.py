@@ -194,6 +194,112 @@ def _flat(value: dict, indent: int, new_line: str) -> tuple[str, int] | None:
     return new_line.join(parts), indent + len(line)
 
 
+def _flat_run(items: list, indent: int, new_line: str) -> tuple[list[str], int] | None:
+    """`_flat` of every item of a list of two-key mappings with the same keys in the same
+    order (a model-index entry's metrics: ``type`` and ``value``), the keys looked up once
+    for the whole list: each item's text from its first key on, and the column the last
+    ends at. None when any item is not such a mapping or holds a value `_flat` would not
+    write (the items are then written one by one)."""
+    first = items[0]
+    if type(first) is not dict or len(first) != 2:
+        return None
+    key, other = first
+    head, other_head = _spaced_keys.get(key), _spaced_keys.get(other)
+    if head is None or other_head is None or type(key) is not str or type(other) is not str:
+        return None
+    line = new_line + other_head
+    texts = []
+    append = texts.append
+    for item in items:
+        if type(item) is not dict or len(item) != 2:
+            return None
+        (own_key, name), (own_other, value) = item.items()
+        if (
+            (own_key is not key or own_other is not other)
+            and (own_key != key or own_other != other or type(own_key) is not str)
+            or type(own_other) is not str
+        ):
+            return None
+        if type(name) is str:
+            name_text, spaced = _values.get(name) or _value_entry(name)
+            if name_text is None or (spaced and indent + len(head) + len(name_text) > _WIDTH):
+                return None
+        else:
+            return None
+        kind = type(value)
+        if kind is float:
+            text = repr(value)
+            if "e" in text or "n" in text:
+                return None
+        elif kind is str:
+            text, spaced = _values.get(value) or _value_entry(value)
+            if text is None or (spaced and indent + len(other_head) + len(text) > _WIDTH):
+                return None
+        elif kind is int:
+            text = str(value)
+        else:
+            return None
+        append(head + name_text + line + text)
+    return texts, indent + len(other_head) + len(text)
+
+
+def _block(value: dict, indent: int, seen: set[int]) -> tuple[str, int] | None:
+    """A mapping whose values are scalars, flat mappings and lists of flat mappings (a
+    model-index entry: ``task``, ``dataset`` and ``metrics``) at ``indent``, as `mapping`
+    writes it from its first key on, and the column it ends at; the ids of the collections
+    in it are added to ``seen``. None, with nothing added, for any other mapping (or a
+    collection already met, which PyYAML writes as an alias): `mapping` writes it."""
+    parts = []
+    ids = []
+    column = indent
+    new_line = _new_line(indent)
+    inner_line = _new_line(indent + _INDENT)
+    for key, item in value.items():
+        head = _keys.get(key) if type(key) is str else None
+        if head is None:
+            return None
+        kind = type(item)
+        if kind is dict:
+            flat = _flat(item, indent + _INDENT, inner_line) if item else None
+            if flat is None:
+                return None
+            ids.append(id(item))
+            parts.append(head + inner_line + flat[0])
+            column = flat[1]
+        elif kind is list:  # in a mapping: not indented, '- ' at the mapping's indent
+            if not item or type(item[0]) is not dict:
+                return None
+            run = _flat_run(item, indent + _INDENT, inner_line)
+            if run is None:
+                return None
+            texts, column = run
+            ids.append(id(item))
+            ids.extend(map(id, item))
+            dash = new_line + "- "
+            parts.append(head + dash + dash.join(texts))
+        elif kind is float:
+            text = repr(item)
+            if "e" in text or "n" in text:
+                return None
+            parts.append(head + " " + text)
+            column = indent + len(parts[-1])
+        elif kind is str:
+            text, spaced = _values.get(item) or _value_entry(item)
+            if text is None or (spaced and indent + len(head) + 1 + len(text) > _WIDTH):
+                return None
+            parts.append(head + " " + text)
+            column = indent + len(parts[-1])
+        else:
+            return None
+    if not parts:
+        return None
+    unique = set(ids)
+    if len(unique) != len(ids) or not unique.isdisjoint(seen):
+        return None
+    seen |= unique
+    return new_line.join(parts), column
+
+
 class _Writer:
     """The emitter's state and its block-context rules, without nodes or events."""
 
@@ -302,6 +408,29 @@ class _Writer:
         new_line = "\n" + " " * indent + "-"
         item_line = _new_line(indent + _INDENT)
         seen = self.seen
+        if len(value) > 1 and type(value[0]) is dict:
+            ids = set(map(id, value))
+            run = None
+            if len(ids) == len(value) and ids.isdisjoint(seen):
+                run = _flat_run(value, indent + _INDENT, item_line)
+            if run is not None:  # the whole list at once: one '- ' before each item
+                texts, end = run
+                if (
+                    not self.indention
+                    or self.column > indent
+                    or (self.column == indent and not self.whitespace)
+                ):
+                    dash = new_line
+                elif self.column < indent:
+                    dash = " " * (indent - self.column) + "-"
+                else:
+                    dash = "-"
+                seen |= ids
+                out.append(dash + " " + (new_line + " ").join(texts))
+                self.column = end
+                self.whitespace = self.indention = False
+                self.indent = saved
+                return
         for item in value:
             # write_indent, then '-' (no space before it: write_indent leaves whitespace).
             if (
@@ -316,7 +445,11 @@ class _Writer:
                 dash = "-"
             if type(item) is dict:
                 key = id(item)
-                written = None if key in seen else _flat(item, indent + _INDENT, item_line)
+                written = None
+                if key not in seen:
+                    written = _flat(item, indent + _INDENT, item_line) or _block(
+                        item, indent + _INDENT, seen
+                    )
                 if written is not None:  # the whole mapping, after the '- '
                     seen.add(key)
                     out.append(dash + " " + written[0])

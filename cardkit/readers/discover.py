@@ -241,9 +241,9 @@ def _subset_keys(task: TaskResult) -> dict[tuple[str, str], dict[str, float]]:
 def add_task(model: ModelResults, task: TaskResult, catalog: Catalog) -> None:
     """Add a task, merging with a file for the same task only when the scores agree."""
     canonical = catalog.canonical_name(task.task_name)
-    for other_name, other in model.tasks.items():
-        if catalog.canonical_name(other_name) != canonical:
-            continue
+    # The task held under any of its names (at most one: every task comes in through here).
+    held = [model.tasks[name] for name in catalog.names_of(canonical) if name in model.tasks]
+    for other in held[:1]:
         mine, theirs = _subset_keys(task), _subset_keys(other)
         for key in mine.keys() & theirs.keys():
             if not _same_scores(mine[key], theirs[key]):

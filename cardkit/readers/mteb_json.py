@@ -113,8 +113,9 @@ def _walk_metrics(entry: dict[str, Any], prefix: str, kept: dict, dropped: list[
             continue
         kind = type(value)
         if kind is float:  # nearly every value: the general check below, inlined
+            # At the top, the key itself: a string the JSON parser made and hashed once.
             if isfinite(value):
-                kept[f"{prefix}{key}"] = value
+                kept[prefix + key if prefix else key] = value
             else:
                 dropped.append(f"{prefix}{key}")
         elif kind is dict:

@@ -140,7 +140,7 @@ def _score_cell(task: TaskSummary) -> str:
     """The score, its metric named when it is not the task's main score in mteb."""
     if not task.complete:
         return f"partial: lacks {task.missing_text()}"
-    main = alias_names(task.main_metric) if task.main_metric else []
+    main = alias_names(task.main_metric) if task.main_metric else ()
     metric = "" if task.metric in main or task.metric is None else f" ({task.metric})"
     return f"{score(task.value)}{metric}"
 

@@ -429,10 +429,22 @@ def summarize(
     if isinstance(benchmark, str):
         benchmark = catalog.benchmark(benchmark)
     index = task_index(model, catalog) if index is None else index
+    return _summary(catalog, benchmark, index, {})
+
+
+def _summary(
+    catalog: Catalog,
+    benchmark: Benchmark,
+    index: dict[str, TaskResult],
+    known: dict[str, TaskSummary],
+) -> BenchmarkSummary:
+    """`summarize`, with the summaries of some tasks already made (``known``)."""
     by_type: dict[str, TypeSummary] = {}
     for name in benchmark.tasks:
         info = catalog.task(name)
-        summary = _task_summary(name, info, benchmark, index.get(name))
+        summary = known.get(name)
+        if summary is None:
+            summary = _task_summary(name, info, benchmark, index.get(name))
         by_type.setdefault(info.type, TypeSummary(type=info.type)).tasks.append(summary)
     ordered = dict(sorted(by_type.items()))
     return BenchmarkSummary(benchmark=benchmark, by_type=ordered)
@@ -446,13 +458,14 @@ def relevant_summaries(model: ModelResults, catalog: Catalog) -> list[BenchmarkS
     for name in catalog.benchmark_names():
         benchmark = catalog.benchmark(name)
         # Only a task the model has can be complete: those decide before the whole table,
-        # most of it missing tasks, is made.
-        if any(
-            _task_summary(task, catalog.task(task), benchmark, index[task]).complete
+        # most of it missing tasks, is made (and are not made again for it).
+        known = {
+            task: _task_summary(task, catalog.task(task), benchmark, index[task])
             for task in benchmark.tasks
             if task in index
-        ):
-            summaries.append(summarize(model, catalog, benchmark, index))
+        }
+        if any(summary.complete for summary in known.values()):
+            summaries.append(_summary(catalog, benchmark, index, known))
     return summaries
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from cardkit.catalog import Catalog, TaskInfo
@@ -48,11 +49,12 @@ def task_info(catalog: Catalog, task: TaskResult) -> TaskInfo:
     return catalog.task(task.task_name, task.source, metrics, main)
 
 
-def result_entries(
-    model: ModelResults, catalog: Catalog, metrics: MetricsChoice = "default"
-) -> list[ModelIndexEntry]:
-    """One entry per (task, split, subset): tasks in ASCII order, splits and subsets as found."""
-    entries: list[ModelIndexEntry] = []
+def _selected(
+    model: ModelResults, catalog: Catalog, metrics: MetricsChoice
+) -> Iterator[tuple[TaskResult, TaskInfo, SubsetScores, dict[str, float]]]:
+    """Each scored (task, split, subset) with the metrics ``metrics`` selects: tasks in ASCII
+    order, splits and subsets as found; a task that measures no quality is skipped, saying
+    so, and a main score no fraction can be stops the build."""
     for task in model.sorted_tasks():
         info = task_info(catalog, task)
         if info.type in NON_SCORE_TYPES:
@@ -60,33 +62,61 @@ def result_entries(
                 "note: skipped %s: a %s task measures no quality score", task.task_name, info.type
             )
             continue
-        revision = task.dataset_revision
-        out_of_range: list[str] = []
         for scores in task.scores:
             main = main_value(scores, info.main_score)
             _check_main(task, scores, info.main_score, main)
-            selected = select_metrics(scores.metrics, metrics, info.main_score, main)
-            shown = _card_metrics(selected, out_of_range)
-            if not shown:
-                continue
-            entries.append(
-                ModelIndexEntry(
-                    task_type=info.type,
-                    task=task.task_name,
-                    subset=scores.subset,
-                    split=scores.split,
-                    dataset_type=catalog.dataset_path(task.task_name, revision),
-                    dataset_revision=revision,
-                    metrics=shown,
-                )
+            yield task, info, scores, select_metrics(scores.metrics, metrics, info.main_score, main)
+
+
+def result_entries(
+    model: ModelResults, catalog: Catalog, metrics: MetricsChoice = "default"
+) -> list[ModelIndexEntry]:
+    """One entry per (task, split, subset): tasks in ASCII order, splits and subsets as found."""
+    entries: list[ModelIndexEntry] = []
+    out_of_range: list[str] = []
+    current: TaskResult | None = None
+    for task, info, scores, selected in _selected(model, catalog, metrics):
+        if task is not current:
+            _warn_out_of_range(current, out_of_range)
+            current, out_of_range = task, []
+        shown = _card_metrics(selected, out_of_range)
+        if not shown:
+            continue
+        revision = task.dataset_revision
+        entries.append(
+            ModelIndexEntry(
+                task_type=info.type,
+                task=task.task_name,
+                subset=scores.subset,
+                split=scores.split,
+                dataset_type=catalog.dataset_path(task.task_name, revision),
+                dataset_revision=revision,
+                metrics=shown,
             )
-        if out_of_range:
-            log.warning(
-                "%s: left out metrics outside -1 to 1, which no fraction can be: %s",
-                task.source or task.task_name,
-                ", ".join(out_of_range),
-            )
+        )
+    _warn_out_of_range(current, out_of_range)
     return entries
+
+
+def count_values(model: ModelResults, catalog: Catalog, metrics: MetricsChoice) -> int:
+    """How many metric values ``result_entries(model, catalog, metrics)`` holds, without making
+    the entries: what decides whether a card with them would be too big."""
+    count = 0
+    for _, _, _, selected in _selected(model, catalog, metrics):
+        count += len(selected)
+        for name, value in selected.items():
+            if not -1 <= value <= 1 and is_percentage(name):
+                count -= 1  # left out by _card_metrics
+    return count
+
+
+def _warn_out_of_range(task: TaskResult | None, names: list[str]) -> None:
+    if task is not None and names:
+        log.warning(
+            "%s: left out metrics outside -1 to 1, which no fraction can be: %s",
+            task.source or task.task_name,
+            ", ".join(names),
+        )
 
 
 def _check_main(

@@ -111,11 +111,11 @@ def test_a_forged_cache_cannot_make_an_invalid_card_pass(tmp_path):
     assert rc == 1
     [saved] = cache.rglob("*.json")
     data = json.loads(saved.read_text(encoding="utf-8"))
-    record = data["files"][str(card)]
+    record = data["records"][str(card)]
     forgeries = [
-        {**data, "files": {**data["files"], str(card): {**record, "findings": []}}},
-        {**data, "validator": "0" * 64, "files": {str(card): {"sha256": "x", "findings": []}}},
-        {**data, "files": {str(card): {**record, "findings": [{"line": "1"}]}}},
+        {**data, "records": {**data["records"], str(card): {**record, "findings": []}}},
+        {**data, "code": "0" * 64, "records": {str(card): {"inputs": "x", "findings": []}}},
+        {**data, "records": {str(card): {**record, "findings": [{"line": "1"}]}}},
     ]
     for forged in forgeries[1:]:
         saved.write_text(json.dumps(forged), encoding="utf-8")

@@ -272,6 +272,58 @@ def test_one_object_in_two_places_gets_pyyaml_anchors():
         assert "&id001" in dump(data)
 
 
+# Lists of mappings written a list at a time: items of the same keys and of other keys or
+# order, other values, an item in two places (an alias), a subclass of dict among them.
+PAIR = st.fixed_dictionaries({"type": STRINGS, "value": SCALARS})
+ODD_ITEM = st.one_of(
+    st.fixed_dictionaries({"value": SCALARS, "type": STRINGS}),
+    st.fixed_dictionaries({"type": STRINGS}),
+    st.dictionaries(KEYS, SCALARS, max_size=3),
+    NESTED,
+)
+
+
+@PROPERTY
+@given(
+    st.lists(st.one_of(PAIR, PAIR, PAIR, ODD_ITEM), min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=2),
+    st.booleans(),
+)
+def test_lists_of_mappings_are_written_as_pyyaml_writes_them(items, aliases, ordered):
+    for source, target in aliases:  # one object in two places
+        if source < len(items) and target < len(items):
+            items[target] = items[source]
+    if ordered:
+        items.append(OrderedDict(type="x", value=1.0))
+    data = {"metrics": items, "results": [_entry(items), _entry([]), _entry(list(items))]}
+    try:
+        expected = reference(data)
+    except yaml.representer.RepresenterError:
+        assert fast_dump(data) is None
+        return
+    assert dump(data) == expected
+
+
+def _entry(metrics: list) -> dict:
+    """A model-index entry of its own (no mapping shared with another)."""
+    return {
+        "task": {"type": "Retrieval"},
+        "dataset": {"name": "x y", "split": "test"},
+        "metrics": metrics,
+    }
+
+
+def test_a_model_index_is_written_a_list_and_an_entry_at_a_time():
+    """The common case takes the writer's list and entry paths, not PyYAML's."""
+    metrics = [{"type": f"ndcg_at_{k}", "value": 0.5 + k / 100} for k in (1, 3, 5, 10)]
+    data = {
+        "model-index": [{"name": "m", "results": [_entry(metrics), _entry([dict(metrics[0])])]}]
+    }
+    assert fast_dump(data) == reference(data)
+    assert yamlwrite._flat_run(metrics, 4, "\n    ") is not None
+    assert yamlwrite._block(_entry(metrics[:2]), 2, set()) is not None
+
+
 @pytest.mark.parametrize("data", [OrderedDict(a=1), {"d": OrderedDict(a=1)}, {"o": object()}])
 def test_what_pyyaml_refuses_the_writer_refuses(data):
     assert fast_dump(data) is None

@@ -25,8 +25,8 @@ from cardkit.modelindex import (
     parse_dataset_name,
 )
 from cardkit.readers import read_results
-from cardkit.writers.model_index import model_index_value, result_entries
-from tests.conftest import DMETA_CARD, RESULTS
+from cardkit.writers.model_index import count_values, model_index_value, result_entries
+from tests.conftest import DMETA_CARD, RESULTS, revision_folders
 
 # mteb's task names are on one line and never end in parentheses; subsets have none at all.
 TASKS = st.text(st.characters(blacklist_characters="()\n\r"), min_size=1).filter(
@@ -81,6 +81,22 @@ def _entries(folder):
     catalog = load_catalog()
     [model] = read_results([folder], catalog)
     return result_entries(model, catalog)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "folder", revision_folders(), ids=lambda p: f"{p.parent.name}/{p.name[:8]}"
+)
+def test_the_values_counted_are_the_values_the_entries_hold(folder):
+    """A card's size is decided by counting its values, not by making its entries: the count
+    is what the entries hold, for every choice of metrics."""
+    catalog = load_catalog()
+    [model] = read_results([folder], catalog)
+    counts = {}
+    for choice in ("main", "default", "all"):
+        counts[choice] = count_values(model, catalog, choice)
+        assert counts[choice] == sum(len(e.metrics) for e in result_entries(model, catalog, choice))
+    assert 0 < counts["main"] <= counts["default"] <= counts["all"]
 
 
 @pytest.mark.shared
