@@ -380,7 +380,8 @@ def render_model_card(job: CardJob, metrics: MetricsChoice) -> BuiltCard:
         plan, assets = job.plan(results)
         # Main scores only where every metric would not fit: the card says so.
         cut = CARD_BUDGET // 1024 // 1024 if metrics != request.metrics else None
-        rendered = render_template(card_context(plan, entries, metrics, cut), request.template)
+        context = card_context(plan, entries, metrics, cut, index[0]["results"])
+        rendered = render_template(context, request.template)
     if old_text is None:
         assert rendered is not None
         from cardkit.render.usage import open_weights

@@ -103,15 +103,34 @@ def read_bytes(
         raise UnreadableFile(exc.strerror or type(exc).__name__, path, what, missing) from None
     except ValueError:  # a NUL byte in the name
         raise UnreadableFile("the name holds a NUL byte", path, what) from None
-    with os.fdopen(fd, "rb") as handle:
-        _check_regular(os.fstat(fd).st_mode, path, what)
-        try:
-            data = handle.read(limit + 1)
-        except OSError as exc:
-            raise UnreadableFile(exc.strerror or type(exc).__name__, path, what) from None
+    try:
+        opened = os.fstat(fd)
+        _check_regular(opened.st_mode, path, what)
+        data = _read_at_most(fd, limit + 1, opened.st_size)
+    except OSError as exc:
+        raise UnreadableFile(exc.strerror or type(exc).__name__, path, what) from None
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise FileTooLarge(path, limit)
     return data
+
+
+def _read_at_most(fd: int, most: int, size: int) -> bytes:
+    """Up to ``most`` bytes of an open file whose size was ``size``: asked for in one read of
+    that size and one byte more (a buffer of ``most`` bytes, hundreds of MB for a result file,
+    would be allocated for every file), then in steps of 1 MB while the file still grows."""
+    chunks = []
+    left = most
+    step = min(size + 1, most)
+    while left > 0:
+        chunk = os.read(fd, min(step, left))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+        step = max(step, MIB)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class Problem(NamedTuple):

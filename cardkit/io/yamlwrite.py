@@ -289,6 +289,9 @@ def _block(value: dict, indent: int, seen: set[int]) -> tuple[str, int] | None:
                 return None
             parts.append(head + " " + text)
             column = indent + len(parts[-1])
+        elif kind is int:
+            parts.append(head + " " + str(item))
+            column = indent + len(parts[-1])
         else:
             return None
     if not parts:
@@ -445,11 +448,7 @@ class _Writer:
                 dash = "-"
             if type(item) is dict:
                 key = id(item)
-                written = None
-                if key not in seen:
-                    written = _flat(item, indent + _INDENT, item_line) or _block(
-                        item, indent + _INDENT, seen
-                    )
+                written = None if key in seen else _block(item, indent + _INDENT, seen)
                 if written is not None:  # the whole mapping, after the '- '
                     seen.add(key)
                     out.append(dash + " " + written[0])

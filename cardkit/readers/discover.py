@@ -50,7 +50,15 @@ PREDICTIONS_SUFFIX = "_predictions.json"  # mteb's prediction_folder files
 
 
 def _json_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
+    """The ``*.json`` files of a folder (a link to one included), in name order; the folder's
+    listing tells which are files, without a `stat` of each."""
+    with os.scandir(folder) as entries:
+        names = [
+            e.name
+            for e in entries
+            if e.name.endswith(".json") and e.name != ".json" and e.is_file()
+        ]
+    return [folder / name for name in sorted(names)]
 
 
 def subfolders(folder: Path | str) -> list[Path]:

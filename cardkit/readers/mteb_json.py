@@ -175,25 +175,28 @@ def parse_modern(data: dict[str, Any], path: Path) -> TaskResult:
     for split, entries in scores.items():
         if not isinstance(entries, list):
             raise CardkitError("must be a list of score objects", path, f"scores.{split}")
+        split_name = str(split)
         for index, entry in enumerate(entries):
-            where = f"scores.{split}[{index}]"
             if not isinstance(entry, dict):
-                raise CardkitError("must be an object", path, where)
+                raise CardkitError("must be an object", path, f"scores.{split}[{index}]")
             metrics, dropped, any_metric = read_metrics(entry)
-            if not metrics and any_metric and _missing(entry.get("main_score")):
+            main = entry.get("main_score")
+            if not metrics and any_metric and _missing(main):
                 # mteb writes such entries for splits it could not score (no labels).
+                where = f"scores.{split}[{index}]"
                 log.warning("%s: %s: every score is NaN: entry left out", path, where)
                 continue
-            main = entry.get("main_score")
-            if "main_score" in entry or main is not None:
-                main = check_main_score(main, path, f"{where}.main_score")
+            # A finite float is what the check returns; anything else present is checked.
+            checked = type(main) is float and isfinite(main)
+            if not checked and ("main_score" in entry or main is not None):
+                main = check_main_score(main, path, f"scores.{split}[{index}].main_score")
             for name in dropped:
                 if name not in result.dropped_metrics:
                     result.dropped_metrics.append(name)
             languages = entry.get("languages")
             result.scores.append(
                 SubsetScores(
-                    split=str(split),
+                    split=split_name,
                     subset=str(entry.get("hf_subset", "default")),
                     metrics=metrics,
                     main_score=main,

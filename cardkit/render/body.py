@@ -239,13 +239,16 @@ def card_context(
     entries: Sequence[ModelIndexEntry],
     metrics: str = "default",
     metrics_cut: int | None = None,
+    results: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Every variable a template receives (documented in README.md, "Your own template"),
     read from the card's ``plan`` and its model-index ``entries``.
 
     ``metrics``: the metrics the model-index holds (``default``, ``main``, ``all``);
     ``metrics_cut``: main scores only because every metric would make the card larger than
-    this many MB, the size a default card is kept under (None: not cut).
+    this many MB, the size a default card is kept under (None: not cut); ``results``: the
+    entries as the card's YAML holds them, when already made (a template cannot change them:
+    the bundled one does not, and another runs in an immutable sandbox).
     """
     model, info, comparisons = plan.model, plan.info, plan.comparisons
     overview = overview_table(plan)
@@ -317,7 +320,7 @@ def card_context(
         )
         if other_rows
         else None,
-        "results": [entry.to_dict() for entry in entries],
+        "results": [entry.to_dict() for entry in entries] if results is None else results,
         "metric_count": sum(len(entry.metrics) for entry in entries),
         "metrics": metrics,
         "metrics_cut": metrics_cut,

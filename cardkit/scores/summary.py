@@ -354,6 +354,34 @@ def rounded(value: float, decimals: int | None) -> float:
     return value if decimals is None else round(value, decimals)
 
 
+# A task's summary depends on the benchmark only through these: the task of a model is
+# summarised once for all the benchmarks that ask the same of it.
+_SummaryKey = tuple[str, tuple[str, ...], tuple[str, ...], "int | None", "_Rule", "int | None"]
+
+
+def _shared_task_summary(
+    name: str,
+    info: TaskInfo,
+    benchmark: Benchmark,
+    task: TaskResult,
+    made: dict[_SummaryKey, TaskSummary],
+) -> TaskSummary:
+    """`_task_summary`, taken from ``made`` when another benchmark asked the same: the same
+    splits, subsets, rule and rounding."""
+    key = (
+        name,
+        tuple(benchmark.splits.get(name) or info.eval_splits),
+        tuple(benchmark.subsets.get(name) or info.subsets),
+        benchmark.subset_counts.get(name),
+        _rule(info, benchmark),
+        benchmark.task_decimals,
+    )
+    summary = made.get(key)
+    if summary is None:
+        summary = made[key] = _task_summary(name, info, benchmark, task)
+    return summary
+
+
 def _task_summary(
     name: str,
     info: TaskInfo,
@@ -455,12 +483,13 @@ def relevant_summaries(model: ModelResults, catalog: Catalog) -> list[BenchmarkS
     completely, in catalog order."""
     index = task_index(model, catalog)
     summaries = []
+    made: dict[_SummaryKey, TaskSummary] = {}
     for name in catalog.benchmark_names():
         benchmark = catalog.benchmark(name)
         # Only a task the model has can be complete: those decide before the whole table,
         # most of it missing tasks, is made (and are not made again for it).
         known = {
-            task: _task_summary(task, catalog.task(task), benchmark, index[task])
+            task: _shared_task_summary(task, catalog.task(task), benchmark, index[task], made)
             for task in benchmark.tasks
             if task in index
         }
