@@ -335,7 +335,7 @@ def build_store(
     # A card shows the command that builds it, with the store's and the cards' paths: a store
     # moved, or built into a folder moved, rebuilds every card.
     where = {"eval_results": eval_results, "store": str(store), "cards": str(cards)}
-    settings = Settings.of({k: v for k, v in shared.items() if k not in _PER_MODEL} | where)
+    settings = Settings.of({k: v for k, v in shared.items() if k not in _NOT_SHARED} | where)
     manifest, why_not = Manifest.load(cards, settings)
     if why_not is not None:
         log.info("note: %s", why_not)
@@ -406,7 +406,9 @@ def build_store(
 
 
 # What plan_jobs sets for each model: not a setting every card shares.
-_PER_MODEL = frozenset({"results", "output", "build_command"})
+# The request's fields that are no setting of the cards: set per model, or (--force) how this
+# build treats the last one (a card a forced build made is what the next build would keep).
+_NOT_SHARED = frozenset({"results", "output", "build_command", "force"})
 
 
 def _card_folder(job: ModelJob) -> Path:

@@ -161,6 +161,22 @@ def _new_line(indent: int) -> str:
     return new_line
 
 
+def _scalar_text(item: Any, start: int) -> str | None:
+    """The text of a float, int or string this writer writes itself, starting at column
+    ``start`` (after its key or dash), or None where PyYAML's own code must write it: a float
+    with an exponent, inf or nan, a string that needs double quotes or may fold there."""
+    kind = type(item)
+    if kind is float:
+        text = repr(item)
+        return None if "e" in text or "n" in text else text
+    if kind is str:
+        text, spaced = _values.get(item) or _value_entry(item)
+        return None if text is None or (spaced and start + len(text) > _WIDTH) else text
+    if kind is int:
+        return str(item)
+    return None
+
+
 def _flat(value: dict, indent: int, new_line: str) -> tuple[str, int] | None:
     """A mapping of scalars each written on its key's line at ``indent`` (a model-index's
     ``task``, ``dataset`` and each metric: ``type: ndcg_at_10`` and ``value: 61.2``), as
@@ -174,18 +190,8 @@ def _flat(value: dict, indent: int, new_line: str) -> tuple[str, int] | None:
         line = _spaced_keys.get(key)  # type: ignore[assignment]
         if line is None or type(key) is not str:
             return None  # a key met for the first time: `mapping` checks it and keeps it
-        kind = type(item)
-        if kind is float:
-            text = repr(item)
-            if "e" in text or "n" in text:
-                return None
-        elif kind is str:
-            text, spaced = _values.get(item) or _value_entry(item)
-            if text is None or (spaced and indent + len(line) + len(text) > _WIDTH):
-                return None
-        elif kind is int:
-            text = str(item)
-        else:
+        text = _scalar_text(item, indent + len(line))
+        if text is None:
             return None
         line += text
         parts.append(line)
@@ -220,24 +226,9 @@ def _flat_run(items: list, indent: int, new_line: str) -> tuple[list[str], int] 
             or type(own_other) is not str
         ):
             return None
-        if type(name) is str:
-            name_text, spaced = _values.get(name) or _value_entry(name)
-            if name_text is None or (spaced and indent + len(head) + len(name_text) > _WIDTH):
-                return None
-        else:
-            return None
-        kind = type(value)
-        if kind is float:
-            text = repr(value)
-            if "e" in text or "n" in text:
-                return None
-        elif kind is str:
-            text, spaced = _values.get(value) or _value_entry(value)
-            if text is None or (spaced and indent + len(other_head) + len(text) > _WIDTH):
-                return None
-        elif kind is int:
-            text = str(value)
-        else:
+        name_text = _scalar_text(name, indent + len(head))
+        text = _scalar_text(value, indent + len(other_head))
+        if name_text is None or text is None:
             return None
         append(head + name_text + line + text)
     return texts, indent + len(other_head) + len(text)
@@ -277,23 +268,12 @@ def _block(value: dict, indent: int, seen: set[int]) -> tuple[str, int] | None:
             ids.extend(map(id, item))
             dash = new_line + "- "
             parts.append(head + dash + dash.join(texts))
-        elif kind is float:
-            text = repr(item)
-            if "e" in text or "n" in text:
-                return None
-            parts.append(head + " " + text)
-            column = indent + len(parts[-1])
-        elif kind is str:
-            text, spaced = _values.get(item) or _value_entry(item)
-            if text is None or (spaced and indent + len(head) + 1 + len(text) > _WIDTH):
-                return None
-            parts.append(head + " " + text)
-            column = indent + len(parts[-1])
-        elif kind is int:
-            parts.append(head + " " + str(item))
-            column = indent + len(parts[-1])
         else:
-            return None
+            text = _scalar_text(item, indent + len(head) + 1)
+            if text is None:
+                return None
+            parts.append(head + " " + text)
+            column = indent + len(parts[-1])
     if not parts:
         return None
     unique = set(ids)

@@ -148,6 +148,20 @@ def output_files_of_fresh(store: Path, tmp_path: Path, *options: str) -> dict[st
     return output_files(fresh)
 
 
+def test_a_build_after_a_forced_one_builds_nothing_again(tmp_path):
+    """--force says how to treat the last build, not how to make a card: the build after a
+    forced one, with nothing changed, builds nothing."""
+    store = make_store(tmp_path)
+    cards = tmp_path / "cards"
+    build(store, cards)
+    skipped, _ = build(store, cards, "--force")
+    assert skipped == 0
+    first = output_files(cards)
+    skipped, _ = build(store, cards)
+    assert skipped == len(MODELS)
+    assert output_files(cards) == first
+
+
 def test_force_builds_every_model(tmp_path):
     store = make_store(tmp_path)
     cards = tmp_path / "cards"
