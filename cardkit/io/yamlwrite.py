@@ -214,6 +214,7 @@ def _flat_run(items: list, indent: int, new_line: str) -> tuple[list[str], int] 
     if head is None or other_head is None or type(key) is not str or type(other) is not str:
         return None
     line = new_line + other_head
+    names: dict[str, str] = {}  # a name's text in this list (the same column throughout)
     texts = []
     append = texts.append
     for item in items:
@@ -226,10 +227,22 @@ def _flat_run(items: list, indent: int, new_line: str) -> tuple[list[str], int] 
             or type(own_other) is not str
         ):
             return None
-        name_text = _scalar_text(name, indent + len(head))
-        text = _scalar_text(value, indent + len(other_head))
-        if name_text is None or text is None:
-            return None
+        # Inlined for the common kinds (a metric's name, its float value): the same rule.
+        name_text = names.get(name) if type(name) is str else None
+        if name_text is None:
+            name_text = _scalar_text(name, indent + len(head))
+            if name_text is None:
+                return None
+            if type(name) is str:
+                names[name] = name_text
+        if type(value) is float:
+            text = repr(value)
+            if "e" in text or "n" in text:
+                return None
+        else:
+            text = _scalar_text(value, indent + len(other_head))  # type: ignore[assignment]
+            if text is None:
+                return None
         append(head + name_text + line + text)
     return texts, indent + len(other_head) + len(text)
 
