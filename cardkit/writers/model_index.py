@@ -50,16 +50,16 @@ def task_info(catalog: Catalog, task: TaskResult) -> TaskInfo:
 
 
 def _selected(
-    model: ModelResults, catalog: Catalog, metrics: MetricsChoice
+    model: ModelResults, catalog: Catalog, metrics: MetricsChoice, skipped: list[str]
 ) -> Iterator[tuple[TaskResult, TaskInfo, SubsetScores, dict[str, float]]]:
     """Each scored (task, split, subset) with the metrics ``metrics`` selects: tasks in ASCII
-    order, splits and subsets as found; a task that measures no quality is skipped, saying
-    so, and a main score no fraction can be stops the build."""
+    order, splits and subsets as found; a task that measures no quality is skipped (its note
+    added to ``skipped``), and a main score no fraction can be stops the build."""
     for task in model.sorted_tasks():
         info = task_info(catalog, task)
         if info.type in NON_SCORE_TYPES:
-            log.info(
-                "note: skipped %s: a %s task measures no quality score", task.task_name, info.type
+            skipped.append(
+                f"skipped {task.task_name}: a {info.type} task measures no quality score"
             )
             continue
         for scores in task.scores:
@@ -75,7 +75,8 @@ def result_entries(
     entries: list[ModelIndexEntry] = []
     out_of_range: list[str] = []
     current: TaskResult | None = None
-    for task, info, scores, selected in _selected(model, catalog, metrics):
+    skipped: list[str] = []
+    for task, info, scores, selected in _selected(model, catalog, metrics, skipped):
         if task is not current:
             _warn_out_of_range(current, out_of_range)
             current, out_of_range = task, []
@@ -95,14 +96,17 @@ def result_entries(
             )
         )
     _warn_out_of_range(current, out_of_range)
+    for note in skipped:
+        log.info("note: %s", note)
     return entries
 
 
 def count_values(model: ModelResults, catalog: Catalog, metrics: MetricsChoice) -> int:
     """How many metric values ``result_entries(model, catalog, metrics)`` holds, without making
-    the entries: what decides whether a card with them would be too big."""
+    the entries: what decides whether a card with them would be too big (it says nothing:
+    the entries made afterwards say what they leave out)."""
     count = 0
-    for _, _, _, selected in _selected(model, catalog, metrics):
+    for _, _, _, selected in _selected(model, catalog, metrics, []):
         count += len(selected)
         for name, value in selected.items():
             if not -1 <= value <= 1 and is_percentage(name):

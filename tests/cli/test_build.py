@@ -175,3 +175,23 @@ def test_several_models_into_a_new_folder_named_with_a_slash(tmp_path: Path):
     assert "give -o a folder" in without_slash.stderr
     one = run_cli("build", bge, "-o", f"{tmp_path / 'one'}/")
     assert one.returncode == 1 and "is a folder: give the card's file name" in one.stderr
+
+
+def test_a_speed_task_is_left_out_and_said_once(tmp_path: Path):
+    """GPUSpeedTask measures seconds, not quality: no entry, and one note however many times
+    the card is looked at (a 408-task card's values are counted, then it is made with main
+    scores only)."""
+    speed = RESULTS / "intfloat__multilingual-e5-small" / "e4ce9877abf3edfe10b0d82785e83bdcb973e22e"
+    (large,) = (RESULTS / "Qwen__Qwen3-Embedding-0.6B").iterdir()
+    folder = tmp_path / "results"
+    shutil.copytree(large, folder)
+    shutil.copyfile(speed / "GPUSpeedTask.json", folder / "GPUSpeedTask.json")
+    card = tmp_path / "README.md"
+    done = run_cli("build", folder, "-o", card, "--no-config")
+    assert done.returncode == 0, done.stderr
+    assert "with each task's main score only" in done.stderr  # the card was looked at twice
+    assert done.stderr.count("skipped GPUSpeedTask: a Speed task measures no quality score") == 1
+    front = yaml.safe_load(split_card(card.read_text(encoding="utf-8"), card).yaml_source)
+    results = front["model-index"][0]["results"]
+    assert len(results) > 6000
+    assert not any("Speed" in r["dataset"]["name"] for r in results)
