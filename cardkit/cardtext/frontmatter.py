@@ -15,14 +15,15 @@ import importlib.util
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import yaml
-
-from cardkit.io import yamlio
+from cardkit.io import yamlwrite
 from cardkit.io.errors import CardkitError
 from cardkit.io.lazyre import lazy, lazy_made
-from cardkit.io.yamlio import BREAK, count_lines, lines_with_ends
+from cardkit.io.yamllines import BREAK, count_lines, lines_with_ends
+
+if TYPE_CHECKING:  # the parser is imported where a card is parsed: a new card needs none
+    import yaml
 
 
 def _hub_yaml_block() -> re.Pattern[str]:
@@ -295,6 +296,10 @@ def parse_front_matter(
     YAML that cannot be read is an error naming the line and column in the card (a bare YAML
     text is taken to start on line 2, under its fence).
     """
+    import yaml
+
+    from cardkit.io import yamlio
+
     text, offset = (card.yaml_source, card.line_offset) if isinstance(card, CardText) else (card, 1)
     parsed = yamlio.parse_yaml(text, offset)
     if not parsed.parsed:
@@ -316,6 +321,8 @@ def load_front_matter(card: CardText | str, path: Path | str | None = None) -> d
     The data alone comes from one libyaml load (`yamlio.quick_load`: a 2 MB model-index in a
     tenth of the time); whatever that load is in doubt about, and front matter that is no
     mapping, is parsed with positions to say what is wrong where."""
+    from cardkit.io import yamlio
+
     text = card.yaml_source if isinstance(card, CardText) else card
     data = yamlio.quick_load(text)
     if data is None:
@@ -326,8 +333,17 @@ def load_front_matter(card: CardText | str, path: Path | str | None = None) -> d
 
 
 def dump_yaml(data: dict[str, Any]) -> str:
-    """The serializer of the reference cards: insertion order, unicode kept."""
-    return yamlio.dump(data)
+    """The serializer of the reference cards (``yaml.safe_dump(data, sort_keys=False,
+    allow_unicode=True)``, written by cardkit's own writer, byte for byte). Text that is not
+    Unicode (a lone surrogate, which a ``\\ud800`` escape in JSON gives) cannot be written:
+    that is one CardkitError, not a crash of the emitter."""
+    try:
+        return yamlwrite.dump(data)
+    except UnicodeEncodeError as exc:
+        bad = exc.object[max(exc.start - 20, 0) : exc.end + 20]
+        raise CardkitError(
+            f"cannot write {bad!r}: it holds a lone surrogate, which is not Unicode text"
+        ) from None
 
 
 def _key_span(key_node: yaml.Node, value_node: yaml.Node) -> tuple[int, int]:
@@ -346,6 +362,10 @@ def _list_addition(
     lines: list[str], key_node: yaml.Node, value_node: yaml.Node, items: list[str], newline: str
 ) -> tuple[int, int, str] | None:
     """The edit that appends ``items`` to a top-level list, in the list's own style."""
+    import yaml
+
+    from cardkit.io import yamlio
+
     if (
         isinstance(value_node, yaml.SequenceNode)
         and not value_node.flow_style

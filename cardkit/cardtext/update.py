@@ -15,9 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from cardkit.cardtext.frontmatter import (
     CardText,
@@ -34,8 +32,10 @@ from cardkit.cardtext.frontmatter import (
 )
 from cardkit.io.lazyre import lazy
 from cardkit.io.log import log
-from cardkit.io.yamlio import parse_yaml
 from cardkit.modelindex import merge_key
+
+if TYPE_CHECKING:  # the parser is imported where a card is updated: a new card needs none
+    import yaml
 
 NEW_CARD_TAGS = ["mteb", "sentence-transformers", "sentence-similarity", "feature-extraction"]
 LIBRARY = "sentence-transformers"
@@ -213,6 +213,10 @@ def _kept_model_index(
     ``model-index`` key on that line. Parsing is left to right, so the card itself has its
     model-index there, and it is the text cardkit writes: nothing to merge, nothing to parse.
     """
+    import yaml
+
+    from cardkit.io.yamlio import parse_yaml
+
     block = with_newline(dump_yaml({"model-index": model_index}), card.newline)
     text = card.yaml_text
     at = text.find(block)
@@ -372,6 +376,8 @@ def _merge_item(
     newline: str,
 ) -> list[tuple[int, int, str]]:
     """Line edits that put the merged results (and our name) into one model-index item."""
+    import yaml
+
     if not isinstance(item, yaml.MappingNode) or item.flow_style:
         raise _NotBlockStyle
     fields = {str(k.value): (k, v) for k, v in item.value}
@@ -415,6 +421,8 @@ def _append_item(
     lines: list[str], value: yaml.Node, ours: dict[str, Any], newline: str
 ) -> list[tuple[int, int, str]]:
     """A model-index of other models: ours is added as one more item."""
+    import yaml
+
     if not isinstance(value, yaml.SequenceNode) or value.flow_style or not value.value:
         raise _NotBlockStyle
     column = _dash_column(lines, value.value[0])

@@ -1,5 +1,6 @@
-"""YAML in and out: libyaml when it is there (real model-indexes run to 250,000 lines), and the
-one parse of a user's YAML that keeps positions and refuses what would hurt.
+"""YAML in: libyaml when it is there (real model-indexes run to 250,000 lines), and the one
+parse of a user's YAML that keeps positions and refuses what would hurt. (YAML out is
+cardkit.io.yamlwrite, which imports none of this.)
 
 :func:`parse_yaml` never raises on bad input. It reports, with line and column: characters
 YAML forbids, tabs in indentation, syntax errors, values pyyaml cannot construct (an integer of
@@ -17,10 +18,9 @@ from typing import Any
 
 import yaml
 
-from cardkit.io import yamlwrite
-from cardkit.io.errors import CardkitError
 from cardkit.io.lazyre import lazy
 from cardkit.io.userfile import Problem
+from cardkit.io.yamllines import BREAK, lines_with_ends
 
 SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -38,9 +38,6 @@ _BAD_CHAR = lazy("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010
 # repetition at every ':' of a big card is four times faster.)
 _DEEP_INDICATORS = lazy(r"[-?:][ \t]+[-?:][ \t]+(?:[-?:][ \t]+){38,}")
 _DEEP_INDENT = " " * 200  # at the start of a line: found as text, not by a regex
-# Lines the YAML parser counts (its marks' line numbers index them): CRLF, CR, LF, NEL, LS, PS.
-_LINE = lazy(r"[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|\Z)")
-BREAK = lazy(r"\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def _guard(constructor: Any, what: str) -> Any:
@@ -81,22 +78,6 @@ for _cls in (_Loader, _PureLoader):
 
 def load(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
-
-
-def dump(data: Any) -> str:
-    """The serializer of the reference cards, ``yaml.safe_dump(data, sort_keys=False,
-    allow_unicode=True)``, written by cardkit's own writer (byte-identical, much faster).
-
-    Text that is not Unicode (a lone surrogate, which a ``\\ud800`` escape in JSON gives)
-    cannot be written: that is one CardkitError, not a crash of the emitter.
-    """
-    try:
-        return yamlwrite.dump(data)
-    except UnicodeEncodeError as exc:
-        bad = exc.object[max(exc.start - 20, 0) : exc.end + 20]
-        raise CardkitError(
-            f"cannot write {bad!r}: it holds a lone surrogate, which is not Unicode text"
-        ) from None
 
 
 class ParsedYaml:
@@ -195,16 +176,6 @@ def quick_load(text: str) -> Any:
     except (yaml.YAMLError, _Doubt, RecursionError):
         return IN_DOUBT
     return data
-
-
-def count_lines(text: str) -> int:
-    """Line breaks in ``text``, as the YAML parser counts them."""
-    return len(BREAK.findall(text))
-
-
-def lines_with_ends(text: str) -> list[str]:
-    """The lines of ``text`` as the YAML parser counts them, each with its line break."""
-    return [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
 
 
 def parse_yaml(text: str, line_offset: int = 0) -> ParsedYaml:

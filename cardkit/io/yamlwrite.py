@@ -11,24 +11,24 @@ and strings in plain or single-quoted style where no folding can happen. PyYAML'
 decides every string's style and writes any string that needs double quotes or may be
 folded, at the same column and indent. A document with anything else (a date, a tuple, a
 subclass of dict, a key that is not a short one-line string, one list in two places, which
-PyYAML writes as an anchor and an alias) is dumped whole by PyYAML.
+PyYAML writes as an anchor and an alias) is dumped whole by PyYAML. PyYAML itself is imported
+only then: which strings read back as strings is `yamlresolve`'s question, answered by PyYAML's
+own patterns.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from yaml.emitter import Emitter
-from yaml.events import ScalarEvent
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
+from cardkit.io.yamlresolve import FLOAT_TAG, STR_TAG, plain_tag
+
+if TYPE_CHECKING:
+    from yaml.emitter import Emitter
 
 __all__ = ["dump", "fast_dump"]
 
-_STR_TAG = "tag:yaml.org,2002:str"
-_FLOAT_TAG = "tag:yaml.org,2002:float"
 _WIDTH = 80  # the emitter's best_width
 _INDENT = 2  # the emitter's best_indent
 # A key is written `key:` only while the key and its tag ('!!str') are under 128 characters.
@@ -52,8 +52,14 @@ class _Stream(list):
     write = list.append
 
 
-_resolver = Resolver()
-_analyzer = Emitter(None, allow_unicode=True)
+@lru_cache(maxsize=1)
+def _analyzer() -> Emitter:
+    """PyYAML's emitter, for the strings whose style only its analysis decides (imported
+    then: most cards hold none)."""
+    from yaml.emitter import Emitter
+
+    return Emitter(None, allow_unicode=True)
+
 
 # string -> (text to write when it cannot fold, whether it holds a space), or (None, False)
 # when PyYAML must write it; key -> its text followed by ':'.
@@ -64,10 +70,10 @@ _spaced_keys: dict[str, str] = {}  # key -> its text, ':' and the space before a
 
 def _style(value: str) -> str:
     """The emitter's choose_scalar_style for a string in block context (not a complex key)."""
-    plain_reads_back = _resolver.resolve(ScalarNode, value, (True, False)) == _STR_TAG
+    plain_reads_back = plain_tag(value) == STR_TAG
     if _UNREMARKABLE.match(value):
         return _PLAIN if plain_reads_back else _SINGLE
-    analysis = _analyzer.analyze_scalar(value)
+    analysis = _analyzer().analyze_scalar(value)
     if plain_reads_back and analysis.allow_block_plain:
         return _PLAIN
     if analysis.allow_single_quoted:
@@ -99,13 +105,20 @@ def _key_text(key: str) -> str:
         written, _ = _value_entry(key)
         if written is None:
             stream = _Stream()
-            _emit_string(Emitter(stream, allow_unicode=True), key, 0, True, True, 0, True)
+            _emit_string(_emitter(stream), key, 0, True, True, 0, True)
             written = "".join(stream)
         text = written + ":"
         if len(_keys) < _CACHE_LIMIT:
             _keys[key] = text
             _spaced_keys[key] = text + " "
     return text
+
+
+def _emitter(stream: _Stream) -> Emitter:
+    """PyYAML's emitter writing to ``stream``, for a string only its code may write."""
+    from yaml.emitter import Emitter
+
+    return Emitter(stream, allow_unicode=True)
 
 
 def _emit_string(
@@ -126,7 +139,9 @@ def _emit_string(
     emitter.root_context = False
     emitter.simple_key_context = simple_key
     style = _style(value)
-    emitter.event = ScalarEvent(None, _STR_TAG, (style == _PLAIN, True), value)
+    from yaml.events import ScalarEvent
+
+    emitter.event = ScalarEvent(None, STR_TAG, (style == _PLAIN, True), value)
     emitter.analysis = None
     emitter.style = style
     emitter.process_scalar()
@@ -146,7 +161,7 @@ def _float_text(value: float) -> str:
     text = text.lower()
     if "." not in text and "e" in text:
         text = text.replace("e", ".0e", 1)
-    if _resolver.resolve(ScalarNode, text, (True, False)) != _FLOAT_TAG:
+    if plain_tag(text) != FLOAT_TAG:
         raise _Unsupported  # PyYAML would add a '!!float' tag
     return text
 
@@ -485,7 +500,7 @@ class _Writer:
             self.plain(text)
             return
         if self.emitter is None:
-            self.emitter = Emitter(self.out, allow_unicode=True)
+            self.emitter = _emitter(self.out)
         # expect_scalar indents a scalar's continuation lines one step past its container.
         indent = _INDENT if self.indent is None else self.indent + _INDENT
         emitter = _emit_string(
@@ -513,5 +528,7 @@ def dump(data: Any) -> str:
     """``yaml.safe_dump(data, sort_keys=False, allow_unicode=True)``, several times faster."""
     text = fast_dump(data)
     if text is None:
+        import yaml
+
         text = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True)
     return text

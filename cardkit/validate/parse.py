@@ -20,7 +20,8 @@ import yaml
 from cardkit.cardtext.frontmatter import cut_card, front_matter_problem
 from cardkit.io.errors import CardkitError
 from cardkit.io.userfile import TEXT_LIMIT, decode, too_large_message
-from cardkit.io.yamlio import IN_DOUBT, lines_with_ends, parse_yaml, quick_load
+from cardkit.io.yamlio import IN_DOUBT, parse_yaml, quick_load
+from cardkit.io.yamllines import lines_with_ends
 from cardkit.validate.findings import Finding, data_path
 
 Kind = Literal["card", "eval-results"]

@@ -122,6 +122,23 @@ def test_a_new_card_needs_no_diff_no_eval_results_writer_no_schema(tmp_path):
     assert sorted(m for m in unneeded if m in modules) == []
 
 
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "results",
+    [EXAMPLE, *sorted((RESULTS / "Qwen__Qwen3-Embedding-0.6B").iterdir())],
+    ids=["35 tasks", "408 tasks, main scores only"],
+)
+def test_a_new_card_parses_nothing_so_imports_no_yaml_parser(results, tmp_path):
+    """Its YAML is written by cardkit's writer, which asks PyYAML's rules without PyYAML;
+    updating a card parses it, and imports PyYAML then."""
+    card = tmp_path / "README.md"
+    rc, modules, _ = after_main("-q", "build", results, "-o", card, "--no-config")
+    assert rc == 0
+    assert sorted(m for m in modules if m == "yaml" or m.startswith("yaml.")) == []
+    rc, modules, _ = after_main("-q", "build", results, "-o", card, "--no-config")
+    assert rc == 0 and "yaml" in modules
+
+
 def test_updating_only_the_front_matter_renders_nothing(tmp_path):
     card = tmp_path / "README.md"
     assert after_main("build", EXAMPLE, "-o", card)[0] == 0
