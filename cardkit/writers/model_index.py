@@ -108,9 +108,13 @@ def count_values(model: ModelResults, catalog: Catalog, metrics: MetricsChoice) 
     count = 0
     for _, _, _, selected in _selected(model, catalog, metrics, []):
         count += len(selected)
-        for name, value in selected.items():
-            if not -1 <= value <= 1 and is_percentage(name):
-                count -= 1  # left out by _card_metrics
+        values = selected.values()
+        if values and (min(values) < -1 or max(values) > 1):  # some may be left out
+            count -= sum(
+                1
+                for name, value in selected.items()
+                if not -1 <= value <= 1 and is_percentage(name)
+            )  # as _card_metrics leaves them out
     return count
 
 
