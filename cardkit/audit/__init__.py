@@ -163,23 +163,15 @@ def audit_paths(
     planned = _jobs_for(folders, base, mteb)
     if progress is not None:
         progress(len(planned))
-    audits: list[ModelAudit] = []
     kept = _open_cache(folders, base, mteb, cache) if folders and cache else None
     todo, inputs = planned, [""] * len(planned)
+    audits: list[ModelAudit] = []
     if kept is not None:
-        inputs = [kept.inputs(job) for job in planned]
-        todo, missing = [], []
-        for job, digest_ in zip(planned, inputs):
-            known = kept.audit(job, digest_) if cache == "load" else None
-            if known is None:
-                todo.append(job)
-                missing.append(digest_)
-            else:
-                audits.append(known)
-                report.cached += 1
-                if progress is not None:
-                    progress(len(planned))
-        inputs = missing
+        todo, inputs, audits = _recorded(planned, kept, cache == "load")
+        report.cached = len(audits)
+        for _ in audits:
+            if progress is not None:
+                progress(len(planned))
     for index, result in run_each(audit_model, todo, jobs):
         if isinstance(result, (WorkerDied, WorkerFailed)):
             reason = result.reason if isinstance(result, WorkerDied) else result.error
@@ -201,6 +193,25 @@ def audit_paths(
     report.findings.extend(copied_scores(audits))
     report.models = audits
     return report
+
+
+def _recorded(
+    planned: list[ModelJob], kept: AuditCache, load: bool
+) -> tuple[list[ModelJob], list[str], list[ModelAudit]]:
+    """The jobs still to audit with the digests of their inputs (to record their audits
+    under), and the audits the cache holds for the others (none unless ``load``)."""
+    todo: list[ModelJob] = []
+    inputs: list[str] = []
+    audits: list[ModelAudit] = []
+    for job in planned:
+        digest = kept.inputs(job)
+        known = kept.audit(job, digest) if load else None
+        if known is None:
+            todo.append(job)
+            inputs.append(digest)
+        else:
+            audits.append(known)
+    return todo, inputs, audits
 
 
 def _open_cache(
