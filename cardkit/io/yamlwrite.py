@@ -408,6 +408,19 @@ class _Writer:
             self.node(item, mapping_context=True)
         self.indent = saved
 
+    def dash(self, indent: int, new_line: str) -> str:
+        """write_indent, then '-' (no space before it: write_indent leaves whitespace);
+        ``new_line``: a line break, the indent and the '-'."""
+        if (
+            not self.indention
+            or self.column > indent
+            or (self.column == indent and not self.whitespace)
+        ):
+            return new_line
+        if self.column < indent:
+            return " " * (indent - self.column) + "-"
+        return "-"
+
     def sequence(self, value: list, indentless: bool) -> None:
         saved = self.indent
         if saved is None:
@@ -426,34 +439,14 @@ class _Writer:
                 run = _flat_run(value, indent + _INDENT, item_line)
             if run is not None:  # the whole list at once: one '- ' before each item
                 texts, end = run
-                if (
-                    not self.indention
-                    or self.column > indent
-                    or (self.column == indent and not self.whitespace)
-                ):
-                    dash = new_line
-                elif self.column < indent:
-                    dash = " " * (indent - self.column) + "-"
-                else:
-                    dash = "-"
                 seen |= ids
-                out.append(dash + " " + (new_line + " ").join(texts))
+                out.append(self.dash(indent, new_line) + " " + (new_line + " ").join(texts))
                 self.column = end
                 self.whitespace = self.indention = False
                 self.indent = saved
                 return
         for item in value:
-            # write_indent, then '-' (no space before it: write_indent leaves whitespace).
-            if (
-                not self.indention
-                or self.column > indent
-                or (self.column == indent and not self.whitespace)
-            ):
-                dash = new_line
-            elif self.column < indent:
-                dash = " " * (indent - self.column) + "-"
-            else:
-                dash = "-"
+            dash = self.dash(indent, new_line)
             if type(item) is dict:
                 key = id(item)
                 written = None if key in seen else _block(item, indent + _INDENT, seen)
