@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from cardkit.build.config import ProjectConfig
 from cardkit.cardtext.frontmatter import CardText
-from cardkit.cardtext.update import new_card_text, update_card_text
+from cardkit.cardtext.update import KeptIndex, new_card_text, update_card_text
 from cardkit.catalog import Catalog, load_catalog
 from cardkit.io.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
 from cardkit.io.errors import CardkitError
@@ -278,21 +278,49 @@ def _card_entries(text: str, output: Path, name: str) -> list[dict[str, Any]] | 
     return [r for r in results if isinstance(r, dict) and is_mteb_result(r)] or None
 
 
+def _own_entries(
+    job: CardJob, index: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]] | None, KeptIndex | None]:
+    """The card's MTEB entries when its model-index is ``index`` itself, written as cardkit
+    writes it (a card this build made before): those of ``index``, found without parsing
+    the card's YAML (None when there are none, as `_card_entries`); and what showed it, for
+    the update. (None, None) when that cannot be shown."""
+    from cardkit.cardtext.update import kept_model_index
+    from cardkit.modelindex import is_mteb_result
+
+    assert job.old_text is not None
+    request, canonical = job.request, job.catalog.canonical_name
+    kept = kept_model_index(job.old_text, index, job.output, request.prune, canonical)
+    if kept is None:
+        return None, None
+    return [entry for entry in index[0]["results"] if is_mteb_result(entry)] or None, kept
+
+
 def _merged_results(
     job: CardJob, index: list[dict[str, Any]]
-) -> tuple[ModelResults, IndexMerge | None]:
+) -> tuple[ModelResults, IndexMerge | None, KeptIndex | None]:
     """The results the card's model-index describes once updated: the new results, plus the
     card's own entries they lack unless pruned. The tables are made from these, so they
-    describe the whole model-index, not only the new files."""
-    from cardkit.modelindex import merge_key
+    describe the whole model-index, not only the new files. And, for a card whose
+    model-index is ``index`` already, what the update needs to keep it."""
+    from cardkit.modelindex import is_mteb_result, merge_key
     from cardkit.readers.model_card import card_results
 
-    old = _card_entries(job.old_text, job.output, job.name) if job.old_text else None
+    if not job.old_text:
+        return job.model, None, None
+    old, kept = _own_entries(job, index)
+    if kept is None:
+        old = _card_entries(job.old_text, job.output, job.name)
     if old is None:
-        return job.model, None
+        return job.model, None, kept
     canonical = job.catalog.canonical_name
-    new_keys = {merge_key(entry, canonical) for entry in index[0]["results"]}
-    old_keys = [merge_key(entry, canonical) for entry in old]
+    new_list = [merge_key(entry, canonical) for entry in index[0]["results"]]
+    new_keys = set(new_list)
+    if kept is not None:  # the card's own entries are the MTEB ones of these
+        mteb = map(is_mteb_result, index[0]["results"])
+        old_keys = [key for key, own in zip(new_list, mteb, strict=True) if own]
+    else:
+        old_keys = [merge_key(entry, canonical) for entry in old]
     lacked = [entry for entry, key in zip(old, old_keys) if key not in new_keys]
     merge = IndexMerge(
         added=len(new_keys - set(old_keys)),
@@ -301,20 +329,20 @@ def _merged_results(
         pruned=len(lacked) if job.request.prune else 0,
     )
     if job.request.prune or not lacked:
-        return job.model, merge
+        return job.model, merge, kept
     try:
-        [kept] = card_results({"model-index": [{"results": lacked}]}, job.output)
+        [held] = card_results({"model-index": [{"results": lacked}]}, job.output)
     except CardkitError:
-        return job.model, merge  # an entry cardkit cannot read: the tables show the results
+        return job.model, merge, kept  # an entry cardkit cannot read: the tables show the results
     tasks = dict(job.model.tasks)
     by_name = {canonical(name): name for name in tasks}
-    for name, task in kept.tasks.items():
+    for name, task in held.tasks.items():
         own = by_name.get(canonical(name))
         if own is None:
             tasks[name] = task
         else:
             tasks[own] = replace(tasks[own], scores=tasks[own].scores + task.scores)
-    return replace(job.model, tasks=tasks), merge
+    return replace(job.model, tasks=tasks), merge, kept
 
 
 class CardJob:
@@ -367,7 +395,7 @@ def render_model_card(job: CardJob, metrics: MetricsChoice) -> BuiltCard:
     entries = result_entries(model, catalog, metrics)
     index = model_index_value(job.name, entries)
     _refuse_wrong_scale(index, model)
-    results, merge = _merged_results(job, index)
+    results, merge, kept = _merged_results(job, index)
     entry_count = len(index[0]["results"]) if merge is None else merge.entries
     old_text = job.old_text
     config = request.config or ProjectConfig()
@@ -417,6 +445,7 @@ def render_model_card(job: CardJob, metrics: MetricsChoice) -> BuiltCard:
             body=body,
             prune=request.prune,
             canonical=catalog.canonical_name,
+            kept=kept,
         )
         if rendered is not None and not assets_linked(text, assets):
             assets = {}

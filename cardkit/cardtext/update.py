@@ -30,6 +30,7 @@ from cardkit.cardtext.frontmatter import (
     split_card,
     with_newline,
 )
+from cardkit.io.errors import CardkitError
 from cardkit.io.lazyre import lazy
 from cardkit.io.log import log
 from cardkit.modelindex import merge_key
@@ -85,6 +86,7 @@ def update_card_text(
     body: Callable[[CardText], str] | None = None,
     prune: bool = False,
     canonical: Callable[[str], str] = str,
+    kept: KeptIndex | None = None,
 ) -> str:
     """Merge the new results into the model-index and make sure ``mteb`` is a tag; keep every
     other byte.
@@ -93,7 +95,8 @@ def update_card_text(
     lacks them (a key the author wrote is never overwritten); ``body`` turns the split card into
     its new body (the generated regions), else the body is kept as it is; ``prune`` removes the
     card's MTEB entries the new results do not hold; ``canonical`` gives a task's current name
-    (a card's ``MTEB CMedQAv1`` entries are the results' ``CMedQAv1-reranking``).
+    (a card's ``MTEB CMedQAv1`` entries are the results' ``CMedQAv1-reranking``); ``kept``:
+    what `kept_model_index` found for this text and model-index, when it was asked already.
     """
     card = split_card(text, path)
     new_body = body(card) if body is not None else card.body
@@ -104,8 +107,10 @@ def update_card_text(
             data.setdefault(key, value)
         yaml_text = dump_yaml(data).replace("\n", card.newline)
         return "---" + card.newline + yaml_text + "---" + card.newline + new_body
+    if kept is None:
+        kept = _kept_model_index(card, model_index, path, prune, canonical)
     card.yaml_text, change = _edited_front_matter(
-        card, model_index, wanted_tags, missing_keys or {}, path, prune, canonical
+        card, model_index, wanted_tags, missing_keys or {}, path, prune, canonical, kept
     )
     card.body = new_body
     updated = card.render()
@@ -145,14 +150,14 @@ def _edited_front_matter(
     path: Path | str | None,
     prune: bool,
     canonical: Callable[[str], str],
+    kept: KeptIndex | None,
 ) -> tuple[str, tuple[int, int, Any] | None]:
     """The front matter read once, every change spliced into its lines in one pass, and how
     many results the card held and holds (with its model name) when that was read.
 
-    A card whose model-index already is the one to write (a rebuild of the same results) is
-    read without it: its lines are kept as they are, and only the rest is parsed.
+    A card whose model-index already is the one to write (a rebuild of the same results:
+    ``kept``) is read without it: its lines are kept as they are, and only the rest is parsed.
     """
-    kept = _kept_model_index(card, model_index, path, prune, canonical)
     change = None
     if kept is not None:
         lines, root, data, row, block = kept
@@ -197,13 +202,38 @@ _AFTER_BLOCK = lazy(
 _PLACEHOLDER = "model-index: []"
 
 
+# What `kept_model_index` found: the card's front-matter lines with the model-index as a
+# one-line placeholder, the parsed rest (node and data), the placeholder's line, the block.
+KeptIndex = tuple[list[str], "yaml.MappingNode", dict[str, Any], int, str]
+
+
+def kept_model_index(
+    text: str,
+    model_index: list[dict[str, Any]],
+    path: Path | str | None,
+    prune: bool,
+    canonical: Callable[[str], str],
+) -> KeptIndex | None:
+    """For a card ``text`` that holds ``model_index`` as its model-index, byte for byte as
+    cardkit writes it and where an update keeps it, what an update of it needs (give it to
+    `update_card_text` as ``kept``); None when that cannot be shown. Then the card's entries
+    are these, and need not be read from its YAML (a 2 MB model-index takes a second)."""
+    try:
+        card = split_card(text, path)
+    except CardkitError:
+        return None
+    if not card.has_front_matter:
+        return None
+    return _kept_model_index(card, model_index, path, prune, canonical)
+
+
 def _kept_model_index(
     card: CardText,
     model_index: list[dict[str, Any]],
     path: Path | str | None,
     prune: bool,
     canonical: Callable[[str], str],
-) -> tuple[list[str], yaml.MappingNode, dict[str, Any], int, str] | None:
+) -> KeptIndex | None:
     """For a card whose model-index is, byte for byte, the one to write and in the order the
     merge keeps: its lines with the model-index as a one-line placeholder, the parsed rest,
     the placeholder's line and the model-index's text. None when that cannot be shown.
@@ -270,14 +300,15 @@ def plan_merge(
     Entries that are not MTEB results keep their place before or after the MTEB block; the
     MTEB entries are in ASCII order of task, each task's new entries before its kept ones.
     """
-    keys = [merge_key(entry, canonical) for entry in old]
-    new_keys = {merge_key(entry, canonical) for entry in new}
+    new_list = [merge_key(entry, canonical) for entry in new]
+    # The card's own entries are the new ones when an update asks whether it holds them.
+    keys = new_list if old is new else [merge_key(entry, canonical) for entry in old]
+    new_keys = set(new_list)
     first_mteb = next((i for i, key in enumerate(keys) if key is not None), len(old))
     plan = MergePlan(pruned=prune)
     plan.missing = [i for i, key in enumerate(keys) if key is not None and key not in new_keys]
     by_task: dict[str, list[tuple[str, int]]] = {}
-    for j, entry in enumerate(new):
-        key = merge_key(entry, canonical)
+    for j, key in enumerate(new_list):
         by_task.setdefault(key[0] if key else "", []).append(("new", j))
     if not prune:
         for i in plan.missing:
