@@ -15,7 +15,8 @@ with the same environment, and every floor under the interpreter settings cardki
 - the whole store (``--store PATH``): parse every result file of the store and write every
   card's bytes; then a rebuild with nothing changed and one with one model's folder changed,
   each held against the full build (the latter after subtracting that model's own build);
-  and `cardkit audit --no-mteb` of the store, in full against the same floor and again with
+  a `--force` build again over the cards it wrote (every card an update) against the full
+  build; and `cardkit audit --no-mteb` of the store, in full against the same floor and again with
   nothing changed against the full audit (rows without a target: measured and reported).
 
     python benchmarks/speed.py [--runs 5] [--row TEXT ...] [--store PATH [--store-runs 1]]
@@ -208,6 +209,10 @@ def store_rows(source: Path) -> list[Row]:
         again = Command(cardkit("build", s.root, "-o", s.cards))
         return again, full(work)[0]
 
+    def forced_again(work: Path) -> tuple[Command, Command]:
+        # The full build's command again: now over its own cards, each an update.
+        return full(work)[0], full(work)[0]
+
     def one_changed(work: Path) -> tuple[Command, Command]:
         s = store(work)
         again = Command(cardkit("build", s.root, "-o", s.cards), before=s.touch_one)
@@ -244,6 +249,12 @@ def store_rows(source: Path) -> list[Row]:
             one_changed,
             store=True,
             own=own,
+        ),
+        Row(
+            "store: --force again, over the cards built / full build",
+            None,
+            forced_again,
+            store=True,
         ),
         Row("store: audit (--no-mteb) / parse + write floor", None, audit_full, store=True),
         Row("store: audit again, nothing changed / full audit", None, audit_unchanged, store=True),
