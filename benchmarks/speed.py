@@ -16,8 +16,9 @@ with the same environment, and every floor under the interpreter settings cardki
   card's bytes; then a rebuild with nothing changed and one with one model's folder changed,
   each held against the full build (the latter after subtracting that model's own build);
   a `--force` build again over the cards it wrote (every card an update) against the full
-  build; and `cardkit audit --no-mteb` of the store, in full against the same floor and again with
-  nothing changed against the full audit (rows without a target: measured and reported).
+  build; and `cardkit audit --no-mteb` of the store, in full against the same floor and
+  again with nothing changed against the full audit (rows without a target: measured and
+  reported).
 
     python benchmarks/speed.py [--runs 5] [--row TEXT ...] [--store PATH [--store-runs 1]]
 
