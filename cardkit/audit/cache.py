@@ -26,6 +26,7 @@ from cardkit.audit.findings import AuditFinding
 from cardkit.audit.repo import BaseStore, exceptions_as_data
 from cardkit.io.fingerprint import content_fingerprint, digest
 from cardkit.io.recordcache import RecordCache, code_fingerprint, record_cache
+from cardkit.io.userfile import RESULT_LIMIT
 
 
 def auditor_fingerprint(mteb: bool, base: BaseStore | None, exceptions: Any) -> str:
@@ -71,9 +72,11 @@ class AuditCache:
         """The digest of what the job's audit reads: its folder's content and, with a base
         that is a folder, the same model folder there (a git base is named by its commit in
         the auditor's fingerprint)."""
-        parts = [content_fingerprint(job.folder)]
+        # The audit reads no file over RESULT_LIMIT (it reports its size): nor does this.
+        parts = [content_fingerprint(job.folder, RESULT_LIMIT)]
         if job.base is not None and job.base.ref is None:
-            parts.append(content_fingerprint(job.base.results_root / job.folder.name))
+            base_folder = job.base.results_root / job.folder.name
+            parts.append(content_fingerprint(base_folder, RESULT_LIMIT))
         return digest(parts)
 
     def audit(self, job: ModelJob, inputs: str) -> ModelAudit | None:

@@ -39,13 +39,17 @@ def tree_fingerprint(root: Path) -> str:
     return _walk(root, _entry)
 
 
-def content_fingerprint(root: Path) -> str:
+def content_fingerprint(root: Path, largest: int) -> str:
     """Every entry below ``root`` by its content (a file's SHA-256, a link's target text),
     without following a link: unlike `tree_fingerprint`, no file can keep its fingerprint by
-    keeping its size and time while its bytes change."""
+    keeping its size and time while its bytes change. A file over ``largest`` bytes (more
+    than the work fingerprinted ever reads of a file) counts by its size and time alone, so
+    that no file makes the fingerprint read more than that."""
 
     def entry(name: str, info: os.stat_result) -> str:
         path = root / name if name else root
+        if stat.S_ISREG(info.st_mode) and info.st_size > largest:
+            return _entry(name, info)
         if stat.S_ISREG(info.st_mode):
             return f"{name}\0f\0{_content_digest(path)}"
         if stat.S_ISLNK(info.st_mode):
