@@ -47,21 +47,11 @@ def _mteb_version() -> str:
 
 def audit_cache(paths: Sequence[Path], code: str) -> AuditCache | None:
     """The cache of these paths' audits, or None when the user has no private cache."""
-    records = record_cache("audit", sorted(str(Path(p).resolve()) for p in paths), code)
-    return None if records is None else AuditCache(records)
+    return record_cache(AuditCache, "audit", paths, code)
 
 
-class AuditCache:
+class AuditCache(RecordCache):
     """Each model folder's last audit, by the digest of what it depends on."""
-
-    def __init__(self, records: RecordCache) -> None:
-        self.records = records
-
-    def load(self) -> None:
-        self.records.load()
-
-    def save(self) -> str | None:
-        return self.records.save()
 
     @staticmethod
     def key(job: ModelJob) -> str:
@@ -82,14 +72,14 @@ class AuditCache:
     def audit(self, job: ModelJob, inputs: str) -> ModelAudit | None:
         """The recorded audit of this job's inputs, or None when it must be audited."""
         key = self.key(job)
-        record = self.records.get(key, inputs)
+        record = self.get(key, inputs)
         audit = None if record is None else _audit_from(record.get("audit"))
         if audit is None:
-            self.records.drop(key)
+            self.drop(key)
         return audit
 
     def record(self, job: ModelJob, inputs: str, audit: ModelAudit) -> None:
-        self.records.put(self.key(job), inputs, audit=_audit_data(audit))
+        self.put(self.key(job), inputs, audit=_audit_data(audit))
 
 
 def _audit_data(audit: ModelAudit) -> dict[str, Any]:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cardkit.io.cachedir import private_cache
 from cardkit.io.errors import CardkitError
 from cardkit.io.fingerprint import digest, file_digest
 
 FORMAT = 1
+C = TypeVar("C", bound="RecordCache")
 # A cache larger than this is not ours (100,000 records stay far below it).
 _MAX_BYTES = 256 * 1024 * 1024
 
@@ -39,16 +40,20 @@ def code_fingerprint(extra: Iterable[str] = ()) -> str:
     return digest(parts)
 
 
-def record_cache(kind: str, key_parts: Iterable[str], code: str) -> RecordCache | None:
-    """The cache of ``kind`` for the run named by ``key_parts`` (the paths, the options that
-    change what is recorded), or None when the user has no private cache folder."""
+def record_cache(cls: type[C], kind: str, paths: Iterable[Path], code: str) -> C | None:
+    """The cache (a ``cls``) of ``kind`` for one run over ``paths`` under the code ``code``,
+    or None when the user has no private cache folder."""
     folder = private_cache(kind)
-    return None if folder is None else RecordCache(folder / f"{digest(key_parts)}.json", code)
+    if folder is None:
+        return None
+    key = digest(sorted(str(Path(p).resolve()) for p in paths))
+    return cls(folder / f"{key}.json", code)
 
 
 class RecordCache:
     """One run's records: read once before (`load`), written once after (`save`), keeping only
-    the records this run used or made."""
+    the records this run used or made. A kind of work subclasses it with what its records
+    hold."""
 
     def __init__(self, path: Path, code: str) -> None:
         self.path = path

@@ -48,31 +48,18 @@ def validator_fingerprint() -> str:
 
 def validation_cache(paths: list[Path]) -> ValidationCache | None:
     """The cache of these paths' findings, or None when the user has no private cache."""
-    records = record_cache(
-        "validate", sorted(str(Path(p).resolve()) for p in paths), validator_fingerprint()
-    )
-    return None if records is None else ValidationCache(records)
+    return record_cache(ValidationCache, "validate", paths, validator_fingerprint())
 
 
-class ValidationCache:
+class ValidationCache(RecordCache):
     """The findings of one set of paths' last run, by each file's SHA-256."""
-
-    def __init__(self, records: RecordCache) -> None:
-        self.records = records
-        self.path = records.path
-
-    def load(self) -> None:
-        self.records.load()
-
-    def save(self) -> str | None:
-        return self.records.save()
 
     def findings(self, file: Path, sha256: str) -> list[Finding] | None:
         """The findings recorded for this file's content, or None when it must be checked."""
-        record = self.records.get(str(file), sha256)
+        record = self.get(str(file), sha256)
         found = None if record is None else record.get("findings")
         if not isinstance(found, list) or not all(_well_formed(item) for item in found):
-            self.records.drop(str(file))
+            self.drop(str(file))
             return None
         return [
             Finding(str(file), f["line"], f["col"], f["path"], f["message"], f["severity"])
@@ -84,7 +71,7 @@ class ValidationCache:
         if any(f.unreadable for f in findings):
             return
         fields = [{k: getattr(f, k) for k in _FINDING_FIELDS} for f in findings]
-        self.records.put(str(file), sha256, findings=fields)
+        self.put(str(file), sha256, findings=fields)
 
 
 def _well_formed(item: object) -> bool:
