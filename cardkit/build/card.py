@@ -278,49 +278,34 @@ def _card_entries(text: str, output: Path, name: str) -> list[dict[str, Any]] | 
     return [r for r in results if isinstance(r, dict) and is_mteb_result(r)] or None
 
 
-def _own_entries(
-    job: CardJob, index: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]] | None, KeptIndex | None]:
-    """The card's MTEB entries when its model-index is ``index`` itself, written as cardkit
-    writes it (a card this build made before): those of ``index``, found without parsing
-    the card's YAML (None when there are none, as `_card_entries`); and what showed it, for
-    the update. (None, None) when that cannot be shown."""
-    from cardkit.cardtext.update import kept_model_index
-    from cardkit.modelindex import is_mteb_result
-
-    assert job.old_text is not None
-    request, canonical = job.request, job.catalog.canonical_name
-    kept = kept_model_index(job.old_text, index, job.output, request.prune, canonical)
-    if kept is None:
-        return None, None
-    return [entry for entry in index[0]["results"] if is_mteb_result(entry)] or None, kept
-
-
 def _merged_results(
     job: CardJob, index: list[dict[str, Any]]
 ) -> tuple[ModelResults, IndexMerge | None, KeptIndex | None]:
     """The results the card's model-index describes once updated: the new results, plus the
     card's own entries they lack unless pruned. The tables are made from these, so they
-    describe the whole model-index, not only the new files. And, for a card whose
-    model-index is ``index`` already, what the update needs to keep it."""
+    describe the whole model-index, not only the new files. And what `kept_model_index`
+    found, for the update: a card whose model-index is ``index`` already (one this build made
+    before) holds these entries, and its YAML need not be read."""
+    from cardkit.cardtext.update import kept_model_index
     from cardkit.modelindex import is_mteb_result, merge_key
     from cardkit.readers.model_card import card_results
 
     if not job.old_text:
         return job.model, None, None
-    old, kept = _own_entries(job, index)
-    if kept is None:
+    canonical = job.catalog.canonical_name
+    results = index[0]["results"]
+    kept = kept_model_index(job.old_text, index, job.output, job.request.prune, canonical)
+    new_list = [merge_key(entry, canonical) for entry in results]
+    if kept is not None:  # the card's MTEB entries are those of ``index``
+        mteb = [(entry, key) for entry, key in zip(results, new_list) if is_mteb_result(entry)]
+        old = [entry for entry, _ in mteb] or None
+        old_keys = [key for _, key in mteb]
+    else:
         old = _card_entries(job.old_text, job.output, job.name)
+        old_keys = [merge_key(entry, canonical) for entry in old or ()]
     if old is None:
         return job.model, None, kept
-    canonical = job.catalog.canonical_name
-    new_list = [merge_key(entry, canonical) for entry in index[0]["results"]]
     new_keys = set(new_list)
-    if kept is not None:  # the card's own entries are the MTEB ones of these
-        mteb = map(is_mteb_result, index[0]["results"])
-        old_keys = [key for key, own in zip(new_list, mteb, strict=True) if own]
-    else:
-        old_keys = [merge_key(entry, canonical) for entry in old]
     lacked = [entry for entry, key in zip(old, old_keys) if key not in new_keys]
     merge = IndexMerge(
         added=len(new_keys - set(old_keys)),

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from cardkit.cardtext.frontmatter import (
     CardText,
@@ -37,6 +38,17 @@ from cardkit.modelindex import merge_key
 
 if TYPE_CHECKING:  # the parser is imported where a card is updated: a new card needs none
     import yaml
+
+# What `kept_model_index` found: the card's front-matter lines with the model-index as a
+# one-line placeholder, the parsed rest (node and data), the placeholder's line, the block.
+KeptIndex = tuple[list[str], "yaml.MappingNode", dict[str, Any], int, str]
+
+
+class Kept(Enum):
+    """`update_card_text`'s ``kept`` when `kept_model_index` was not asked yet."""
+
+    UNASKED = "not asked yet"
+
 
 NEW_CARD_TAGS = ["mteb", "sentence-transformers", "sentence-similarity", "feature-extraction"]
 LIBRARY = "sentence-transformers"
@@ -86,7 +98,7 @@ def update_card_text(
     body: Callable[[CardText], str] | None = None,
     prune: bool = False,
     canonical: Callable[[str], str] = str,
-    kept: KeptIndex | None = None,
+    kept: KeptIndex | None | Literal[Kept.UNASKED] = Kept.UNASKED,
 ) -> str:
     """Merge the new results into the model-index and make sure ``mteb`` is a tag; keep every
     other byte.
@@ -96,7 +108,8 @@ def update_card_text(
     its new body (the generated regions), else the body is kept as it is; ``prune`` removes the
     card's MTEB entries the new results do not hold; ``canonical`` gives a task's current name
     (a card's ``MTEB CMedQAv1`` entries are the results' ``CMedQAv1-reranking``); ``kept``:
-    what `kept_model_index` found for this text and model-index, when it was asked already.
+    what `kept_model_index` found for this text and model-index (None: it does not hold it),
+    when it was asked already.
     """
     card = split_card(text, path)
     new_body = body(card) if body is not None else card.body
@@ -107,7 +120,7 @@ def update_card_text(
             data.setdefault(key, value)
         yaml_text = dump_yaml(data).replace("\n", card.newline)
         return "---" + card.newline + yaml_text + "---" + card.newline + new_body
-    if kept is None:
+    if kept is Kept.UNASKED:
         kept = _kept_model_index(card, model_index, path, prune, canonical)
     card.yaml_text, change = _edited_front_matter(
         card, model_index, wanted_tags, missing_keys or {}, path, prune, canonical, kept
@@ -200,11 +213,6 @@ _AFTER_BLOCK = lazy(
     r"(?:[ \t]*(?:#[^\r\n]*)?(?:\r\n|\n|\r))*(?:[ \t]*(?:#[^\r\n]*)?\Z|[^ \t\r\n#-])"
 )
 _PLACEHOLDER = "model-index: []"
-
-
-# What `kept_model_index` found: the card's front-matter lines with the model-index as a
-# one-line placeholder, the parsed rest (node and data), the placeholder's line, the block.
-KeptIndex = tuple[list[str], "yaml.MappingNode", dict[str, Any], int, str]
 
 
 def kept_model_index(
