@@ -236,11 +236,9 @@ def _flat_run(items: list, indent: int, new_line: str) -> tuple[list[str], int] 
         if type(item) is not dict or len(item) != 2:
             return None
         (own_key, name), (own_other, value) = item.items()
-        if (
-            (own_key is not key or own_other is not other)
-            and (own_key != key or own_other != other or type(own_key) is not str)
-            or type(own_other) is not str
-        ):
+        if own_key != key or own_other != other or type(own_key) is not str:
+            return None
+        if type(own_other) is not str:
             return None
         # Inlined for the common kinds (a metric's name, its float value): the same rule.
         name_text = names.get(name) if type(name) is str else None

@@ -250,27 +250,28 @@ def add_task(model: ModelResults, task: TaskResult, catalog: Catalog) -> None:
     """Add a task, merging with a file for the same task only when the scores agree."""
     canonical = catalog.canonical_name(task.task_name)
     # The task held under any of its names (at most one: every task comes in through here).
-    held = [model.tasks[name] for name in catalog.names_of(canonical) if name in model.tasks]
-    for other in held[:1]:
-        mine, theirs = _subset_keys(task), _subset_keys(other)
-        for key in mine.keys() & theirs.keys():
-            if not _same_scores(mine[key], theirs[key]):
-                raise CardkitError(
-                    f"two files give different scores for task {canonical}, split '{key[0]}', "
-                    f"subset '{key[1]}': {other.source} and {task.source}; remove one",
-                    task.source,
-                )
-        if outranks(task, other):
-            # Same scores in both: the file the leaderboard would keep speaks for them (its
-            # main score, or none in an old file), as mteb keeps one file per task.
-            newer = {(s.split, s.subset): s for s in task.scores}
-            other.scores[:] = [newer.pop((s.split, s.subset), s) for s in other.scores]
-            other.scores.extend(newer.values())
-            other.mteb_version, other.date = task.mteb_version, task.date
-        else:
-            other.scores.extend(s for s in task.scores if (s.split, s.subset) not in theirs)
+    names = catalog.names_of(canonical)
+    other = next((model.tasks[name] for name in names if name in model.tasks), None)
+    if other is None:
+        model.tasks[task.task_name] = task
         return
-    model.tasks[task.task_name] = task
+    mine, theirs = _subset_keys(task), _subset_keys(other)
+    for key in mine.keys() & theirs.keys():
+        if not _same_scores(mine[key], theirs[key]):
+            raise CardkitError(
+                f"two files give different scores for task {canonical}, split '{key[0]}', "
+                f"subset '{key[1]}': {other.source} and {task.source}; remove one",
+                task.source,
+            )
+    if outranks(task, other):
+        # Same scores in both: the file the leaderboard would keep speaks for them (its
+        # main score, or none in an old file), as mteb keeps one file per task.
+        newer = {(s.split, s.subset): s for s in task.scores}
+        other.scores[:] = [newer.pop((s.split, s.subset), s) for s in other.scores]
+        other.scores.extend(newer.values())
+        other.mteb_version, other.date = task.mteb_version, task.date
+    else:
+        other.scores.extend(s for s in task.scores if (s.split, s.subset) not in theirs)
 
 
 def _same_scores(a: dict[str, float], b: dict[str, float]) -> bool:

@@ -354,24 +354,20 @@ def rounded(value: float, decimals: int | None) -> float:
     return value if decimals is None else round(value, decimals)
 
 
-# A task's summary depends on the benchmark only through these: the task of a model is
-# summarised once for all the benchmarks that ask the same of it.
-_SummaryKey = tuple[str, tuple[str, ...], tuple[str, ...], "int | None", "_Rule", "int | None"]
-
-
 def _shared_task_summary(
     name: str,
     info: TaskInfo,
     benchmark: Benchmark,
     task: TaskResult,
-    made: dict[_SummaryKey, TaskSummary],
+    made: dict[tuple, TaskSummary],
 ) -> TaskSummary:
-    """`_task_summary`, taken from ``made`` when another benchmark asked the same: the same
-    splits, subsets, rule and rounding."""
+    """`_task_summary`, taken from ``made`` when another benchmark asked the same of the task:
+    a summary depends on the benchmark only through what it says of the task (its splits,
+    subsets or their count), the rule it reads a score by, and its rounding."""
     key = (
         name,
-        tuple(benchmark.splits.get(name) or info.eval_splits),
-        tuple(benchmark.subsets.get(name) or info.subsets),
+        tuple(benchmark.splits.get(name) or ()),
+        tuple(benchmark.subsets.get(name) or ()),
         benchmark.subset_counts.get(name),
         _rule(info, benchmark),
         benchmark.task_decimals,
@@ -483,7 +479,7 @@ def relevant_summaries(model: ModelResults, catalog: Catalog) -> list[BenchmarkS
     completely, in catalog order."""
     index = task_index(model, catalog)
     summaries = []
-    made: dict[_SummaryKey, TaskSummary] = {}
+    made: dict[tuple, TaskSummary] = {}
     for name in catalog.benchmark_names():
         benchmark = catalog.benchmark(name)
         # Only a task the model has can be complete: those decide before the whole table,
