@@ -123,6 +123,35 @@ def select_metrics(
     return kept
 
 
+def count_shown(metrics: dict[str, float], every: bool) -> int:
+    """``len(select_metrics(metrics, "all" if every else "default", ...))`` less the
+    percentages outside -1 to 1 a card leaves out, without making the selection: what decides
+    whether a card of every metric fits (a results store's biggest models have 170,000)."""
+    shown = _shown_names(tuple(metrics), every)
+    count = len(shown)
+    for name, old in _legacy_pairs(shown):
+        if _equal(metrics[old], metrics[name]):
+            count -= 1  # as select_metrics collapses them
+    values = metrics.values()
+    if values and (min(values) < -1 or max(values) > 1):
+        count -= sum(
+            1
+            for name, old in shown
+            if not -1 <= metrics[name] <= 1
+            and is_percentage(name)
+            and (old is None or not _equal(metrics[old], metrics[name]))
+        )
+    return count
+
+
+@lru_cache(maxsize=4096)
+def _legacy_pairs(
+    shown: tuple[tuple[str, str | None], ...],
+) -> tuple[tuple[str, str], ...]:
+    """The shown names whose legacy name the entry holds too (most entries: none)."""
+    return tuple((name, old) for name, old in shown if old is not None)
+
+
 @lru_cache(maxsize=4096)  # the score entries of a task, and of a model's tasks, share names
 def _shown_names(names: tuple[str, ...], every: bool) -> tuple[tuple[str, str | None], ...]:
     """The names a card may show (every one, or all but diagnostics), in order, each with its

@@ -309,6 +309,172 @@ def _block(value: dict, indent: int, seen: set[int]) -> tuple[str, int] | None:
     return new_line.join(parts), column
 
 
+class _Lines(dict):
+    """The lines of one place of `_results_run` (a key's value, at its column): string -> the
+    key's text followed by the string's, or None where `_scalar_text` would not write the
+    string there. A task's type, a split, a language recur: each is styled and checked for
+    folding once per place."""
+
+    __slots__ = ("head", "column")
+
+    def __init__(self, head: str, column: int) -> None:
+        super().__init__()
+        self.head = head  # the line break, indent and key before the value
+        self.column = column  # where the value starts
+
+    def __missing__(self, value: str) -> str | None:
+        text = _scalar_text(value, self.column)
+        line = None if text is None else self.head + text
+        self[value] = line
+        return line
+
+    def line(self, value: Any) -> str | None:
+        """The line of any scalar here."""
+        return self[value] if type(value) is str else self.number(self.head, value)
+
+    @staticmethod
+    def number(head: str, value: Any) -> str | None:
+        """A float's or int's line after ``head`` (a float with an exponent, inf or nan, or
+        anything else: None, for `_block`)."""
+        kind = type(value)
+        if kind is float:
+            text = repr(value)
+            return None if "e" in text or "n" in text else head + text
+        return head + str(value) if kind is int else None
+
+
+_RESULT_KEYS = ("task", "dataset", "metrics")
+
+
+def _results_run(items: list, indent: int, seen: set[int]) -> list[tuple[str, int] | None] | None:
+    """The results of a model-index (each ``task: {type}``, ``dataset: {...}`` and ``metrics:
+    [{type, value}, ...]``) at ``indent``, as `_block` writes each: every item's text after its
+    '- ' and the column it ends at, or None for an item `_block` is to write; the ids of the
+    collections written are added to ``seen``.
+
+    A card's model-index is most of its bytes; written place by place, with the keys checked
+    by identity (the entries one piece of code made hold the very same key objects), it takes
+    a fraction of the time of `_block`. An item of another shape (its keys read from a file
+    are objects of their own) or with a value this writer does not write (a float with an
+    exponent, a string that folds) is left to `_block`; None for a list whose first item is
+    not such an entry, or that holds a collection twice."""
+    first = items[0]
+    if type(first) is not dict or tuple(first) != _RESULT_KEYS:
+        return None
+    task_key, dataset_key, metrics_key = first
+    task, dataset, metrics = first.values()
+    if type(task) is not dict or type(dataset) is not dict or type(metrics) is not list:
+        return None
+    if len(task) != 1 or not dataset or not metrics or type(metrics[0]) is not dict:
+        return None
+    if len(metrics[0]) != 2 or not all(type(k) is str for k in (*task, *dataset, *metrics[0])):
+        return None
+    outer, inner = _new_line(indent), _new_line(indent + _INDENT)
+    (type_key,) = task
+    task_type = _Lines(_key_text(task_key) + inner + _spaced_key(type_key), indent + _INDENT)
+    task_type.column += len(_spaced_key(type_key))
+    dataset_keys = tuple(dataset)
+    dataset_lines = [
+        _Lines((outer + _key_text(dataset_key) if n == 0 else "") + inner + _spaced_key(key), 0)
+        for n, key in enumerate(dataset_keys)
+    ]
+    for lines, key in zip(dataset_lines, dataset_keys):
+        lines.column = indent + _INDENT + len(_spaced_key(key))
+    dataset_places = tuple(zip(dataset_keys, dataset_lines))
+    name_key, value_key = metrics[0]
+    dash = outer + "- "
+    metrics_head = outer + _key_text(metrics_key) + dash
+    names = _Lines(_spaced_key(name_key), indent + _INDENT + len(_spaced_key(name_key)))
+    value_head = inner + _spaced_key(value_key)
+    value_column = indent + _INDENT + len(_spaced_key(value_key))
+    written: list[tuple[str, int] | None] = []
+    ids: list[int] = []
+    for item in items:
+        text = None
+        if type(item) is dict and len(item) == 3:
+            (own_task, task), (own_dataset, dataset), (own_metrics, metrics) = item.items()
+            if (
+                own_task is task_key
+                and own_dataset is dataset_key
+                and own_metrics is metrics_key
+                and type(task) is dict
+                and len(task) == 1
+                and type(dataset) is dict
+                and len(dataset) == len(dataset_keys)
+                and type(metrics) is list
+                and metrics
+            ):
+                text = _result_text(
+                    task,
+                    dataset,
+                    metrics,
+                    (type_key, task_type),
+                    dataset_places,
+                    (metrics_head, name_key, names, value_key, value_head, dash),
+                )
+        if text is None:
+            written.append(None)
+            continue
+        written.append((text, value_column + len(text) - text.rindex("\n") - len(value_head)))
+        ids.append(id(item))
+        ids.append(id(task))
+        ids.append(id(dataset))
+        ids.append(id(metrics))
+        ids.extend(map(id, metrics))
+    unique = set(ids)
+    if len(unique) != len(ids) or not unique.isdisjoint(seen):
+        return None
+    seen |= unique
+    return written
+
+
+def _result_text(
+    task: dict,
+    dataset: dict,
+    metrics: list,
+    task_place: tuple[str, _Lines],
+    dataset_places: tuple[tuple[str, _Lines], ...],
+    metric_places: tuple[str, str, _Lines, str, str, str],
+) -> str | None:
+    """One entry of `_results_run` (its task, dataset and metrics), or None where `_block`
+    must write it."""
+    ((own_type, value),) = task.items()
+    type_key, task_type = task_place
+    if own_type is not type_key:
+        return None
+    parts = [task_type.line(value)]
+    for (key, value), (own_key, lines) in zip(dataset.items(), dataset_places):
+        if key is not own_key:
+            return None
+        parts.append(lines.line(value))
+    metrics_head, name_key, names, value_key, value_head, dash = metric_places
+    parts.append(metrics_head)
+    for number, metric in enumerate(metrics):
+        if number:
+            parts.append(dash)
+        if type(metric) is not dict or len(metric) != 2:
+            return None
+        (own_name, name), (own_value, value) = metric.items()
+        if own_name is not name_key or own_value is not value_key:
+            return None
+        parts.append(names[name] if type(name) is str else names.line(name))
+        if type(value) is float:
+            text = repr(value)
+            if "e" in text or "n" in text:
+                return None
+            parts.append(value_head + text)
+        else:
+            parts.append(_Lines.number(value_head, value))
+    if None in parts:
+        return None
+    return "".join(parts)
+
+
+def _spaced_key(key: str) -> str:
+    """``key: ``, for a key whose value follows on its line."""
+    return _spaced_keys.get(key) or _key_text(key) + " "
+
+
 class _Writer:
     """The emitter's state and its block-context rules, without nodes or events."""
 
@@ -430,28 +596,34 @@ class _Writer:
         new_line = "\n" + " " * indent + "-"
         item_line = _new_line(indent + _INDENT)
         seen = self.seen
+        written: list[tuple[str, int] | None] | None = None
         if len(value) > 1 and type(value[0]) is dict:
             ids = set(map(id, value))
-            run = None
             if len(ids) == len(value) and ids.isdisjoint(seen):
                 run = _flat_run(value, indent + _INDENT, item_line)
-            if run is not None:  # the whole list at once: one '- ' before each item
-                texts, end = run
-                seen |= ids
-                out.append(self.dash(indent, new_line) + " " + (new_line + " ").join(texts))
-                self.column = end
-                self.whitespace = self.indention = False
-                self.indent = saved
-                return
-        for item in value:
+                if run is not None:  # the whole list at once: one '- ' before each item
+                    seen |= ids
+                    texts, end = run
+                    out.append(self.dash(indent, new_line) + " " + (new_line + " ").join(texts))
+                    self.column = end
+                    self.whitespace = self.indention = False
+                    self.indent = saved
+                    return
+                written = _results_run(value, indent + _INDENT, seen)  # a model-index's results
+        for number, item in enumerate(value):
             dash = self.dash(indent, new_line)
+            if written is not None and written[number] is not None:
+                text, self.column = written[number]  # type: ignore[misc]
+                out.append(dash + " " + text)
+                self.whitespace = self.indention = False
+                continue
             if type(item) is dict:
                 key = id(item)
-                written = None if key in seen else _block(item, indent + _INDENT, seen)
-                if written is not None:  # the whole mapping, after the '- '
+                block = None if key in seen else _block(item, indent + _INDENT, seen)
+                if block is not None:  # the whole mapping, after the '- '
                     seen.add(key)
-                    out.append(dash + " " + written[0])
-                    self.column = written[1]
+                    out.append(dash + " " + block[0])
+                    self.column = block[1]
                     self.whitespace = self.indention = False
                     continue
             out.append(dash)

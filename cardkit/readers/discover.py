@@ -36,7 +36,13 @@ from cardkit.readers.eval_results import (
 )
 from cardkit.readers.model_card import read_card
 from cardkit.readers.mteb_json import NotAResultFile, load_json, parse_result
-from cardkit.readers.revisions import MERGE, POLICIES, outranks, select_revision
+from cardkit.readers.revisions import (
+    MERGE,
+    POLICIES,
+    outranks,
+    revisions_used,
+    select_revision,
+)
 from cardkit.readers.run_record import RUN_FILE
 from cardkit.readers.tasks_file import TASKS_FILE, read_tasks_file
 
@@ -110,6 +116,25 @@ def _load_meta(folder: Path) -> dict:
         return {}
     loaded = load_json(meta_path)
     return loaded if isinstance(loaded, dict) else {}
+
+
+def model_meta(model: ModelResults) -> dict:
+    """The model's model_meta.json: the results' own, or, for results merged from several
+    revision folders (which keep none, a revision's meta being that revision's), the first
+    such file of those folders; what it says of the model (its weights, languages, Hub id,
+    size, instruction template) is the same in each."""
+    if model.meta or model.source is None or not model.source.is_dir():
+        return model.meta
+    for revision in revisions_used(model):
+        path = model.source / str(revision) / "model_meta.json"
+        if revision is not None and path.is_file() and not path.is_symlink():
+            try:
+                meta = load_json(path)
+            except CardkitError:
+                continue  # a damaged file says nothing of the model
+            if isinstance(meta, dict):
+                return meta
+    return {}
 
 
 def _model_identity(folder: Path) -> tuple[str, str | None, dict, str | None]:

@@ -25,6 +25,7 @@ from cardkit.io.errors import CardkitError
 from cardkit.io.lazyre import lazy
 from cardkit.io.redact import redact
 from cardkit.model import ModelResults
+from cardkit.readers.discover import model_meta
 from cardkit.readers.revisions import revisions_used
 from cardkit.readers.run_record import RunCommand, read_run_record
 from cardkit.reports.tables import markdown_table
@@ -165,8 +166,6 @@ _SAME_LANGUAGE = {"zho": "cmn"}
 
 def _model_languages(model: ModelResults) -> set[str]:
     """The ISO 639-3 codes of the model's languages (model_meta.json: ``eng-Latn``)."""
-    from cardkit.render.usage import model_meta
-
     codes = model_meta(model).get("languages")
     found = {c.split("-")[0].split("_")[0] for c in codes or [] if isinstance(c, str)}
     return found | {_SAME_LANGUAGE[c] for c in found if c in _SAME_LANGUAGE}
@@ -414,8 +413,6 @@ def reproduce_context(
 
 
 def _instruction_template(model: ModelResults) -> str | None:
-    from cardkit.render.usage import model_meta
-
     meta = model_meta(model)
     kwargs = meta.get("loader_kwargs")
     template = kwargs.get("instruction_template") if isinstance(kwargs, dict) else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from cardkit.catalog import Catalog
 from cardkit.model import ModelResults
+from cardkit.readers.discover import model_meta
 from cardkit.scores.summary import MISSING, BenchmarkSummary, relevant_summaries, summarize
 
 # The share of a benchmark's tasks that must be complete for it to get a section by default.
@@ -64,7 +65,6 @@ def _language(code: str) -> str:
 
 def model_languages(model: ModelResults) -> set[str]:
     """The languages the model's ``model_meta.json`` names (none when it names none)."""
-    from cardkit.scores.compare import model_meta
 
     named = model_meta(model).get("languages")
     return {_language(c) for c in named if isinstance(c, str)} if isinstance(named, list) else set()

@@ -77,14 +77,16 @@ def task_rows(
     model: ModelResults, catalog: Catalog, sections: list[BenchmarkSummary]
 ) -> list[TaskRow]:
     """One row per task of the results, in the order of type, then name."""
-    own = summarize(model, catalog, _own_benchmark(model, catalog))
     found: dict[str, list[tuple[BenchmarkSummary, TaskSummary]]] = {}
     for summary in sections:
         for task in summary.tasks:
             if task.status != MISSING:
                 found.setdefault(task.task, []).append((summary, task))
+    # A task no section holds is scored by its main score over all it was evaluated on.
+    benchmark = _own_benchmark(model, catalog)
+    own = summarize(model, catalog, benchmark, only=set(benchmark.tasks) - found.keys())
     rows = []
-    for task in own.tasks:
+    for task in [*own.tasks, *(scored[0][1] for scored in found.values())]:
         scored = found.get(task.task) or [(own, task)]
         chosen = _preferred(scored)
         shown = scored[chosen][1]

@@ -7,34 +7,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cardkit.io.errors import CardkitError
 from cardkit.io.log import log
 from cardkit.io.userfile import read_text
 from cardkit.model import ModelResults
-from cardkit.readers.mteb_json import load_json
-from cardkit.readers.revisions import revisions_used
+from cardkit.readers.discover import model_meta
 
 # ISO 639 codes of Chinese, as cards (zh, zh-CN) and mteb (zho-Hans, cmn-Hans) write them.
 _CHINESE = ("zh", "zho", "cmn", "yue")
-
-
-def model_meta(model: ModelResults) -> dict:
-    """The model's model_meta.json: the results' own, or, for results merged from several
-    revision folders (which keep none, a revision's meta being that revision's), the first
-    such file of those folders; what it says of the model (its weights, languages, Hub id,
-    instruction template) is the same in each."""
-    if model.meta or model.source is None or not model.source.is_dir():
-        return model.meta
-    for revision in revisions_used(model):
-        path = model.source / str(revision) / "model_meta.json"
-        if revision is not None and path.is_file() and not path.is_symlink():
-            try:
-                meta = load_json(path)
-            except CardkitError:
-                continue  # a damaged file says nothing of the model
-            if isinstance(meta, dict):
-                return meta
-    return {}
 
 
 def open_weights(model: ModelResults) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -48,7 +49,12 @@ def markdown_text(value: Any) -> Markdown:
     Every place that writes Markdown from data (the card's title, tables and captions,
     `compare` and `diff` in Markdown) goes through it.
     """
-    return Markdown(_MARKDOWN_SPECIAL.sub(r"\\\g<0>", " ".join(str(value).split())))
+    return _escaped(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=8192)  # a card's tables repeat their scores, splits, benchmarks and dashes
+def _escaped(text: str) -> Markdown:
+    return Markdown(_MARKDOWN_SPECIAL.sub(r"\\\g<0>", " ".join(text.split())))
 
 
 def markdown_code(value: Any) -> Markdown:

@@ -25,14 +25,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from cardkit.catalog import Benchmark, Catalog
 from cardkit.io.errors import CardkitError
 from cardkit.model import ModelResults
-from cardkit.readers.mteb_json import load_json
-from cardkit.readers.revisions import revisions_used
+from cardkit.readers.discover import model_meta
 from cardkit.scores.summary import (
     MEAN_LABELS,
     MISSING,
@@ -84,26 +82,6 @@ def _link(name: str, meta: dict[str, Any]) -> str | None:
     if isinstance(reference, str) and reference.startswith("https://"):
         return reference
     return f"{HUB_URL}/{name}" if _REPO_ID.fullmatch(name) else None
-
-
-def model_meta(model: ModelResults) -> dict[str, Any]:
-    """The model's ``model_meta.json``: the one read with the results, else the first one found
-    in the revision folders its tasks came from (merged results keep none of their own)."""
-    if model.meta:
-        return model.meta
-    source = model.source
-    if source is None or not source.is_dir():
-        return {}
-    for revision in revisions_used(model):
-        path = Path(source) / str(revision) / "model_meta.json"
-        if revision is not None and path.is_file():
-            try:
-                data = load_json(path)
-            except CardkitError:
-                continue
-            if isinstance(data, dict):
-                return data
-    return {}
 
 
 def model_facts(model: ModelResults, name: str | None = None) -> ModelFacts:

@@ -139,6 +139,10 @@ MEAN_LABELS = {
 }
 
 
+# The leaderboard's mean columns, by the BenchmarkSummary property that computes each.
+_MEANS = frozenset({"mean_task", "mean_task_type", "mean_subset"})
+
+
 def mean_columns(benchmark: Benchmark) -> list[str]:
     """The aggregations whose means the benchmark's leaderboard shows, in its order."""
     return [a for a in benchmark.aggregations if a in MEAN_LABELS]
@@ -258,11 +262,9 @@ class BenchmarkSummary:
     def leaderboard_mean(self, aggregation: str) -> float | None:
         """The leaderboard's value of one mean column (``mean_task``, ``mean_task_type``,
         ``mean_subset``)."""
-        return {
-            "mean_task": self.mean_task,
-            "mean_task_type": self.mean_task_type,
-            "mean_subset": self.mean_subset,
-        }.get(aggregation)
+        if aggregation in _MEANS:  # only the one asked for is computed
+            return getattr(self, aggregation)
+        return None
 
     @property
     def revisions(self) -> dict[str, str | None]:
@@ -443,17 +445,19 @@ def summarize(
     catalog: Catalog,
     benchmark: str | Benchmark,
     index: dict[str, TaskResult] | None = None,
+    only: Collection[str] | None = None,
 ) -> BenchmarkSummary:
     """The benchmark's table for this model.
 
     ``benchmark``: a catalog benchmark's name, or a `Benchmark` of one's own (a narrowed or
     re-scored copy for a comparison). ``index``: the model's results by catalog task name, to
-    skip rebuilding it when summarising many benchmarks of one model.
+    skip rebuilding it when summarising many benchmarks of one model. ``only``: the tasks to
+    summarise, where the others' summaries are not wanted (the table is then of these only).
     """
     if isinstance(benchmark, str):
         benchmark = catalog.benchmark(benchmark)
     index = task_index(model, catalog) if index is None else index
-    return _summary(catalog, benchmark, index, {})
+    return _summary(catalog, benchmark, index, {}, only)
 
 
 def _summary(
@@ -461,10 +465,13 @@ def _summary(
     benchmark: Benchmark,
     index: dict[str, TaskResult],
     known: dict[str, TaskSummary],
+    only: Collection[str] | None = None,
 ) -> BenchmarkSummary:
     """`summarize`, with the summaries of some tasks already made (``known``)."""
     by_type: dict[str, TypeSummary] = {}
     for name in benchmark.tasks:
+        if only is not None and name not in only:
+            continue
         info = catalog.task(name)
         summary = known.get(name)
         if summary is None:

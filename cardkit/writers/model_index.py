@@ -14,6 +14,7 @@ from cardkit.modelindex import (
     MetricsChoice,
     ModelIndexEntry,
     card_value,
+    count_shown,
     find_metric,
     is_percentage,
     select_metrics,
@@ -104,17 +105,22 @@ def result_entries(
 def count_values(model: ModelResults, catalog: Catalog, metrics: MetricsChoice) -> int:
     """How many metric values ``result_entries(model, catalog, metrics)`` holds, without making
     the entries: what decides whether a card with them would be too big (it says nothing:
-    the entries made afterwards say what they leave out)."""
+    the entries made afterwards say what they leave out). A main score no fraction can be
+    stops it, as it stops the entries."""
+    if metrics == "main":
+        return sum(
+            len(_card_metrics(selected, []))
+            for *_, selected in _selected(model, catalog, metrics, [])
+        )
+    every = metrics == "all"
     count = 0
-    for _, _, _, selected in _selected(model, catalog, metrics, []):
-        count += len(selected)
-        values = selected.values()
-        if values and (min(values) < -1 or max(values) > 1):  # some may be left out
-            count -= sum(
-                1
-                for name, value in selected.items()
-                if not -1 <= value <= 1 and is_percentage(name)
-            )  # as _card_metrics leaves them out
+    for task in model.sorted_tasks():
+        info = task_info(catalog, task)
+        if info.type in NON_SCORE_TYPES:
+            continue
+        for scores in task.scores:
+            _check_main(task, scores, info.main_score, main_value(scores, info.main_score))
+            count += count_shown(scores.metrics, every)
     return count
 
 

@@ -19,9 +19,10 @@ from cardkit.cardtext.update import new_front_matter
 from cardkit.catalog import load_catalog
 from cardkit.io import yamlwrite
 from cardkit.io.yamlwrite import dump, fast_dump
+from cardkit.modelindex import Metric, ModelIndexEntry
 from cardkit.readers import read_results
 from cardkit.writers.eval_results import eval_results_documents
-from cardkit.writers.model_index import model_index
+from cardkit.writers.model_index import model_index, model_index_value
 from tests.conftest import CARDS, DMETA_CARD, revision_folders
 
 
@@ -208,6 +209,46 @@ def test_strings_at_every_depth_and_column(strings, depth):
     for level in range(depth):
         data = [{f"level{level}": data}] if level % 2 else {f"key {level}": data}
     assert dump(data) == reference(data)
+
+
+# Entries as cardkit makes them (the same key objects in every one): the writer takes their
+# list place by place, and leaves an entry with a value it does not write to `_block`.
+ENTRY = st.builds(
+    ModelIndexEntry,
+    task_type=STRINGS,
+    task=STRINGS,
+    subset=STRINGS,
+    split=STRINGS,
+    dataset_type=STRINGS,
+    dataset_revision=st.one_of(st.none(), STRINGS),
+    metrics=st.lists(st.builds(Metric, STRINGS, FLOATS), min_size=1, max_size=4),
+)
+PLAIN_ENTRY = st.builds(
+    ModelIndexEntry,
+    task_type=st.sampled_from(["Retrieval", "STS"]),
+    task=st.sampled_from(["ArguAna", "AFQMC"]),
+    subset=st.sampled_from(["default", "en", "eng_Latn-deu_Latn"]),
+    split=st.just("test"),
+    dataset_type=st.just("mteb/arguana"),
+    dataset_revision=st.none(),
+    metrics=st.lists(st.builds(Metric, st.just("ndcg_at_10"), st.floats(0.001, 100)), min_size=1),
+)
+
+
+@PROPERTY
+@given(st.lists(st.one_of(ENTRY, PLAIN_ENTRY), min_size=2, max_size=12), STRINGS)
+def test_model_index_entries_as_cardkit_makes_them_are_written_as_pyyaml_writes_them(entries, name):
+    data = {"tags": ["mteb"], "model-index": model_index_value(name, entries)}
+    assert dump(data) == reference(data)
+
+
+@PROPERTY
+@given(st.lists(PLAIN_ENTRY, min_size=2, max_size=6))
+def test_plain_entries_are_written_place_by_place(entries):
+    results = model_index_value("m", entries)[0]["results"]
+    written = yamlwrite._results_run(results, 4, set())
+    assert written is not None
+    assert None not in written
 
 
 # Strings the writer styles without PyYAML's analysis: words YAML reads as numbers, booleans,
