@@ -25,10 +25,21 @@ from cardkit.io.safenames import inside, model_folder, unique_names
 from cardkit.io.userfile import TEXT_LIMIT as MAX_BYTES  # the largest card validate accepts
 from cardkit.io.userfile import read_text
 from cardkit.model import ModelResults
-from cardkit.modelindex import EXPECTED_MISSING, MetricsChoice, looks_scaled_down
+from cardkit.modelindex import (
+    EXPECTED_MISSING,
+    MetricsChoice,
+    ModelIndexEntry,
+    is_percentage,
+    scaled_down,
+)
 from cardkit.readers import read_results
 from cardkit.render.plan import CardInfo, CardPlan, plan_card
-from cardkit.writers.model_index import count_values, model_index_value, result_entries
+from cardkit.writers.model_index import (
+    ENTRY_YAML,
+    count_values,
+    model_index_value,
+    result_entries,
+)
 
 ASSETS_DIR = "assets"
 
@@ -378,11 +389,17 @@ def render_model_card(job: CardJob, metrics: MetricsChoice) -> BuiltCard:
     updated, not replaced."""
     model, catalog, output, request = job.model, job.catalog, job.output, job.request
     entries = result_entries(model, catalog, metrics)
-    index = model_index_value(job.name, entries)
-    _refuse_wrong_scale(index, model)
-    results, merge, kept = _merged_results(job, index)
-    entry_count = len(index[0]["results"]) if merge is None else merge.entries
+    _refuse_wrong_scale(entries, model)
     old_text = job.old_text
+    # A new card's YAML is written from the entries themselves (ENTRY_YAML); an update merges
+    # their dicts into the card's own.
+    index = (
+        [{"name": job.name, "results": entries}]
+        if old_text is None
+        else model_index_value(job.name, entries)
+    )
+    results, merge, kept = _merged_results(job, index)
+    entry_count = len(entries) if merge is None else merge.entries
     config = request.config or ProjectConfig()
     body_wanted = request.body
     rendered: str | None = None
@@ -393,14 +410,21 @@ def render_model_card(job: CardJob, metrics: MetricsChoice) -> BuiltCard:
         plan, assets = job.plan(results)
         # Main scores only where every metric would not fit: the card says so.
         cut = CARD_BUDGET // 1024 // 1024 if metrics != request.metrics else None
-        context = card_context(plan, entries, metrics, cut, index[0]["results"])
+        context = card_context(
+            plan, entries, metrics, cut, None if old_text is None else index[0]["results"]
+        )
         rendered = render_template(context, request.template)
     if old_text is None:
         assert rendered is not None
         from cardkit.render.usage import open_weights
 
         text = new_card_text(
-            index, rendered, config.card_front_matter(), config.tags, open_weights(model)
+            index,
+            rendered,
+            config.card_front_matter(),
+            config.tags,
+            open_weights(model),
+            {ModelIndexEntry: ENTRY_YAML},
         )
     else:
         body = None
@@ -570,12 +594,16 @@ def _mb(size: int) -> str:
 _MIN_METRIC_BYTES = 30
 
 
-def _refuse_wrong_scale(index: list[dict[str, Any]], model: ModelResults) -> None:
+def entry_scaled_down(entry: ModelIndexEntry) -> bool:
+    """`looks_scaled_down` of the entry's dict, read from the entry."""
+    return scaled_down([value for name, value in entry.metrics if is_percentage(name)])
+
+
+def _refuse_wrong_scale(entries: list[ModelIndexEntry], model: ModelResults) -> None:
     """Results whose every score is below 1% make a card `cardkit validate` refuses (it looks
     like 0 to 1 scores): the results store holds such files, taken from a card on the 0 to 1
     scale and divided by 100 again."""
-    results = index[0]["results"]
-    if results and all(looks_scaled_down(result) for result in results):
+    if entries and all(entry_scaled_down(entry) for entry in entries):
         raise CardkitError(
             "every score in the results lies between 0 and 0.01 (below 1%), which cardkit "
             "validate refuses as a card on the wrong scale: these look like 0 to 1 scores "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -24,6 +24,8 @@ from cardkit.io.yamllines import BREAK, count_lines, lines_with_ends
 
 if TYPE_CHECKING:  # the parser is imported where a card is parsed: a new card needs none
     import yaml
+
+    from cardkit.io.yamlwrite import Represented
 
 
 def _hub_yaml_block() -> re.Pattern[str]:
@@ -332,13 +334,13 @@ def load_front_matter(card: CardText | str, path: Path | str | None = None) -> d
     return parse_front_matter(card, path)[1]
 
 
-def dump_yaml(data: dict[str, Any]) -> str:
+def dump_yaml(data: dict[str, Any], represented: Mapping[type, Represented] | None = None) -> str:
     """The serializer of the reference cards (``yaml.safe_dump(data, sort_keys=False,
     allow_unicode=True)``, written by cardkit's own writer, byte for byte). Text that is not
     Unicode (a lone surrogate, which a ``\\ud800`` escape in JSON gives) cannot be written:
     that is one CardkitError, not a crash of the emitter."""
     try:
-        return yamlwrite.dump(data)
+        return yamlwrite.dump(data, represented)
     except UnicodeEncodeError as exc:
         bad = exc.object[max(exc.start - 20, 0) : exc.end + 20]
         raise CardkitError(

@@ -12,7 +12,7 @@ partial re-run), which are reported in one line and removed only when asked (``p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -38,6 +38,8 @@ from cardkit.modelindex import merge_key
 
 if TYPE_CHECKING:  # the parser is imported where a card is updated: a new card needs none
     import yaml
+
+    from cardkit.io.yamlwrite import Represented
 
 # What `kept_model_index` found: the card's front-matter lines with the model-index as a
 # one-line placeholder, the parsed rest (node and data), the placeholder's line, the block.
@@ -83,9 +85,12 @@ def new_card_text(
     extra: dict[str, Any] | None = None,
     tags: list[str] | None = None,
     open_weights: bool = True,
+    represented: Mapping[type, Represented] | None = None,
 ) -> str:
+    """A new card: its front matter (see `new_front_matter`) and ``body``; objects of the
+    types in ``represented`` (a model-index's entries) written as their values."""
     front = new_front_matter(model_index, extra, tags, open_weights)
-    return "---\n" + dump_yaml(front) + "---\n" + body
+    return "---\n" + dump_yaml(front, represented) + "---\n" + body
 
 
 def update_card_text(

@@ -19,15 +19,24 @@ own patterns.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cardkit.io.yamlresolve import FLOAT_TAG, STR_TAG, plain_tag
 
 if TYPE_CHECKING:
     from yaml.emitter import Emitter
 
-__all__ = ["dump", "fast_dump"]
+__all__ = [
+    "Represented",
+    "ScalarLines",
+    "dump",
+    "fast_dump",
+    "key_text",
+    "line_start",
+    "spaced_key",
+]
 
 _WIDTH = 80  # the emitter's best_width
 _INDENT = 2  # the emitter's best_indent
@@ -309,11 +318,11 @@ def _block(value: dict, indent: int, seen: set[int]) -> tuple[str, int] | None:
     return new_line.join(parts), column
 
 
-class _Lines(dict):
-    """The lines of one place of `_results_run` (a key's value, at its column): string -> the
-    key's text followed by the string's, or None where `_scalar_text` would not write the
-    string there. A task's type, a split, a language recur: each is styled and checked for
-    folding once per place."""
+class ScalarLines(dict):
+    """The lines of one place in items a caller writes itself (see `Represented`): a string ->
+    the text before it (line break, indent and key) followed by the string's, or None where
+    this writer does not write the string there (PyYAML must, or it may fold). A task's type,
+    a split, a language recur: each is styled and checked for folding once per place."""
 
     __slots__ = ("head", "column")
 
@@ -334,8 +343,8 @@ class _Lines(dict):
 
     @staticmethod
     def number(head: str, value: Any) -> str | None:
-        """A float's or int's line after ``head`` (a float with an exponent, inf or nan, or
-        anything else: None, for `_block`)."""
+        """A float's or int's line after ``head``; None for a float with an exponent, inf or
+        nan, or anything else (written from the item's value then)."""
         kind = type(value)
         if kind is float:
             text = repr(value)
@@ -343,142 +352,64 @@ class _Lines(dict):
         return head + str(value) if kind is int else None
 
 
-_RESULT_KEYS = ("task", "dataset", "metrics")
+def key_text(key: str) -> str:
+    """``key:`` as this writer writes a key of a block mapping."""
+    return _keys.get(key) or _key_text(key)
 
 
-def _results_run(items: list, indent: int, seen: set[int]) -> list[tuple[str, int] | None] | None:
-    """The results of a model-index (each ``task: {type}``, ``dataset: {...}`` and ``metrics:
-    [{type, value}, ...]``) at ``indent``, as `_block` writes each: every item's text after its
-    '- ' and the column it ends at, or None for an item `_block` is to write; the ids of the
-    collections written are added to ``seen``.
-
-    A card's model-index is most of its bytes; written place by place, with the keys checked
-    by identity (the entries one piece of code made hold the very same key objects), it takes
-    a fraction of the time of `_block`. An item of another shape (its keys read from a file
-    are objects of their own) or with a value this writer does not write (a float with an
-    exponent, a string that folds) is left to `_block`; None for a list whose first item is
-    not such an entry, or that holds a collection twice."""
-    first = items[0]
-    if type(first) is not dict or tuple(first) != _RESULT_KEYS:
-        return None
-    task_key, dataset_key, metrics_key = first
-    task, dataset, metrics = first.values()
-    if type(task) is not dict or type(dataset) is not dict or type(metrics) is not list:
-        return None
-    if len(task) != 1 or not dataset or not metrics or type(metrics[0]) is not dict:
-        return None
-    if len(metrics[0]) != 2 or not all(type(k) is str for k in (*task, *dataset, *metrics[0])):
-        return None
-    outer, inner = _new_line(indent), _new_line(indent + _INDENT)
-    (type_key,) = task
-    task_type = _Lines(_key_text(task_key) + inner + _spaced_key(type_key), indent + _INDENT)
-    task_type.column += len(_spaced_key(type_key))
-    dataset_keys = tuple(dataset)
-    dataset_lines = [
-        _Lines((outer + _key_text(dataset_key) if n == 0 else "") + inner + _spaced_key(key), 0)
-        for n, key in enumerate(dataset_keys)
-    ]
-    for lines, key in zip(dataset_lines, dataset_keys):
-        lines.column = indent + _INDENT + len(_spaced_key(key))
-    dataset_places = tuple(zip(dataset_keys, dataset_lines))
-    name_key, value_key = metrics[0]
-    dash = outer + "- "
-    metrics_head = outer + _key_text(metrics_key) + dash
-    names = _Lines(_spaced_key(name_key), indent + _INDENT + len(_spaced_key(name_key)))
-    value_head = inner + _spaced_key(value_key)
-    value_column = indent + _INDENT + len(_spaced_key(value_key))
-    written: list[tuple[str, int] | None] = []
-    ids: list[int] = []
-    for item in items:
-        text = None
-        if type(item) is dict and len(item) == 3:
-            (own_task, task), (own_dataset, dataset), (own_metrics, metrics) = item.items()
-            if (
-                own_task is task_key
-                and own_dataset is dataset_key
-                and own_metrics is metrics_key
-                and type(task) is dict
-                and len(task) == 1
-                and type(dataset) is dict
-                and len(dataset) == len(dataset_keys)
-                and type(metrics) is list
-                and metrics
-            ):
-                text = _result_text(
-                    task,
-                    dataset,
-                    metrics,
-                    (type_key, task_type),
-                    dataset_places,
-                    (metrics_head, name_key, names, value_key, value_head, dash),
-                )
-        if text is None:
-            written.append(None)
-            continue
-        written.append((text, value_column + len(text) - text.rindex("\n") - len(value_head)))
-        ids.append(id(item))
-        ids.append(id(task))
-        ids.append(id(dataset))
-        ids.append(id(metrics))
-        ids.extend(map(id, metrics))
-    unique = set(ids)
-    if len(unique) != len(ids) or not unique.isdisjoint(seen):
-        return None
-    seen |= unique
-    return written
-
-
-def _result_text(
-    task: dict,
-    dataset: dict,
-    metrics: list,
-    task_place: tuple[str, _Lines],
-    dataset_places: tuple[tuple[str, _Lines], ...],
-    metric_places: tuple[str, str, _Lines, str, str, str],
-) -> str | None:
-    """One entry of `_results_run` (its task, dataset and metrics), or None where `_block`
-    must write it."""
-    ((own_type, value),) = task.items()
-    type_key, task_type = task_place
-    if own_type is not type_key:
-        return None
-    parts = [task_type.line(value)]
-    for (key, value), (own_key, lines) in zip(dataset.items(), dataset_places):
-        if key is not own_key:
-            return None
-        parts.append(lines.line(value))
-    metrics_head, name_key, names, value_key, value_head, dash = metric_places
-    parts.append(metrics_head)
-    for number, metric in enumerate(metrics):
-        if number:
-            parts.append(dash)
-        if type(metric) is not dict or len(metric) != 2:
-            return None
-        (own_name, name), (own_value, value) = metric.items()
-        if own_name is not name_key or own_value is not value_key:
-            return None
-        parts.append(names[name] if type(name) is str else names.line(name))
-        if type(value) is float:
-            text = repr(value)
-            if "e" in text or "n" in text:
-                return None
-            parts.append(value_head + text)
-        else:
-            parts.append(_Lines.number(value_head, value))
-    if None in parts:
-        return None
-    return "".join(parts)
-
-
-def _spaced_key(key: str) -> str:
+def spaced_key(key: str) -> str:
     """``key: ``, for a key whose value follows on its line."""
     return _spaced_keys.get(key) or _key_text(key) + " "
+
+
+def line_start(indent: int) -> str:
+    """A line break and ``indent`` spaces."""
+    return _new_line(indent)
+
+
+class Represented(NamedTuple):
+    """How objects of one type of the caller's are written (a representer, in PyYAML's terms):
+    as the plain data ``value`` gives for each, which is what PyYAML is given where it writes
+    the document; and, for a list of them, optionally each item's text at once (``texts``:
+    the items and the indent of their mappings -> each item's text after its '- ' and the
+    column it ends at, or None for an item written from its value). ``texts`` must write
+    what writing ``value(item)`` writes: a property test holds each to it."""
+
+    value: Callable[[Any], Any]
+    texts: Callable[[list, int], list[tuple[str, int] | None]] | None = None
+
+
+def _plain(
+    data: Any, represented: Mapping[type, Represented], made: dict[int, tuple[Any, Any]]
+) -> Any:
+    """``data`` with every represented object replaced by its value, at each place it holds
+    one (as written: no anchors for it); a collection held in two places stays one (``made``:
+    id -> the collection, kept alive so that no id is reused, and its copy), which PyYAML
+    writes with an anchor, as the writer would refuse to."""
+    kind = type(data)
+    found = represented.get(kind)
+    if found is not None:
+        return _plain(found.value(data), represented, made)
+    if kind is not dict and kind is not list:
+        return data
+    known = made.get(id(data))
+    if known is not None:
+        return known[1]
+    copy: Any = {} if kind is dict else []
+    made[id(data)] = (data, copy)
+    if kind is dict:
+        copy.update((key, _plain(item, represented, made)) for key, item in data.items())
+    else:
+        copy.extend(_plain(item, represented, made) for item in data)
+    return copy
 
 
 class _Writer:
     """The emitter's state and its block-context rules, without nodes or events."""
 
-    def __init__(self) -> None:
+    def __init__(self, represented: Mapping[type, Represented]) -> None:
+        self.represented = represented
+        self.values: list[Any] = []  # represented objects' values: alive, so no id is reused
         self.out = _Stream()
         self.column = 0
         self.whitespace = True
@@ -503,6 +434,9 @@ class _Writer:
 
     def node(self, value: Any, mapping_context: bool = False) -> None:
         kind = type(value)
+        if kind in self.represented:
+            value = self.value(value)
+            kind = type(value)
         if kind is dict or kind is list:
             if id(value) in self.seen:  # PyYAML writes an anchor and an alias
                 raise _Unsupported
@@ -597,7 +531,8 @@ class _Writer:
         item_line = _new_line(indent + _INDENT)
         seen = self.seen
         written: list[tuple[str, int] | None] | None = None
-        if len(value) > 1 and type(value[0]) is dict:
+        first = type(value[0])
+        if len(value) > 1 and first is dict:
             ids = set(map(id, value))
             if len(ids) == len(value) and ids.isdisjoint(seen):
                 run = _flat_run(value, indent + _INDENT, item_line)
@@ -609,7 +544,8 @@ class _Writer:
                     self.whitespace = self.indention = False
                     self.indent = saved
                     return
-                written = _results_run(value, indent + _INDENT, seen)  # a model-index's results
+        elif first in self.represented and self.represented[first].texts is not None:
+            written = self.represented[first].texts(value, indent + _INDENT)
         for number, item in enumerate(value):
             dash = self.dash(indent, new_line)
             if written is not None and written[number] is not None:
@@ -617,6 +553,8 @@ class _Writer:
                 out.append(dash + " " + text)
                 self.whitespace = self.indention = False
                 continue
+            if type(item) in self.represented:
+                item = self.value(item)
             if type(item) is dict:
                 key = id(item)
                 block = None if key in seen else _block(item, indent + _INDENT, seen)
@@ -632,6 +570,12 @@ class _Writer:
             self.indention = True
             self.node(item)
         self.indent = saved
+
+    def value(self, item: Any) -> Any:
+        """A represented object's value, kept alive while the document is written."""
+        value = self.represented[type(item)].value(item)
+        self.values.append(value)
+        return value
 
     @staticmethod
     def scalar_text(value: Any) -> str:
@@ -674,11 +618,11 @@ class _Writer:
         self.indention = emitter.indention
 
 
-def fast_dump(data: Any) -> str | None:
+def fast_dump(data: Any, represented: Mapping[type, Represented] | None = None) -> str | None:
     """The YAML text of a dict or list, or None when only PyYAML may write this data."""
     if type(data) is not dict and type(data) is not list:
         return None
-    writer = _Writer()
+    writer = _Writer(represented or {})
     try:
         writer.node(data)
     except _Unsupported:
@@ -687,11 +631,14 @@ def fast_dump(data: Any) -> str | None:
     return "".join(writer.out)
 
 
-def dump(data: Any) -> str:
-    """``yaml.safe_dump(data, sort_keys=False, allow_unicode=True)``, several times faster."""
-    text = fast_dump(data)
+def dump(data: Any, represented: Mapping[type, Represented] | None = None) -> str:
+    """``yaml.safe_dump(data, sort_keys=False, allow_unicode=True)``, several times faster;
+    objects of the types in ``represented`` are written as their value."""
+    text = fast_dump(data, represented)
     if text is None:
         import yaml
 
+        if represented:
+            data = _plain(data, represented, {})
         text = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True)
     return text

@@ -22,7 +22,7 @@ from cardkit.io.yamlwrite import dump, fast_dump
 from cardkit.modelindex import Metric, ModelIndexEntry
 from cardkit.readers import read_results
 from cardkit.writers.eval_results import eval_results_documents
-from cardkit.writers.model_index import model_index, model_index_value
+from cardkit.writers.model_index import ENTRY_YAML, model_index
 from tests.conftest import CARDS, DMETA_CARD, revision_folders
 
 
@@ -211,8 +211,8 @@ def test_strings_at_every_depth_and_column(strings, depth):
     assert dump(data) == reference(data)
 
 
-# Entries as cardkit makes them (the same key objects in every one): the writer takes their
-# list place by place, and leaves an entry with a value it does not write to `_block`.
+# Entries as cardkit makes them: a new card's YAML is written from the entries themselves
+# (ENTRY_YAML), place by place, and an entry with a value written otherwise from its dict.
 ENTRY = st.builds(
     ModelIndexEntry,
     task_type=STRINGS,
@@ -221,7 +221,7 @@ ENTRY = st.builds(
     split=STRINGS,
     dataset_type=STRINGS,
     dataset_revision=st.one_of(st.none(), STRINGS),
-    metrics=st.lists(st.builds(Metric, STRINGS, FLOATS), min_size=1, max_size=4),
+    metrics=st.lists(st.builds(Metric, STRINGS, st.one_of(FLOATS, st.integers())), max_size=4),
 )
 PLAIN_ENTRY = st.builds(
     ModelIndexEntry,
@@ -230,25 +230,54 @@ PLAIN_ENTRY = st.builds(
     subset=st.sampled_from(["default", "en", "eng_Latn-deu_Latn"]),
     split=st.just("test"),
     dataset_type=st.just("mteb/arguana"),
-    dataset_revision=st.none(),
+    dataset_revision=st.one_of(st.none(), st.just("c22ab2a51041ffd869aaddef7af8d8215647e41a")),
     metrics=st.lists(st.builds(Metric, st.just("ndcg_at_10"), st.floats(0.001, 100)), min_size=1),
 )
+ENTRIES = st.lists(st.one_of(ENTRY, PLAIN_ENTRY), min_size=1, max_size=12)
+REPRESENTED = {ModelIndexEntry: ENTRY_YAML}
 
 
 @PROPERTY
-@given(st.lists(st.one_of(ENTRY, PLAIN_ENTRY), min_size=2, max_size=12), STRINGS)
-def test_model_index_entries_as_cardkit_makes_them_are_written_as_pyyaml_writes_them(entries, name):
-    data = {"tags": ["mteb"], "model-index": model_index_value(name, entries)}
-    assert dump(data) == reference(data)
+@given(ENTRIES, STRINGS, st.integers(0, 3))
+def test_entries_written_from_themselves_are_what_pyyaml_writes_of_their_dicts(
+    entries, name, depth
+):
+    data: object = {"tags": ["mteb"], "model-index": [{"name": name, "results": entries}]}
+    for level in range(depth):  # at other indents too
+        data = [{f"level{level}": data}] if level % 2 else {f"key {level}": data}
+    expected = reference(model_index_plain(data))
+    assert dump(data, REPRESENTED) == expected
+
+
+def model_index_plain(data):
+    """The data with each entry as its dict: what PyYAML is given."""
+    if isinstance(data, ModelIndexEntry):
+        return data.to_dict()
+    if isinstance(data, dict):
+        return {key: model_index_plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [model_index_plain(item) for item in data]
+    return data
 
 
 @PROPERTY
 @given(st.lists(PLAIN_ENTRY, min_size=2, max_size=6))
 def test_plain_entries_are_written_place_by_place(entries):
-    results = model_index_value("m", entries)[0]["results"]
-    written = yamlwrite._results_run(results, 4, set())
-    assert written is not None
+    written = ENTRY_YAML.texts(entries, 4)
+    assert len(written) == len(entries)
     assert None not in written
+
+
+def test_an_entry_held_twice_and_a_shared_list_are_written_as_pyyaml_writes_them():
+    entry = ModelIndexEntry("STS", "AFQMC", "default", "validation", "C-MTEB/AFQMC", None, ())
+    entry = entry._replace(metrics=(Metric("cosine_spearman", 43.2271),))
+    tags = ["mteb", "sentence-transformers"]
+    data = {"tags": tags, "also": tags, "model-index": [{"name": "m", "results": [entry, entry]}]}
+    text = dump(data, REPRESENTED)
+    plain = model_index_plain(data)
+    plain["also"] = plain["tags"]  # one list in two places, as in the data
+    assert text == reference(plain)
+    assert "&id001" in text and text.count("task:") == 2
 
 
 # Strings the writer styles without PyYAML's analysis: words YAML reads as numbers, booleans,
