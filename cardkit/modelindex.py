@@ -115,7 +115,7 @@ def select_metrics(
                 return {_preferred_name(name, metrics): metrics[name]}
         return {main_metric: main_value}
     kept: dict[str, float] = {}
-    for name, old in _shown_names(tuple(metrics), choice == "all"):
+    for name, old in _shown_names(tuple(metrics), choice == "all").names:
         value = metrics[name]
         if old is not None and _equal(metrics[old], value):
             continue  # the legacy name already carries this value
@@ -128,15 +128,15 @@ def count_shown(metrics: dict[str, float], every: bool) -> int:
     percentages outside -1 to 1 a card leaves out, without making the selection: what decides
     whether a card of every metric fits (a results store's biggest models have 170,000)."""
     shown = _shown_names(tuple(metrics), every)
-    count = len(shown)
-    for name, old in _legacy_pairs(shown):
+    count = len(shown.names)
+    for name, old in shown.legacy:
         if _equal(metrics[old], metrics[name]):
             count -= 1  # as select_metrics collapses them
     values = metrics.values()
     if values and (min(values) < -1 or max(values) > 1):
         count -= sum(
             1
-            for name, old in shown
+            for name, old in shown.names
             if not -1 <= metrics[name] <= 1
             and is_percentage(name)
             and (old is None or not _equal(metrics[old], metrics[name]))
@@ -144,16 +144,15 @@ def count_shown(metrics: dict[str, float], every: bool) -> int:
     return count
 
 
-@lru_cache(maxsize=4096)
-def _legacy_pairs(
-    shown: tuple[tuple[str, str | None], ...],
-) -> tuple[tuple[str, str], ...]:
-    """The shown names whose legacy name the entry holds too (most entries: none)."""
-    return tuple((name, old) for name, old in shown if old is not None)
+class _Shown(NamedTuple):
+    """The names a card may show of an entry's, worked out once per set of names."""
+
+    names: tuple[tuple[str, str | None], ...]  # each, with its legacy name the entry holds too
+    legacy: tuple[tuple[str, str], ...]  # those with one (most entries: none)
 
 
 @lru_cache(maxsize=4096)  # the score entries of a task, and of a model's tasks, share names
-def _shown_names(names: tuple[str, ...], every: bool) -> tuple[tuple[str, str | None], ...]:
+def _shown_names(names: tuple[str, ...], every: bool) -> _Shown:
     """The names a card may show (every one, or all but diagnostics), in order, each with its
     legacy name where the entry holds that too: the part of `select_metrics` that depends on
     the names only, worked out once per set of names."""
@@ -164,7 +163,7 @@ def _shown_names(names: tuple[str, ...], every: bool) -> tuple[tuple[str, str | 
             continue
         old = legacy_name(name)
         shown.append((name, old if old in present else None))
-    return tuple(shown)
+    return _Shown(tuple(shown), tuple((name, old) for name, old in shown if old is not None))
 
 
 def _preferred_name(name: str, metrics: dict[str, float]) -> str:

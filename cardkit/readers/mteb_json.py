@@ -98,7 +98,11 @@ def read_metrics(entry: dict[str, Any]) -> tuple[dict[str, float], list[str], bo
     kept: dict[str, float] = {}
     dropped: list[str] = []
     seen = _walk_top(entry, kept, dropped)
-    if len(kept) + len(dropped) != seen or (dropped and not kept.keys().isdisjoint(dropped)):
+    # Two paths flattened to one name: among those kept, those dropped, or one of each.
+    collided = dropped and (
+        len(set(dropped)) != len(dropped) or not kept.keys().isdisjoint(dropped)
+    )
+    if len(kept) + len(dropped) != seen or collided:
         dropped = []
         flat = flatten_metrics(entry)
         return clean_metrics(flat, dropped), dropped, bool(flat)

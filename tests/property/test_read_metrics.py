@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cardkit.modelindex import count_shown, select_metrics
@@ -45,6 +45,7 @@ def two_steps(entry: dict) -> tuple[dict, list[str], bool]:
 
 @settings(max_examples=400, deadline=None)
 @given(ENTRIES)
+@example({"a_b": math.nan, "a": {"a": None, "b": math.nan}})  # a name dropped twice
 def test_one_walk_reads_what_flattening_then_cleaning_reads(entry):
     kept, dropped, any_metric = read_metrics(entry)
     expected_kept, expected_dropped, expected_any = two_steps(entry)
