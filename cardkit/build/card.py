@@ -410,9 +410,8 @@ def render_model_card(job: CardJob, metrics: MetricsChoice) -> BuiltCard:
         plan, assets = job.plan(results)
         # Main scores only where every metric would not fit: the card says so.
         cut = CARD_BUDGET // 1024 // 1024 if metrics != request.metrics else None
-        context = card_context(
-            plan, entries, metrics, cut, None if old_text is None else index[0]["results"]
-        )
+        results_dicts = None if old_text is None else index[0]["results"]
+        context = card_context(plan, entries, metrics, cut, results_dicts, request.template)
         rendered = render_template(context, request.template)
     if old_text is None:
         assert rendered is not None

@@ -240,6 +240,7 @@ def card_context(
     metrics: str = "default",
     metrics_cut: int | None = None,
     results: list[dict[str, Any]] | None = None,
+    template: Path | None = None,
 ) -> dict[str, Any]:
     """Every variable a template receives (documented in README.md, "Your own template"),
     read from the card's ``plan`` and its model-index ``entries``.
@@ -248,7 +249,9 @@ def card_context(
     ``metrics_cut``: main scores only because every metric would make the card larger than
     this many MB, the size a default card is kept under (None: not cut); ``results``: the
     entries as the card's YAML holds them, when already made (a template cannot change them:
-    the bundled one does not, and another runs in an immutable sandbox).
+    the bundled one does not, and another runs in an immutable sandbox); ``template``: the
+    user's template the context is for (None: the bundled one, which never reads ``results``,
+    so the entries' dicts are not made for it: a test holds the bundled templates to that).
     """
     model, info, comparisons = plan.model, plan.info, plan.comparisons
     overview = overview_table(plan)
@@ -320,7 +323,9 @@ def card_context(
         )
         if other_rows
         else None,
-        "results": [entry.to_dict() for entry in entries] if results is None else results,
+        "results": results
+        if results is not None
+        else ([entry.to_dict() for entry in entries] if template is not None else []),
         "metric_count": sum(len(entry.metrics) for entry in entries),
         "metrics": metrics,
         "metrics_cut": metrics_cut,

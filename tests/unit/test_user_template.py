@@ -49,3 +49,24 @@ def test_undefined_variable_error_from_the_library(tmp_path: Path):
         )
     assert caught.value.where == "line 4"
     assert caught.value.path.endswith("undefined.md.j2")
+
+
+def test_the_bundled_templates_never_read_results():
+    """The bundled templates get an empty ``results`` (the dicts of a 6,000-entry model-index
+    cost more than a small card): none of them may read it, whereas a user's template gets
+    every entry (tests/security/test_security_template.py)."""
+    import jinja2
+    from jinja2 import meta
+
+    from cardkit.render.body import templates_dir
+
+    paths = sorted(templates_dir().rglob("*.j2"))
+    assert len(paths) >= 7
+    env = jinja2.Environment()
+    env.filters.update(dict.fromkeys(["md", "code", "fence", "score", "type_label", "pystr"], str))
+    read = set()
+    for path in paths:
+        variables = meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8")))
+        assert "results" not in variables, path
+        read |= variables
+    assert {"name", "model_id", "reproduce"} <= read  # the check sees the variables they read
