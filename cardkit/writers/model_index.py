@@ -78,22 +78,23 @@ def result_entries(
     out_of_range: list[str] = []
     current: TaskResult | None = None
     skipped: list[str] = []
+    dataset_type = ""
     for task, info, scores, selected in _selected(model, catalog, metrics, skipped):
         if task is not current:
             _warn_out_of_range(current, out_of_range)
             current, out_of_range = task, []
+            dataset_type = catalog.dataset_path(task.task_name, task.dataset_revision)
         shown = _card_metrics(selected, out_of_range)
         if not shown:
             continue
-        revision = task.dataset_revision
         entries.append(
             ModelIndexEntry(
                 task_type=info.type,
                 task=task.task_name,
                 subset=scores.subset,
                 split=scores.split,
-                dataset_type=catalog.dataset_path(task.task_name, revision),
-                dataset_revision=revision,
+                dataset_type=dataset_type,
+                dataset_revision=task.dataset_revision,
                 metrics=shown,
             )
         )
