@@ -199,24 +199,27 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
             revisions.line("None" if revision is None else revision),
             metrics_head,
         ]
-        text: str | None = ""
+        lines = []  # each metric's two lines
         for name, value in entry.metrics:
-            parts.append(metric_names.line(name))
-            if type(value) is float:  # nearly every value: the rule of `number`, inlined
+            # The rules of ScalarLines.line, inlined for a metric's name and its float value.
+            name_line = metric_names[name] if type(name) is str else metric_names.line(name)
+            if type(value) is float:
                 text = repr(value)
                 if "e" in text or "n" in text:
-                    text = None
+                    break
             else:
                 text = ScalarLines.number("", value)
-            if text is None:
+                if text is None:
+                    break
+            if name_line is None:
                 break
-            parts.append(value_head + text)
-            parts.append(dash)
-        if text is None or None in parts:
-            written.append(None)
-            continue
-        parts.pop()  # no '- ' after the last metric
-        written.append(("".join(parts), value_column + len(text)))
+            lines.append(name_line + value_head + text)
+        else:
+            if None not in parts:
+                parts.append(dash.join(lines))
+                written.append(("".join(parts), value_column + len(text)))
+                continue
+        written.append(None)
     return written
 
 
