@@ -91,7 +91,8 @@ def read_bytes(
     again on the open descriptor (so nothing swapped in between is read); opening does not
     wait for a FIFO's writer.
     """
-    path = Path(path)
+    if not isinstance(path, Path):
+        path = Path(path)
     try:
         status = os.stat(path) if follow else os.lstat(path)
         _check_regular(status.st_mode, path, what)
