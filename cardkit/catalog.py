@@ -184,6 +184,9 @@ class Catalog:
         self.legacy_datasets: dict[str, dict[str, str]] = dict(data.get("legacy_datasets", {}))
         self.subset_renames: dict[str, dict[str, str]] = dict(data.get("subset_renames", {}))
         self._raw_benchmarks: dict[str, dict[str, Any]] = dict(data.get("benchmarks", {}))
+        # Made once per catalog: a card asks for every benchmark several times.
+        self._benchmarks: dict[str, Benchmark] = {}
+        self._benchmark_tasks: dict[str, frozenset[str]] = {}
         # The project's own declarations (cardkit.yaml 'tasks:'), kept apart so that tasks
         # recorded beside results never override them.
         self.project_tasks: dict[str, dict[str, Any]] = {}
@@ -259,6 +262,20 @@ class Catalog:
         return sorted(self._raw_tasks)
 
     def benchmark(self, name: str) -> Benchmark:
+        found = self._benchmarks.get(name)
+        if found is None:
+            found = self._benchmarks[name] = self._make_benchmark(name)
+        return found
+
+    def benchmark_tasks(self, name: str) -> frozenset[str]:
+        """The current names of a benchmark's tasks (its list may hold legacy names)."""
+        found = self._benchmark_tasks.get(name)
+        if found is None:
+            tasks = self.benchmark(name).tasks
+            found = self._benchmark_tasks[name] = frozenset(map(self.canonical_name, tasks))
+        return found
+
+    def _make_benchmark(self, name: str) -> Benchmark:
         raw = self._raw_benchmarks.get(name)
         if raw is None:
             raise CardkitError(f"unknown benchmark '{name}'{self._did_you_mean(name)}")

@@ -181,10 +181,9 @@ def _named_benchmarks(
     wanted = set(tasks)
     candidates: dict[str, set[str]] = {}
     for name in catalog.benchmark_names():
-        benchmark = catalog.benchmark(name)
-        covered = {catalog.canonical_name(t) for t in benchmark.tasks}
-        if benchmark.metric_by_type is None and covered and covered <= wanted:
-            candidates[name] = covered
+        covered = catalog.benchmark_tasks(name)
+        if catalog.benchmark(name).metric_by_type is None and covered and covered <= wanted:
+            candidates[name] = set(covered)
     chosen: list[str] = []
     left = set(wanted)
     while len(chosen) < _MAX_BENCHMARK_COMMANDS:

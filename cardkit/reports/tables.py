@@ -18,6 +18,7 @@ from cardkit.scores.summary import MEAN_LABELS, BenchmarkSummary, TaskSummary, m
 MISSING = "–"
 
 
+@lru_cache(maxsize=256)  # a dozen task types, asked for in every row of every table
 def type_label(task_type: str) -> str:
     """``PairClassification`` -> ``Pair Classification``; ``STS`` stays ``STS``."""
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", task_type)
