@@ -415,21 +415,15 @@ def metric_items(result: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     return [(i, m) for i, m in enumerate(metrics) if isinstance(m, dict)]
 
 
-def looks_scaled_down(result: dict[str, Any]) -> bool:
-    """Whether every percentage of an MTEB entry lies between 0 and 1 (one above 0): a 0 to 1
+def looks_scaled_down(entry: ModelIndexEntry) -> bool:
+    """Whether every percentage of an entry lies between 0 and 1 (one above 0): a 0 to 1
     score not multiplied by 100, if the whole model-index is like that."""
-    return scaled_down(
-        [
-            metric.get("value")
-            for _, metric in metric_items(result)
-            if is_percentage(str(metric.get("type")))
-        ]
-    )
+    return scaled_down([value for name, value in entry.metrics if is_percentage(name)])
 
 
 def scaled_down(percentages: list[Any]) -> bool:
     """Whether these values of an entry's percentages all lie between 0 and 1, one above 0
-    (see looks_scaled_down)."""
+    (see looks_scaled_down; validate asks it of a card's entries)."""
     numbers = [v for v in percentages if is_number(v)]
     return (
         bool(numbers)

@@ -29,8 +29,7 @@ from cardkit.modelindex import (
     EXPECTED_MISSING,
     MetricsChoice,
     ModelIndexEntry,
-    is_percentage,
-    scaled_down,
+    looks_scaled_down,
 )
 from cardkit.readers import read_results
 from cardkit.render.plan import CardInfo, CardPlan, plan_card
@@ -593,16 +592,11 @@ def _mb(size: int) -> str:
 _MIN_METRIC_BYTES = 30
 
 
-def entry_scaled_down(entry: ModelIndexEntry) -> bool:
-    """`looks_scaled_down` of the entry's dict, read from the entry."""
-    return scaled_down([value for name, value in entry.metrics if is_percentage(name)])
-
-
 def _refuse_wrong_scale(entries: list[ModelIndexEntry], model: ModelResults) -> None:
     """Results whose every score is below 1% make a card `cardkit validate` refuses (it looks
     like 0 to 1 scores): the results store holds such files, taken from a card on the 0 to 1
     scale and divided by 100 again."""
-    if entries and all(entry_scaled_down(entry) for entry in entries):
+    if entries and all(looks_scaled_down(entry) for entry in entries):
         raise CardkitError(
             "every score in the results lies between 0 and 0.01 (below 1%), which cardkit "
             "validate refuses as a card on the wrong scale: these look like 0 to 1 scores "

@@ -14,6 +14,11 @@ subclass of dict, a key that is not a short one-line string, one list in two pla
 PyYAML writes as an anchor and an alias) is dumped whole by PyYAML. PyYAML itself is imported
 only then: which strings read back as strings is `yamlresolve`'s question, answered by PyYAML's
 own patterns.
+
+A caller's own type is written as the plain data its `Represented` gives (PyYAML's
+representers, for one type), and a list of such objects may be written by the caller a place
+at a time (`ScalarLines`, `key_text`, `spaced_key`, `line_start`: this writer's rules for a
+scalar after its key): a new card's model-index entries, written from their fields.
 """
 
 from __future__ import annotations
