@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cardkit.build.config import ProjectConfig
-from cardkit.cardtext.frontmatter import CardText
+from cardkit.cardtext.frontmatter import CardText, dump_yaml
 from cardkit.cardtext.update import KeptIndex, new_card_text, update_card_text
 from cardkit.catalog import Catalog, load_catalog
 from cardkit.io.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
@@ -289,7 +289,7 @@ def _card_entries(text: str, output: Path, name: str) -> list[dict[str, Any]] | 
 
 
 def _merged_results(
-    job: CardJob, index: list[dict[str, Any]]
+    job: CardJob, index: list[dict[str, Any]], entries: list[ModelIndexEntry]
 ) -> tuple[ModelResults, IndexMerge | None, KeptIndex | None]:
     """The results the card's model-index describes once updated: the new results, plus the
     card's own entries they lack unless pruned. The tables are made from these, so they
@@ -304,7 +304,11 @@ def _merged_results(
         return job.model, None, None
     canonical = job.catalog.canonical_name
     results = index[0]["results"]
-    kept = kept_model_index(job.old_text, index, job.output, job.request.prune, canonical)
+    # The model-index's YAML, written from the entries (as a new card's is).
+    written = dump_yaml(
+        {"model-index": [{"name": job.name, "results": entries}]}, {ModelIndexEntry: ENTRY_YAML}
+    )
+    kept = kept_model_index(job.old_text, index, job.output, job.request.prune, canonical, written)
     new_list = [merge_key(entry, canonical) for entry in results]
     if kept is not None:  # the card's MTEB entries are those of ``index``
         mteb = [(entry, key) for entry, key in zip(results, new_list) if is_mteb_result(entry)]
@@ -397,7 +401,7 @@ def render_model_card(job: CardJob, metrics: MetricsChoice) -> BuiltCard:
         if old_text is None
         else model_index_value(job.name, entries)
     )
-    results, merge, kept = _merged_results(job, index)
+    results, merge, kept = _merged_results(job, index, entries)
     entry_count = len(entries) if merge is None else merge.entries
     config = request.config or ProjectConfig()
     body_wanted = request.body

@@ -226,18 +226,21 @@ def kept_model_index(
     path: Path | str | None,
     prune: bool,
     canonical: Callable[[str], str],
+    written: str | None = None,
 ) -> KeptIndex | None:
     """For a card ``text`` that holds ``model_index`` as its model-index, byte for byte as
     cardkit writes it and where an update keeps it, what an update of it needs (give it to
     `update_card_text` as ``kept``); None when that cannot be shown. Then the card's entries
-    are these, and need not be read from its YAML (a 2 MB model-index takes a second)."""
+    are these, and need not be read from its YAML (a 2 MB model-index takes a second).
+    ``written``: ``dump_yaml({"model-index": model_index})``, where the caller has it (a build
+    writes it from the entries themselves, faster than from their dicts)."""
     try:
         card = split_card(text, path)
     except CardkitError:
         return None
     if not card.has_front_matter:
         return None
-    return _kept_model_index(card, model_index, path, prune, canonical)
+    return _kept_model_index(card, model_index, path, prune, canonical, written)
 
 
 def _kept_model_index(
@@ -246,6 +249,7 @@ def _kept_model_index(
     path: Path | str | None,
     prune: bool,
     canonical: Callable[[str], str],
+    written: str | None = None,
 ) -> KeptIndex | None:
     """For a card whose model-index is, byte for byte, the one to write and in the order the
     merge keeps: its lines with the model-index as a one-line placeholder, the parsed rest,
@@ -260,7 +264,9 @@ def _kept_model_index(
 
     from cardkit.io.yamlio import parse_yaml
 
-    block = with_newline(dump_yaml({"model-index": model_index}), card.newline)
+    if written is None:
+        written = dump_yaml({"model-index": model_index})
+    block = with_newline(written, card.newline)
     text = card.yaml_text
     at = text.find(block)
     while at > 0 and text[at - 1] not in "\r\n":

@@ -6,11 +6,21 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
+from cardkit.build.card import BuildRequest, build
+from cardkit.cardtext.frontmatter import dump_yaml, split_card
+from cardkit.cardtext.update import kept_model_index
 from cardkit.catalog import load_catalog
+from cardkit.modelindex import ModelIndexEntry
 from cardkit.readers import read_results
 from cardkit.readers.mteb_json import read_result_file
-from cardkit.writers.model_index import model_index
+from cardkit.writers.model_index import (
+    ENTRY_YAML,
+    model_index,
+    model_index_value,
+    result_entries,
+)
 from tests.conftest import RESULTS
 
 pytestmark = pytest.mark.shared
@@ -111,3 +121,26 @@ def test_speed_tasks_are_not_scores():
     results = _index(E5)
     assert not [r for r in results if "SpeedTask" in r["dataset"]["name"]]
     assert (E5 / "GPUSpeedTask.json").is_file()
+
+
+@pytest.mark.parametrize("folder", [BGE, E5], ids=["bge-base-zh", "multilingual-e5-small"])
+def test_a_card_this_build_made_is_known_by_its_model_index_written_from_the_entries(
+    folder, tmp_path
+):
+    """A rebuild over a card cardkit made finds the card's model-index as the text written
+    from the entries themselves (what a new card holds), so the card's YAML is not read."""
+    card = tmp_path / "README.md"
+    build(BuildRequest(results=[folder], output=card))
+    text = card.read_text(encoding="utf-8")
+    name = yaml.safe_load(split_card(text).yaml_text)["model-index"][0]["name"]
+    catalog = load_catalog()
+    [model] = read_results([folder], catalog)
+    entries = result_entries(model, catalog)
+    index = model_index_value(name, entries)
+    written = dump_yaml(
+        {"model-index": [{"name": name, "results": entries}]}, {ModelIndexEntry: ENTRY_YAML}
+    )
+    assert written == dump_yaml({"model-index": index})
+    assert written in text
+    kept = kept_model_index(text, index, card, False, catalog.canonical_name, written)
+    assert kept is not None
