@@ -52,9 +52,13 @@ class _Log:
     __slots__ = ()
 
     def debug(self, message: str, *args: object) -> None:
+        if _pending == [True] and "logging" not in sys.modules:
+            return
         logger().debug(message, *args, stacklevel=2)
 
     def info(self, message: str, *args: object) -> None:
+        if _pending == [True] and "logging" not in sys.modules:
+            return  # a quiet command line prints no note, and nobody else can have asked
         logger().info(message, *args, stacklevel=2)
 
     def warning(self, message: str, *args: object) -> None:

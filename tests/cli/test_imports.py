@@ -15,6 +15,7 @@ from tests.conftest import RESULTS
 
 HEAVY = ("torch", "mteb", "sentence_transformers", "transformers", "huggingface_hub")
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "results" / "BAAI__bge-base-zh"
+T5_REVISION = "50c53e206f8b01c9621484a3c0aafce4e55efebf"
 
 # What each command's library brings in; `--help` needs none of it.
 LIBRARIES = (
@@ -184,3 +185,20 @@ def test_short_commands_run_without_the_cycle_collector(tmp_path):
         rc, _, phases = after_main(*argv)
         assert rc == 0
         assert phases == [], f"the collector ran during `cardkit {argv[0]}`"
+
+
+@pytest.mark.shared
+def test_a_quiet_build_imports_no_logging_for_notes_it_does_not_print(tmp_path):
+    """sentence-t5-base's multiclass files hold mteb's null ``ap``: a note, which ``-q`` does
+    not print, so it costs no import of `logging`; without ``-q`` it is printed."""
+    folder = RESULTS / "sentence-transformers__sentence-t5-base" / T5_REVISION
+    rc, modules, _ = after_main("-q", "build", folder, "-o", tmp_path / "quiet.md")
+    assert rc == 0
+    assert "logging" not in modules
+    loud = subprocess.run(
+        [sys.executable, "-m", "cardkit", "build", str(folder), "-o", str(tmp_path / "loud.md")],
+        capture_output=True,
+        text=True,
+    )
+    assert loud.returncode == 0
+    assert "note: left out ap and ap_weighted where null or NaN" in loud.stderr
