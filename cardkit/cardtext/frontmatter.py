@@ -130,7 +130,7 @@ def cut_card(text: str) -> CardText:
     return CardText(*_cut(text))
 
 
-@lru_cache(maxsize=2)  # an update cuts the card it reads several times; a 2 MB card takes 8 ms
+@lru_cache(maxsize=1)  # an update cuts the card it reads three times; a 2 MB card takes 8 ms
 def _cut(text: str) -> tuple[str, str, str, str, str]:
     """`CardText`'s fields of ``text``, each an immutable string: every cut is a new card."""
     match = REGEX_YAML_BLOCK.search(text)
