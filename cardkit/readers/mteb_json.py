@@ -97,7 +97,7 @@ def read_metrics(entry: dict[str, Any]) -> tuple[dict[str, float], list[str], bo
     which keeps the first place and the last value."""
     kept: dict[str, float] = {}
     dropped: list[str] = []
-    seen = _walk_top(entry, kept, dropped)
+    seen = _walk_metrics(entry, "", kept, dropped)
     # Two paths flattened to one name: among those kept, those dropped, or one of each.
     collided = dropped and (
         len(set(dropped)) != len(dropped) or not kept.keys().isdisjoint(dropped)
@@ -107,30 +107,6 @@ def read_metrics(entry: dict[str, Any]) -> tuple[dict[str, float], list[str], bo
         flat = flatten_metrics(entry)
         return clean_metrics(flat, dropped), dropped, bool(flat)
     return kept, dropped, seen > 0
-
-
-def _walk_top(entry: dict[str, Any], kept: dict, dropped: list[str]) -> int:
-    """`_walk_metrics` of an entry's top level, where a float needs no prefix: a float keyed
-    by a name that is no metric (``main_score``, ``evaluation_time``) is kept, then taken out
-    (their few names, once, instead of a check of every float's)."""
-    seen = 0
-    for key, value in entry.items():
-        if type(value) is float:
-            if isfinite(value):
-                kept[key] = value
-            else:
-                dropped.append(key)
-            seen += 1
-        elif type(value) is not str and type(value) is not list:
-            seen += _walk_metrics({key: value}, "", kept, dropped)
-    for key in NON_METRIC_KEYS:
-        if type(entry.get(key)) is float:
-            seen -= 1
-            if key in kept:
-                del kept[key]
-            else:
-                dropped.remove(key)
-    return seen
 
 
 def _walk_metrics(entry: dict[str, Any], prefix: str, kept: dict, dropped: list[str]) -> int:
