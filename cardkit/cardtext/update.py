@@ -126,7 +126,7 @@ def update_card_text(
         yaml_text = dump_yaml(data).replace("\n", card.newline)
         return "---" + card.newline + yaml_text + "---" + card.newline + new_body
     if kept is Kept.UNASKED:
-        kept = _kept_model_index(card, model_index, path, prune, canonical)
+        kept = kept_model_index(text, model_index, path, prune, canonical)
     card.yaml_text, change = _edited_front_matter(
         card, model_index, wanted_tags, missing_keys or {}, path, prune, canonical, kept
     )
@@ -233,29 +233,11 @@ def kept_model_index(
     `update_card_text` as ``kept``); None when that cannot be shown. Then the card's entries
     are these, and need not be read from its YAML (a 2 MB model-index takes a second).
     ``written``: ``dump_yaml({"model-index": model_index})``, where the caller has it (a build
-    writes it from the entries themselves, faster than from their dicts)."""
-    try:
-        card = split_card(text, path)
-    except CardkitError:
-        return None
-    if not card.has_front_matter:
-        return None
-    return _kept_model_index(card, model_index, path, prune, canonical, written)
+    writes it from the entries themselves, faster than from their dicts).
 
-
-def _kept_model_index(
-    card: CardText,
-    model_index: list[dict[str, Any]],
-    path: Path | str | None,
-    prune: bool,
-    canonical: Callable[[str], str],
-    written: str | None = None,
-) -> KeptIndex | None:
-    """For a card whose model-index is, byte for byte, the one to write and in the order the
-    merge keeps: its lines with the model-index as a one-line placeholder, the parsed rest,
-    the placeholder's line and the model-index's text. None when that cannot be shown.
-
-    The placeholder stands where the model-index starts a line and is followed by the next
+    What it finds: the card's front-matter lines with the model-index as a one-line
+    placeholder, the parsed rest, the placeholder's line and the model-index's text. The
+    placeholder stands where the model-index starts a line and is followed by the next
     top-level key; the rest parses with the placeholder as the value of the one top-level
     ``model-index`` key on that line. Parsing is left to right, so the card itself has its
     model-index there, and it is the text cardkit writes: nothing to merge, nothing to parse.
@@ -264,6 +246,12 @@ def _kept_model_index(
 
     from cardkit.io.yamlio import parse_yaml
 
+    try:
+        card = split_card(text, path)  # cut once per text: the update's own cut is reused
+    except CardkitError:
+        return None
+    if not card.has_front_matter:
+        return None
     if written is None:
         written = dump_yaml({"model-index": model_index})
     block = with_newline(written, card.newline)

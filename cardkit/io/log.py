@@ -46,20 +46,25 @@ def logger() -> logging.Logger:
     return cardkit
 
 
+def _unprinted() -> bool:
+    """Whether a note or debug line would go nowhere: a quiet command line prints none, and
+    with `logging` not imported yet, nobody else can have asked for it (so it is not imported
+    for that)."""
+    return _pending == [True] and "logging" not in sys.modules
+
+
 class _Log:
     """The `logging.Logger` methods cardkit calls; the record names the caller's line."""
 
     __slots__ = ()
 
     def debug(self, message: str, *args: object) -> None:
-        if _pending == [True] and "logging" not in sys.modules:
-            return
-        logger().debug(message, *args, stacklevel=2)
+        if not _unprinted():
+            logger().debug(message, *args, stacklevel=2)
 
     def info(self, message: str, *args: object) -> None:
-        if _pending == [True] and "logging" not in sys.modules:
-            return  # a quiet command line prints no note, and nobody else can have asked
-        logger().info(message, *args, stacklevel=2)
+        if not _unprinted():
+            logger().info(message, *args, stacklevel=2)
 
     def warning(self, message: str, *args: object) -> None:
         logger().warning(message, *args, stacklevel=2)

@@ -348,13 +348,10 @@ class ScalarLines(dict):
 
     @staticmethod
     def number(head: str, value: Any) -> str | None:
-        """A float's or int's line after ``head``; None for a float with an exponent, inf or
-        nan, or anything else (written from the item's value then)."""
-        kind = type(value)
-        if kind is float:
-            text = repr(value)
-            return None if "e" in text or "n" in text else head + text
-        return head + str(value) if kind is int else None
+        """A float's or int's line after ``head`` (`_scalar_text`'s rule); None for a float
+        with an exponent, inf or nan, or anything else (written from the item's value then)."""
+        text = None if type(value) is str else _scalar_text(value, 0)
+        return None if text is None else head + text
 
 
 def key_text(key: str) -> str:

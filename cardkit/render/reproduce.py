@@ -179,11 +179,11 @@ def _named_benchmarks(
     commands name benchmarks instead of listing hundreds of tasks. C-MTEB is a convention of
     the card's (its metrics), not an mteb benchmark, so it is never named."""
     wanted = set(tasks)
-    candidates: dict[str, set[str]] = {}
+    candidates: dict[str, frozenset[str]] = {}
     for name in catalog.benchmark_names():
         covered = catalog.benchmark_tasks(name)
         if catalog.benchmark(name).metric_by_type is None and covered and covered <= wanted:
-            candidates[name] = set(covered)
+            candidates[name] = covered
     chosen: list[str] = []
     left = set(wanted)
     while len(chosen) < _MAX_BENCHMARK_COMMANDS:

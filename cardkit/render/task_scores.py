@@ -86,8 +86,8 @@ def task_rows(
     benchmark = _own_benchmark(model, catalog)
     own = summarize(model, catalog, benchmark, only=set(benchmark.tasks) - found.keys())
     rows = []
-    for task in [*own.tasks, *(scored[0][1] for scored in found.values())]:
-        scored = found.get(task.task) or [(own, task)]
+    for scored in [*([(own, task)] for task in own.tasks), *found.values()]:
+        task = scored[0][1]
         chosen = _preferred(scored)
         shown = scored[chosen][1]
         others = [
