@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-@dataclass
+@dataclass(slots=True)
 class SubsetScores:
     """The scores of one (split, subset) of a task, metric names flattened, in file order."""
 
@@ -20,7 +20,7 @@ class SubsetScores:
     languages: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class TaskResult:
     """One task's results, whatever file version they came from."""
 

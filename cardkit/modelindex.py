@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
 from cardkit.io.lazyre import lazy
@@ -123,25 +124,28 @@ def select_metrics(
     return kept
 
 
-def count_shown(metrics: dict[str, float], every: bool) -> int:
+def count_shown(metrics: dict[str, float], every: bool) -> tuple[int, int]:
     """``len(select_metrics(metrics, "all" if every else "default", ...))`` less the
-    percentages outside -1 to 1 a card leaves out, without making the selection: what decides
-    whether a card of every metric fits (a results store's biggest models have 170,000)."""
+    percentages outside -1 to 1 a card leaves out, and the characters of those names, without
+    making the selection: what decides whether a card of every metric fits (a results store's
+    biggest models have 170,000)."""
     shown = _shown_names(tuple(metrics), every)
-    count = len(shown.names)
+    count, chars = len(shown.names), shown.chars
     for name, old in shown.legacy:
         if _equal(metrics[old], metrics[name]):
             count -= 1  # as select_metrics collapses them
-    values = metrics.values()
-    if values and (min(values) < -1 or max(values) > 1):
-        count -= sum(
-            1
-            for name, old in shown.names
-            if not -1 <= metrics[name] <= 1
-            and is_percentage(name)
-            and (old is None or not _equal(metrics[old], metrics[name]))
-        )
-    return count
+            chars -= len(name)
+    fractions = shown.fractions(metrics) if shown.fractions is not None else ()
+    if fractions and (min(fractions) < -1 or max(fractions) > 1):
+        for name, old in shown.names:
+            if (
+                not -1 <= metrics[name] <= 1
+                and is_percentage(name)
+                and (old is None or not _equal(metrics[old], metrics[name]))
+            ):
+                count -= 1
+                chars -= len(name)
+    return count, chars
 
 
 class _Shown(NamedTuple):
@@ -149,6 +153,10 @@ class _Shown(NamedTuple):
 
     names: tuple[tuple[str, str | None], ...]  # each, with its legacy name the entry holds too
     legacy: tuple[tuple[str, str], ...]  # those with one (most entries: none)
+    chars: int  # the characters of the names
+    # The values of those that are percentages, from an entry's metrics (an itemgetter of
+    # their names: a tuple even of one), or None when there are none.
+    fractions: Callable[[dict[str, float]], tuple[float, ...]] | None
 
 
 @lru_cache(maxsize=4096)  # the score entries of a task, and of a model's tasks, share names
@@ -163,7 +171,13 @@ def _shown_names(names: tuple[str, ...], every: bool) -> _Shown:
             continue
         old = legacy_name(name)
         shown.append((name, old if old in present else None))
-    return _Shown(tuple(shown), tuple((name, old) for name, old in shown if old is not None))
+    percentages = [name for name, _ in shown if is_percentage(name)]
+    return _Shown(
+        tuple(shown),
+        tuple((name, old) for name, old in shown if old is not None),
+        sum(len(name) for name, _ in shown),
+        itemgetter(*percentages, percentages[0]) if percentages else None,
+    )
 
 
 def _preferred_name(name: str, metrics: dict[str, float]) -> str:

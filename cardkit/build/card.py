@@ -35,6 +35,7 @@ from cardkit.readers import read_results
 from cardkit.render.plan import CardInfo, CardPlan, plan_card
 from cardkit.writers.model_index import (
     ENTRY_YAML,
+    METRIC_LEAST_BYTES,
     count_values,
     model_index_value,
     result_entries,
@@ -587,13 +588,13 @@ def plan_build(request: BuildRequest, output_is_folder: bool = False) -> list[Bu
 CARD_BUDGET = 1024 * 1024
 
 
+def _utf8_size(text: str) -> int:
+    """The bytes of ``text`` in UTF-8, without encoding a card of megabytes that is ASCII."""
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
 def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
-
-
-# Each metric of a model-index takes at least this many bytes of YAML (its "- type:" and
-# "value:" lines): a card with more metrics than a limit allows need not be rendered.
-_MIN_METRIC_BYTES = 30
 
 
 def _refuse_wrong_scale(entries: list[ModelIndexEntry], model: ModelResults) -> None:
@@ -641,17 +642,23 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
         # Every metric of the files bounds what any choice shows: while even that many
         # would fit, the choice's own values are counted only if they are to be named.
         bound = sum(len(s.metrics) for task in job.model.tasks.values() for s in task.scores)
-        fits = bound * _MIN_METRIC_BYTES <= limit
-        values = bound if fits else count_values(job.model, job.catalog, request.metrics)
-        size = values * _MIN_METRIC_BYTES  # at least
+        fits = bound * METRIC_LEAST_BYTES <= limit
+        shown = None if fits else count_values(job.model, job.catalog, request.metrics)
+        # At least: a new card's model-index is written to the end from its entries; an
+        # update may keep the card's own text of it, so only the values are sure to count.
+        if shown is None:
+            size = bound * METRIC_LEAST_BYTES
+        elif job.old_text is None:
+            size = shown.least_bytes()
+        else:
+            size = shown.values * METRIC_LEAST_BYTES
         rendered = size <= limit
         if rendered:
             card = render_model_card(job, request.metrics)
-            size = len(card.text.encode("utf-8"))
+            size = _utf8_size(card.text)
             if size <= limit:
                 return card
-            if fits:
-                values = count_values(job.model, job.catalog, request.metrics)
+        values = (shown or count_values(job.model, job.catalog, request.metrics)).values
         if request.metrics == "all":
             raise CardkitError(
                 f"with every metric ({values} values) the card would be over the "
@@ -664,7 +671,7 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
         else:  # not rendered: what the metrics alone would take, at least
             every = f"every metric ({values} values) would take at least {_mb(size)} alone"
     card = render_model_card(job, "main")
-    size = len(card.text.encode("utf-8"))
+    size = _utf8_size(card.text)
     if size > MAX_BYTES:
         raise CardkitError(
             f"the card would be {_mb(size)} even with main scores only, over the "

@@ -339,8 +339,19 @@ class ScalarLines(dict):
     def __missing__(self, value: str) -> str | None:
         text = _scalar_text(value, self.column)
         line = None if text is None else self.head + text
-        self[value] = line
+        if len(self) < _CACHE_LIMIT:
+            self[value] = line
         return line
+
+    @classmethod
+    def at(cls, head: str, column: int) -> ScalarLines:
+        """The lines of a place, kept for the process: the cards of a results store's models
+        hold the same dataset names, subsets and revisions again and again."""
+        key = head, column
+        lines = _places.get(key)
+        if lines is None:
+            lines = _places[key] = cls(head, column)
+        return lines
 
     def line(self, value: Any) -> str | None:
         """The line of any scalar here."""
@@ -352,6 +363,9 @@ class ScalarLines(dict):
         with an exponent, inf or nan, or anything else (written from the item's value then)."""
         text = None if type(value) is str else _scalar_text(value, 0)
         return None if text is None else head + text
+
+
+_places: dict[tuple[str, int], ScalarLines] = {}
 
 
 def key_text(key: str) -> str:

@@ -31,7 +31,7 @@ from cardkit.scores.summary import COMPLETE, MISSING, BenchmarkSummary, TaskSumm
 OWN = ""  # the pseudo-benchmark of a task on its own: every evaluation split and subset
 
 
-@dataclass
+@dataclass(slots=True)
 class TaskRow:
     """One task of the results, as the per-task table shows it."""
 

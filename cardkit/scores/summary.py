@@ -32,7 +32,7 @@ Cell = tuple[str, str]  # (split, subset)
 UNNAMED = "…"  # a subset asked for that is known only by count (too many to list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskSummary:
     """One task of a benchmark for one model: its status and, when complete, its score."""
 
@@ -96,7 +96,7 @@ class TaskSummary:
         return f"{len(subsets)} of {asked} subsets"
 
 
-@dataclass
+@dataclass(slots=True)
 class TypeSummary:
     """The tasks of one task type in a benchmark."""
 
@@ -167,7 +167,7 @@ def _mean_of_type_means(tasks: Iterable[TaskSummary]) -> float | None:
     return _mean(fmean(values) for values in by_type.values())
 
 
-@dataclass
+@dataclass(slots=True)
 class BenchmarkSummary:
     """One model on one benchmark; everything a table, a chart or a comparison needs.
 
@@ -314,7 +314,7 @@ def _asked_cells(
     return splits, None, count
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Rule:
     """How to read one number from a score entry under a benchmark's convention."""
 
@@ -362,10 +362,12 @@ def _shared_task_summary(
     benchmark: Benchmark,
     task: TaskResult,
     made: dict[tuple, TaskSummary],
+    firsts: dict[str, dict[Cell, SubsetScores]],
 ) -> TaskSummary:
     """`_task_summary`, taken from ``made`` when another benchmark asked the same of the task:
     a summary depends on the benchmark only through what it says of the task (its splits,
-    subsets or their count), the rule it reads a score by, and its rounding."""
+    subsets or their count), the rule it reads a score by, and its rounding. ``firsts``: each
+    task's `_first_scores`, made once for all benchmarks."""
     key = (
         name,
         tuple(benchmark.splits.get(name) or ()),
@@ -376,8 +378,19 @@ def _shared_task_summary(
     )
     summary = made.get(key)
     if summary is None:
-        summary = made[key] = _task_summary(name, info, benchmark, task)
+        entries = firsts.get(name)
+        if entries is None:
+            entries = firsts[name] = _first_scores(task)
+        summary = made[key] = _task_summary(name, info, benchmark, task, entries)
     return summary
+
+
+def _first_scores(task: TaskResult) -> dict[Cell, SubsetScores]:
+    """The task's scores by (split, subset), the first where a file repeats one."""
+    entries: dict[Cell, SubsetScores] = {}
+    for entry in task.scores:
+        entries.setdefault((entry.split, entry.subset), entry)
+    return entries
 
 
 def _task_summary(
@@ -385,16 +398,18 @@ def _task_summary(
     info: TaskInfo,
     benchmark: Benchmark,
     task: TaskResult | None,
+    entries: dict[Cell, SubsetScores] | None = None,
 ) -> TaskSummary:
+    """The task's row of the benchmark's table; ``entries``: `_first_scores` of ``task``,
+    where it is already made (a model's task is read by every benchmark that holds it)."""
     if task is None:
         splits = tuple(benchmark.splits.get(name) or info.eval_splits)
         return TaskSummary(
             task=name, type=info.type, status=MISSING, main_metric=info.main_score, splits=splits
         )
     splits, cells, per_split = _asked_cells(name, info, benchmark, task)
-    entries: dict[Cell, SubsetScores] = {}
-    for entry in task.scores:
-        entries.setdefault((entry.split, entry.subset), entry)
+    if entries is None:
+        entries = _first_scores(task)
     unnamed: list[Cell] = []  # asked for, but known only by count
     if cells is None:
         cells = [key for key in entries if key[0] in splits]
@@ -487,12 +502,15 @@ def relevant_summaries(model: ModelResults, catalog: Catalog) -> list[BenchmarkS
     index = task_index(model, catalog)
     summaries = []
     made: dict[tuple, TaskSummary] = {}
+    firsts: dict[str, dict[Cell, SubsetScores]] = {}
     for name in catalog.benchmark_names():
         benchmark = catalog.benchmark(name)
         # Only a task the model has can be complete: those decide before the whole table,
         # most of it missing tasks, is made (and are not made again for it).
         known = {
-            task: _shared_task_summary(task, catalog.task(task), benchmark, index[task], made)
+            task: _shared_task_summary(
+                task, catalog.task(task), benchmark, index[task], made, firsts
+            )
             for task in benchmark.tasks
             if task in index
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from cardkit.catalog import Catalog, TaskInfo
 from cardkit.io.errors import CardkitError
@@ -38,6 +38,9 @@ def main_value(scores: SubsetScores, main_metric: str | None) -> float | None:
 def task_info(catalog: Catalog, task: TaskResult) -> TaskInfo:
     """The task's catalog entry; for an unknown task, the error suggests the type and main
     score its file points to."""
+    info = catalog.get(task.task_name)
+    if info is not None:
+        return info
     metrics = [name for scores in task.scores[:1] for name in scores.metrics]
     main = next(
         (
@@ -104,26 +107,50 @@ def result_entries(
     return entries
 
 
-def count_values(model: ModelResults, catalog: Catalog, metrics: MetricsChoice) -> int:
-    """How many metric values ``result_entries(model, catalog, metrics)`` holds, without making
-    the entries: what decides whether a card with them would be too big (it says nothing:
-    the entries made afterwards say what they leave out). A main score no fraction can be
-    stops it, as it stops the entries."""
+# The fewest bytes a new card's model-index takes for an entry, less its metrics (its nine
+# lines, each value at least one character), and for a metric, less its name (its two lines,
+# a value at least three: "0.0"). A card written to the end from the entries is at least as
+# long as `ShownValues.least_bytes`: a test holds the writer to it.
+ENTRY_LEAST_BYTES = 121
+METRIC_LEAST_BYTES = 30
+
+
+class ShownValues(NamedTuple):
+    """What a model-index of some metrics holds, counted without making it."""
+
+    values: int  # metric values
+    entries: int  # entries with at least one
+    name_chars: int  # the characters of the metrics' names, one name per value
+
+    def least_bytes(self) -> int:
+        """The fewest bytes a new card's model-index of these values takes."""
+        return self.entries * ENTRY_LEAST_BYTES + self.values * METRIC_LEAST_BYTES + self.name_chars
+
+
+def count_values(model: ModelResults, catalog: Catalog, metrics: MetricsChoice) -> ShownValues:
+    """What ``result_entries(model, catalog, metrics)`` holds, without making the entries:
+    what decides whether a card with them would be too big (it says nothing: the entries made
+    afterwards say what they leave out). A main score no fraction can be stops it, as it stops
+    the entries."""
+    count = entries = chars = 0
     if metrics == "main":
-        return sum(
-            len(_card_metrics(selected, []))
-            for *_, selected in _selected(model, catalog, metrics, [])
-        )
+        for *_, selected in _selected(model, catalog, metrics, []):
+            shown = _card_metrics(selected, [])
+            if shown:
+                count, entries = count + len(shown), entries + 1
+                chars += sum(len(name) for name, _ in shown)
+        return ShownValues(count, entries, chars)
     every = metrics == "all"
-    count = 0
     for task in model.sorted_tasks():
         info = task_info(catalog, task)
         if info.type in NON_SCORE_TYPES:
             continue
         for scores in task.scores:
             _check_main(task, scores, info.main_score, main_value(scores, info.main_score))
-            count += count_shown(scores.metrics, every)
-    return count
+            values, names = count_shown(scores.metrics, every)
+            if values:
+                count, entries, chars = count + values, entries + 1, chars + names
+    return ShownValues(count, entries, chars)
 
 
 def _warn_out_of_range(task: TaskResult | None, names: list[str]) -> None:
@@ -172,7 +199,7 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
     outer, inner = line_start(indent), line_start(indent + 2)
 
     def place(head: str, key: str) -> ScalarLines:
-        return ScalarLines(head + inner + spaced_key(key), indent + 2 + len(spaced_key(key)))
+        return ScalarLines.at(head + inner + spaced_key(key), indent + 2 + len(spaced_key(key)))
 
     task_type = place(key_text("task"), "type")
     dataset_type = place(outer + key_text("dataset"), "type")
@@ -181,24 +208,31 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
     )
     dash = outer + "- "
     metrics_head = outer + key_text("metrics") + dash
-    metric_names = ScalarLines(spaced_key("type"), indent + 2 + len(spaced_key("type")))
+    metric_names = ScalarLines.at(spaced_key("type"), indent + 2 + len(spaced_key("type")))
     value_head = inner + spaced_key("value")
     value_column = indent + 2 + len(spaced_key("value"))
+    heads = _entry_heads.setdefault(indent, {})
     written: list[tuple[str, int] | None] = []
     for entry in entries:
         if type(entry) is not ModelIndexEntry or not entry.metrics:
             written.append(None)
             continue
-        revision = entry.dataset_revision
-        parts = [
-            task_type.line(entry.task_type),
-            dataset_type.line(entry.dataset_type),
-            names.line(entry.dataset_name),
-            configs.line(entry.subset),
-            splits.line(entry.split),
-            revisions.line("None" if revision is None else revision),
-            metrics_head,
-        ]
+        fields = entry[:6]  # all but the metrics
+        head = heads.get(fields, _UNSEEN)
+        if head is _UNSEEN:
+            revision = entry.dataset_revision
+            parts = [
+                task_type.line(entry.task_type),
+                dataset_type.line(entry.dataset_type),
+                names.line(entry.dataset_name),
+                configs.line(entry.subset),
+                splits.line(entry.split),
+                revisions.line("None" if revision is None else revision),
+                metrics_head,
+            ]
+            head = None if None in parts else "".join(parts)
+            if len(heads) < _HEADS_KEPT:
+                heads[fields] = head
         lines = []  # each metric's two lines
         for name, value in entry.metrics:
             # The rules of ScalarLines.line, inlined for a metric's name and its float value.
@@ -215,12 +249,18 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
                 break
             lines.append(name_line + value_head + text)
         else:
-            if None not in parts:
-                parts.append(dash.join(lines))
-                written.append(("".join(parts), value_column + len(text)))
+            if head is not None:
+                written.append((head + dash.join(lines), value_column + len(text)))
                 continue
         written.append(None)
     return written
+
+
+# Each entry's text up to its metrics, by its other fields, for each indent: the cards of a
+# results store's models hold the same tasks, splits and subsets again and again.
+_entry_heads: dict[int, dict[tuple, str | None]] = {}
+_HEADS_KEPT = 100_000
+_UNSEEN = object()
 
 
 # A card's YAML holds entries as their dicts; this writes a list of them at once.

@@ -3,7 +3,8 @@ metrics in one walk gives what flattening and then cleaning it gives (the same m
 same order, the same names dropped, the same answer to whether the entry held any metric) on
 generated entries full of what real files hold and what they should not (NaN, infinities,
 nulls, integers too large for a float, nesting, names that flatten to one, the keys that are
-no metrics); counting the metrics a card shows gives the number it shows."""
+no metrics); counting the metrics a card shows gives the number it shows and the characters
+of their names."""
 
 from __future__ import annotations
 
@@ -37,6 +38,20 @@ ENTRIES = st.recursive(
 ).filter(lambda entry: isinstance(entry, dict))
 
 
+# What nearly every entry mteb writes looks like: floats (some NaN or infinite, some so large
+# that their sum overflows), lists, and the bookkeeping keys.
+FLAT_ENTRIES = st.dictionaries(
+    NAMES,
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([math.nan, 1e308, -1e308]),
+        st.lists(st.floats(), max_size=2),
+        st.text(max_size=3),
+    ),
+    max_size=8,
+)
+
+
 def two_steps(entry: dict) -> tuple[dict, list[str], bool]:
     dropped: list[str] = []
     flat = flatten_metrics(entry)
@@ -44,8 +59,10 @@ def two_steps(entry: dict) -> tuple[dict, list[str], bool]:
 
 
 @settings(max_examples=400, deadline=None)
-@given(ENTRIES)
+@given(st.one_of(ENTRIES, FLAT_ENTRIES))
 @example({"a_b": math.nan, "a": {"a": None, "b": math.nan}})  # a name dropped twice
+@example({"a": 1e308, "b": 1e308, "a_b": [0.5]})  # finite values whose sum overflows
+@example({"a": 0.5, "ap": math.nan, "b": [0.1], "hf_subset": "en"})  # multiclass's NaN ap
 def test_one_walk_reads_what_flattening_then_cleaning_reads(entry):
     kept, dropped, any_metric = read_metrics(entry)
     expected_kept, expected_dropped, expected_any = two_steps(entry)
@@ -95,4 +112,4 @@ def test_the_count_of_shown_metrics_is_what_a_card_shows(metrics, every, data):
         metrics["cos_sim_spearman"] = metrics["cosine_spearman"]
     selected = select_metrics(metrics, "all" if every else "default", None, None)
     shown = _card_metrics(selected, [])
-    assert count_shown(metrics, every) == len(shown)
+    assert count_shown(metrics, every) == (len(shown), sum(len(name) for name, _ in shown))

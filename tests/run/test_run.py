@@ -226,6 +226,8 @@ def test_rerun_skips_finished_tasks_and_finishes_the_rest(full_run, tmp_path, of
 def test_killed_run_leaves_only_complete_files(tmp_path, offline_env):
     results = tmp_path / "results"
     folder = results / "model" / "no_revision_available"  # default name: the model folder's
+    scratch = tmp_path / "tmp"  # what a killed process cannot clean up stays in the test's
+    scratch.mkdir()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -240,7 +242,7 @@ def test_killed_run_leaves_only_complete_files(tmp_path, offline_env):
             "-o",
             str(results),
         ],
-        env={**os.environ, **offline_env},
+        env={**os.environ, **offline_env, "TMPDIR": str(scratch)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=tmp_path,

@@ -89,13 +89,22 @@ def _entries(folder):
 )
 def test_the_values_counted_are_the_values_the_entries_hold(folder):
     """A card's size is decided by counting its values, not by making its entries: the count
-    is what the entries hold, for every choice of metrics."""
+    is what the entries hold, for every choice of metrics, and the bytes it says their
+    model-index takes at least are at most what PyYAML writes of it (and most of that)."""
     catalog = load_catalog()
     [model] = read_results([folder], catalog)
     counts = {}
     for choice in ("main", "default", "all"):
-        counts[choice] = count_values(model, catalog, choice)
-        assert counts[choice] == sum(len(e.metrics) for e in result_entries(model, catalog, choice))
+        shown = count_values(model, catalog, choice)
+        entries = result_entries(model, catalog, choice)
+        assert shown.values == sum(len(e.metrics) for e in entries)
+        assert shown.entries == len(entries)
+        index = model_index_value("m", entries)
+        written = yaml.safe_dump(index[0]["results"], sort_keys=False, allow_unicode=True)
+        # The card holds the list under "  results:", each line two columns further in.
+        in_card = len(written.encode()) + 2 * written.count("\n")
+        assert in_card // 2 <= shown.least_bytes() <= in_card
+        counts[choice] = shown.values
     assert 0 < counts["main"] <= counts["default"] <= counts["all"]
 
 
