@@ -95,9 +95,19 @@ def read_metrics(entry: dict[str, Any]) -> tuple[dict[str, float], list[str], bo
     A results store holds ten million values; this is most of reading it. The rare entry in
     which two paths flatten to one name (``a_b`` and ``a: {b}``) is read the two-step way,
     which keeps the first place and the last value."""
+    return _take_metrics(entry.copy(), entry)
+
+
+def _take_metrics(
+    entry: dict[str, Any], original: dict[str, Any]
+) -> tuple[dict[str, float], list[str], bool]:
+    """`read_metrics` of ``original``, whose ``entry`` may be changed and kept as the metrics:
+    a copy of it, or ``original`` itself where the caller hands it over (a file just parsed).
+    """
     flat = _flat_floats(entry)
     if flat is not None:
         return *flat, True
+    entry = original
     kept: dict[str, float] = {}
     dropped: list[str] = []
     seen = _walk_metrics(entry, "", kept, dropped)
@@ -112,14 +122,14 @@ def read_metrics(entry: dict[str, Any]) -> tuple[dict[str, float], list[str], bo
     return kept, dropped, seen > 0
 
 
-def _flat_floats(entry: dict[str, Any]) -> tuple[dict[str, float], list[str]] | None:
+def _flat_floats(kept: dict[str, Any]) -> tuple[dict[str, float], list[str]] | None:
     """The metrics kept and the names dropped of an entry that holds nothing but floats (and
     lists, which hold no metric) besides its bookkeeping keys, as nearly every entry mteb
-    writes does (34 of the store's 35 million values); None for any other entry, which is
-    walked. Each step runs in C: a copy, a set of the values' types, and one sum, which is
-    finite only if every value is (a NaN or an infinity makes it NaN or infinite); only an
-    entry whose sum is not finite is looked at value by value."""
-    kept = entry.copy()
+    writes does (34 of the store's 35 million values), made of ``kept`` itself (which loses
+    the bookkeeping keys in any case); None for any other entry, which is walked. Each step
+    runs in C: the set of the values' types, and one sum, which is finite only if every value
+    is (a NaN or an infinity makes it NaN or infinite); only an entry whose sum is not finite
+    is looked at value by value."""
     for key in NON_METRIC_KEYS:
         kept.pop(key, None)
     kinds = set(map(type, kept.values()))
@@ -215,8 +225,13 @@ def parse_modern(data: dict[str, Any], path: Path) -> TaskResult:
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 raise CardkitError("must be an object", path, f"scores.{split}[{index}]")
-            metrics, dropped, any_metric = read_metrics(entry)
             main = entry.get("main_score")
+            has_main = "main_score" in entry
+            subset = entry.get("hf_subset", "default")
+            languages = entry.get("languages")
+            # The entry was parsed for this result alone: it becomes the metrics (a walk of it
+            # without its bookkeeping keys reads what a walk of it with them reads).
+            metrics, dropped, any_metric = _take_metrics(entry, entry)
             if not metrics and any_metric and _missing(main):
                 # mteb writes such entries for splits it could not score (no labels).
                 where = f"scores.{split}[{index}]"
@@ -224,13 +239,11 @@ def parse_modern(data: dict[str, Any], path: Path) -> TaskResult:
                 continue
             # A finite float is what the check returns; anything else present is checked.
             checked = type(main) is float and isfinite(main)
-            if not checked and ("main_score" in entry or main is not None):
+            if not checked and (has_main or main is not None):
                 main = check_main_score(main, path, f"scores.{split}[{index}].main_score")
             for name in dropped:
                 if name not in result.dropped_metrics:
                     result.dropped_metrics.append(name)
-            subset = entry.get("hf_subset", "default")
-            languages = entry.get("languages")
             result.scores.append(
                 SubsetScores(
                     split_name,

@@ -88,8 +88,9 @@ def cell(value: Any) -> str:
     line breaks; None leaves the cell empty, an empty text shows a dash."""
     if value is None:
         return ""
-    text = value if isinstance(value, Markdown) else markdown_text(value)
-    return " ".join(text.split()) or MISSING
+    if isinstance(value, Markdown):
+        return " ".join(value.split()) or MISSING
+    return markdown_text(value) or MISSING  # one line already
 
 
 def markdown_table(

@@ -8,7 +8,9 @@ of their names."""
 
 from __future__ import annotations
 
+import copy
 import math
+from pathlib import Path
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -18,6 +20,7 @@ from cardkit.readers.mteb_json import (
     NON_METRIC_KEYS,
     clean_metrics,
     flatten_metrics,
+    parse_result,
     read_metrics,
 )
 from cardkit.writers.model_index import _card_metrics
@@ -70,6 +73,21 @@ def test_one_walk_reads_what_flattening_then_cleaning_reads(entry):
     assert all(type(kept[name]) is type(expected_kept[name]) for name in kept)
     assert dropped == expected_dropped
     assert any_metric == expected_any
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ENTRIES, FLAT_ENTRIES))
+@example({"a": 0.5, "ap": math.nan, "b": [0.1], "hf_subset": "en"})
+@example({"a": {"b": 0.5}, "languages": ["eng-Latn"], "evaluation_time": 1.5})
+def test_a_result_file_reads_each_entry_as_read_metrics_does(entry):
+    # A file just parsed hands its entries over to become the metrics: the same metrics as
+    # reading a copy, however the entry is made.
+    data = {"task_name": "T", "scores": {"test": [{**copy.deepcopy(entry), "main_score": 0.5}]}}
+    result = parse_result(data, Path("T.json"))
+    kept, dropped, _ = read_metrics(entry)
+    [scores] = result.scores
+    assert list(scores.metrics.items()) == list(kept.items())
+    assert result.dropped_metrics == dropped
 
 
 def test_a_flat_entry_of_floats_keeps_its_metrics_in_file_order():

@@ -42,7 +42,9 @@ def _nothing_active(markdown: str) -> str:
     return html
 
 
-@pytest.mark.parametrize("name", [HOSTILE, SUBSET, "`<img src=x>`` ``", "\\|<b>"])
+@pytest.mark.parametrize(
+    "name", [HOSTILE, SUBSET, "`<img src=x>`` ``", "\\|<b>", "two\n| lines\u2028<b>"]
+)
 def test_escaped_text_renders_as_the_text_itself(name: str):
     html = _nothing_active(f"Before {markdown_text(name)} after {markdown_code(name)}.")
     assert "<b>" not in html
