@@ -333,9 +333,8 @@ class ModelIndexEntry(_EntryFields):
         # The reference cards write an unknown revision as the string "None", and results
         # converted back from such cards carry that string: one unknown, one value.
         revision = None if dataset_revision == "None" else dataset_revision
-        return super().__new__(
-            cls, task_type, task, subset, split, dataset_type, revision, tuple(metrics)
-        )
+        fields = (task_type, task, subset, split, dataset_type, revision, tuple(metrics))
+        return tuple.__new__(cls, fields)  # what the named tuple's own __new__ does
 
     @property
     def dataset_name(self) -> str:

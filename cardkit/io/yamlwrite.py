@@ -562,6 +562,14 @@ class _Writer:
                     return
         elif first in self.represented and self.represented[first].texts is not None:
             written = self.represented[first].texts(value, indent + _INDENT)
+            if None not in written:  # every item's text: after the first, each dash is a
+                # new line's (the line before ends past the indent), as `_flat_run`'s are
+                texts = [text for text, _ in written]  # type: ignore[misc]
+                out.append(self.dash(indent, new_line) + " " + (new_line + " ").join(texts))
+                self.column = written[-1][1]  # type: ignore[index]
+                self.whitespace = self.indention = False
+                self.indent = saved
+                return
         for number, item in enumerate(value):
             dash = self.dash(indent, new_line)
             if written is not None and written[number] is not None:

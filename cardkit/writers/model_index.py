@@ -92,13 +92,13 @@ def result_entries(
             continue
         entries.append(
             ModelIndexEntry(
-                task_type=info.type,
-                task=task.task_name,
-                subset=scores.subset,
-                split=scores.split,
-                dataset_type=dataset_type,
-                dataset_revision=task.dataset_revision,
-                metrics=shown,
+                info.type,  # task_type
+                task.task_name,
+                scores.subset,
+                scores.split,
+                dataset_type,
+                task.dataset_revision,
+                shown,
             )
         )
     _warn_out_of_range(current, out_of_range)
