@@ -240,6 +240,8 @@ def drop_repeated_scores(task: TaskResult) -> TaskResult:
     """One score per (split, subset) of a file (cards were exported with entries twice): a
     repeat is dropped, with a note when its scores are the same and a warning naming both
     main scores when they are not (the first is kept)."""
+    if len({(scores.split, scores.subset) for scores in task.scores}) == len(task.scores):
+        return task  # no repeat, as in nearly every file
     seen: dict[tuple[str, str], SubsetScores] = {}
     kept: list[SubsetScores] = []
     same: list[str] = []
