@@ -25,7 +25,7 @@ from cardkit.render.plan import CardPlan
 from cardkit.render.reproduce import is_revision, reproduce_context
 from cardkit.render.sandbox import BudgetSandbox, TemplateLimitError
 from cardkit.render.sections import named_line, with_result
-from cardkit.render.task_scores import per_task_notes, per_task_table
+from cardkit.render.task_scores import TaskRow, per_task_notes, per_task_table
 from cardkit.render.template_cache import bundled_template_cache
 from cardkit.render.template_files import UserTemplateLoader
 from cardkit.reports.tables import (
@@ -218,9 +218,21 @@ def _benchmark_context(
 PER_TASK_TABLE_LIMIT = 30 * 1024
 
 
-def _readable(table: str) -> str | None:
-    """The per-task table, or None when it is too long for the card's body."""
+def _readable(rows: list[TaskRow], sections: bool) -> str | None:
+    """The per-task table, or None when it is too long for the card's body (not made where
+    `least_table_bytes` is over the limit already)."""
+    if least_table_bytes(rows, sections) > PER_TASK_TABLE_LIMIT:
+        return None
+    table = per_task_table(rows, sections)
     return table if len(table.encode("utf-8")) <= PER_TASK_TABLE_LIMIT else None
+
+
+def least_table_bytes(rows: list[TaskRow], sections: bool) -> int:
+    """The fewest bytes `per_task_table` takes for ``rows``: each row's task name and the pipes
+    and spaces between its cells ("| " and " | " before each cell, " |" and a line break after
+    the last)."""
+    separators = 3 * (4 if sections else 3) + 2
+    return sum(len(" ".join(row.task.split())) + separators for row in rows)
 
 
 class _Deferred:
@@ -255,7 +267,7 @@ def card_context(
     """
     model, info, comparisons = plan.model, plan.info, plan.comparisons
     overview = overview_table(plan)
-    task_table = _readable(per_task_table(plan.rows, bool(plan.sections.shown)))
+    task_table = _readable(plan.rows, bool(plan.sections.shown))
     summaries, named = plan.sections.shown, plan.sections.named
     rows = plan.rows
     other_rows = [
