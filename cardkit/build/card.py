@@ -305,10 +305,11 @@ def _merged_results(
         return job.model, None, None
     canonical = job.catalog.canonical_name
     results = index[0]["results"]
-    # The model-index's YAML, written from the entries (as a new card's is).
-    written = dump_yaml(
-        {"model-index": [{"name": job.name, "results": entries}]}, {ModelIndexEntry: ENTRY_YAML}
-    )
+
+    def written() -> str:  # the model-index's YAML, from the entries (as a new card's is)
+        whole = {"model-index": [{"name": job.name, "results": entries}]}
+        return dump_yaml(whole, {ModelIndexEntry: ENTRY_YAML})
+
     kept = kept_model_index(job.old_text, index, job.output, job.request.prune, canonical, written)
     new_list = [merge_key(entry, canonical) for entry in results]
     if kept is not None:  # the card's MTEB entries are those of ``index``

@@ -226,14 +226,15 @@ def kept_model_index(
     path: Path | str | None,
     prune: bool,
     canonical: Callable[[str], str],
-    written: str | None = None,
+    written: Callable[[], str] | None = None,
 ) -> KeptIndex | None:
     """For a card ``text`` that holds ``model_index`` as its model-index, byte for byte as
     cardkit writes it and where an update keeps it, what an update of it needs (give it to
     `update_card_text` as ``kept``); None when that cannot be shown. Then the card's entries
     are these, and need not be read from its YAML (a 2 MB model-index takes a second).
-    ``written``: ``dump_yaml({"model-index": model_index})``, where the caller has it (a build
-    writes it from the entries themselves, faster than from their dicts).
+    ``written``: what makes ``dump_yaml({"model-index": model_index})``, where the caller has
+    a faster way (a build writes it from the entries themselves, not from their dicts); it is
+    asked only of a card with front matter.
 
     What it finds: the card's front-matter lines with the model-index as a one-line
     placeholder, the parsed rest, the placeholder's line and the model-index's text. The
@@ -252,9 +253,8 @@ def kept_model_index(
         return None
     if not card.has_front_matter:
         return None
-    if written is None:
-        written = dump_yaml({"model-index": model_index})
-    block = with_newline(written, card.newline)
+    whole = dump_yaml({"model-index": model_index}) if written is None else written()
+    block = with_newline(whole, card.newline)
     text = card.yaml_text
     at = text.find(block)
     while at > 0 and text[at - 1] not in "\r\n":

@@ -95,19 +95,16 @@ def read_metrics(entry: dict[str, Any]) -> tuple[dict[str, float], list[str], bo
     A results store holds ten million values; this is most of reading it. The rare entry in
     which two paths flatten to one name (``a_b`` and ``a: {b}``) is read the two-step way,
     which keeps the first place and the last value."""
-    return _take_metrics(entry.copy(), entry)
+    return _take_metrics(entry.copy())
 
 
-def _take_metrics(
-    entry: dict[str, Any], original: dict[str, Any]
-) -> tuple[dict[str, float], list[str], bool]:
-    """`read_metrics` of ``original``, whose ``entry`` may be changed and kept as the metrics:
-    a copy of it, or ``original`` itself where the caller hands it over (a file just parsed).
-    """
+def _take_metrics(entry: dict[str, Any]) -> tuple[dict[str, float], list[str], bool]:
+    """`read_metrics` of an entry the caller hands over (a copy, or a file's just parsed),
+    which may be changed and kept as the metrics: it loses its bookkeeping keys first, which
+    a walk skips anyway."""
     flat = _flat_floats(entry)
     if flat is not None:
         return *flat, True
-    entry = original
     kept: dict[str, float] = {}
     dropped: list[str] = []
     seen = _walk_metrics(entry, "", kept, dropped)
@@ -229,9 +226,8 @@ def parse_modern(data: dict[str, Any], path: Path) -> TaskResult:
             has_main = "main_score" in entry
             subset = entry.get("hf_subset", "default")
             languages = entry.get("languages")
-            # The entry was parsed for this result alone: it becomes the metrics (a walk of it
-            # without its bookkeeping keys reads what a walk of it with them reads).
-            metrics, dropped, any_metric = _take_metrics(entry, entry)
+            # The entry was parsed for this result alone: it becomes the metrics.
+            metrics, dropped, any_metric = _take_metrics(entry)
             if not metrics and any_metric and _missing(main):
                 # mteb writes such entries for splits it could not score (no labels).
                 where = f"scores.{split}[{index}]"
@@ -239,7 +235,7 @@ def parse_modern(data: dict[str, Any], path: Path) -> TaskResult:
                 continue
             # A finite float is what the check returns; anything else present is checked.
             checked = type(main) is float and isfinite(main)
-            if not checked and (has_main or main is not None):
+            if not checked and has_main:
                 main = check_main_score(main, path, f"scores.{split}[{index}].main_score")
             for name in dropped:
                 if name not in result.dropped_metrics:

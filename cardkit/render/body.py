@@ -25,7 +25,12 @@ from cardkit.render.plan import CardPlan
 from cardkit.render.reproduce import is_revision, reproduce_context
 from cardkit.render.sandbox import BudgetSandbox, TemplateLimitError
 from cardkit.render.sections import named_line, with_result
-from cardkit.render.task_scores import TaskRow, per_task_notes, per_task_table
+from cardkit.render.task_scores import (
+    TaskRow,
+    least_table_bytes,
+    per_task_notes,
+    per_task_table,
+)
 from cardkit.render.template_cache import bundled_template_cache
 from cardkit.render.template_files import UserTemplateLoader
 from cardkit.reports.tables import (
@@ -225,14 +230,6 @@ def _readable(rows: list[TaskRow], sections: bool) -> str | None:
         return None
     table = per_task_table(rows, sections)
     return table if len(table.encode("utf-8")) <= PER_TASK_TABLE_LIMIT else None
-
-
-def least_table_bytes(rows: list[TaskRow], sections: bool) -> int:
-    """The fewest bytes `per_task_table` takes for ``rows``: each row's task name and the pipes
-    and spaces between its cells ("| " and " | " before each cell, " |" and a line break after
-    the last)."""
-    separators = 3 * (4 if sections else 3) + 2
-    return sum(len(" ".join(row.task.split())) + separators for row in rows)
 
 
 class _Deferred:

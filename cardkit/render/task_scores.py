@@ -171,6 +171,14 @@ def per_task_table(rows: list[TaskRow], sections: bool = True) -> str:
     return markdown_table(PER_TASK_HEADERS, cells, [False, False, True, False])
 
 
+def least_table_bytes(rows: list[TaskRow], sections: bool = True) -> int:
+    """The fewest bytes `per_task_table` takes for ``rows``: each row's task name and the pipes
+    and spaces `markdown_table` puts between its cells ("| " and " | " before each cell, " |"
+    and a line break after the last)."""
+    columns = len(PER_TASK_HEADERS) if sections else 3
+    return sum(len(" ".join(row.task.split())) + 3 * columns + 2 for row in rows)
+
+
 def _difference(other: TaskSummary, shown: TaskSummary) -> str:
     """How another benchmark's score of a task differs from the one shown: its metric, split
     or subsets."""

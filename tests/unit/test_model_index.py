@@ -142,5 +142,5 @@ def test_a_card_this_build_made_is_known_by_its_model_index_written_from_the_ent
     )
     assert written == dump_yaml({"model-index": index})
     assert written in text
-    kept = kept_model_index(text, index, card, False, catalog.canonical_name, written)
+    kept = kept_model_index(text, index, card, False, catalog.canonical_name, lambda: written)
     assert kept is not None

@@ -8,9 +8,9 @@ import pytest
 
 from cardkit.build.card import card_catalog
 from cardkit.readers import read_results
-from cardkit.render.body import PER_TASK_TABLE_LIMIT, _readable, least_table_bytes
+from cardkit.render.body import PER_TASK_TABLE_LIMIT, _readable
 from cardkit.render.plan import CardInfo, plan_card
-from cardkit.render.task_scores import per_task_table
+from cardkit.render.task_scores import least_table_bytes, per_task_table
 from tests.conftest import RESULTS
 
 MODELS = ["Qwen__Qwen3-Embedding-0.6B", "intfloat__multilingual-e5-small", "BAAI__bge-base-zh"]
