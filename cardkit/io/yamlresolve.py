@@ -89,6 +89,10 @@ for _tag, _pattern, _firsts in _RESOLVERS:
     for _first in _firsts:
         _BY_FIRST.setdefault(_first, []).append((_tag, _pattern))
 
+# The characters some resolver may apply to a plain scalar starting with: one starting with
+# any other character reads back as a string, whatever follows.
+RESOLVED_FIRST_CHARACTERS = frozenset(first for first in _BY_FIRST if first)
+
 
 def plain_tag(value: str) -> str:
     """The tag PyYAML gives ``value`` written as a plain scalar."""

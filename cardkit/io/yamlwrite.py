@@ -24,11 +24,12 @@ scalar after its key): a new card's model-index entries, written from their fiel
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from itertools import filterfalse
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cardkit.io.yamlresolve import FLOAT_TAG, STR_TAG, plain_tag
+from cardkit.io.yamlresolve import FLOAT_TAG, RESOLVED_FIRST_CHARACTERS, STR_TAG, plain_tag
 
 if TYPE_CHECKING:
     from yaml.emitter import Emitter
@@ -54,6 +55,11 @@ _PLAIN, _SINGLE, _DOUBLE = "", "'", '"'
 # Words of printable ASCII without any indicator, joined by single spaces: the emitter's
 # analyze_scalar (a slow walk over each character) allows them plain and single-quoted.
 _UNREMARKABLE = re.compile(r"[A-Za-z0-9_()/+][A-Za-z0-9_()/+.-]*(?: [A-Za-z0-9_()/+.-]+)*\Z")
+# Those of them that no implicit resolver applies to (by their first character): written
+# plain, read back as strings; what `_style` decides for them, in one match.
+_PLAIN_STRING = re.compile(
+    "(?![" + re.escape("".join(sorted(RESOLVED_FIRST_CHARACTERS))) + "])" + _UNREMARKABLE.pattern
+)
 
 
 class _Unsupported(Exception):
@@ -327,7 +333,8 @@ class ScalarLines(dict):
     """The lines of one place in items a caller writes itself (see `Represented`): a string ->
     the text before it (line break, indent and key) followed by the string's, or None where
     this writer does not write the string there (PyYAML must, or it may fold). A task's type,
-    a split, a language recur: each is styled and checked for folding once per place."""
+    a split, a language recur: each is styled and checked for folding once per place. A
+    number looked up gets its line too, made anew each time."""
 
     __slots__ = ("head", "column")
 
@@ -336,7 +343,9 @@ class ScalarLines(dict):
         self.head = head  # the line break, indent and key before the value
         self.column = column  # where the value starts
 
-    def __missing__(self, value: str) -> str | None:
+    def __missing__(self, value: Any) -> str | None:
+        if type(value) is not str:  # not kept: 1, 1.0 and True are one key of a dict
+            return self.number(self.head, value)
         text = _scalar_text(value, self.column)
         line = None if text is None else self.head + text
         if len(self) < _CACHE_LIMIT:
@@ -353,6 +362,18 @@ class ScalarLines(dict):
             lines = _places[key] = cls(head, column)
         return lines
 
+    def fill(self, values: Iterable[Any]) -> None:
+        """Add the lines of many values at once: those of the plain strings that fit on the
+        line whatever they hold (a model-index's dataset names and subsets, thousands of them
+        new in a large model's card) without a call per string. The others are left to
+        ``__missing__``, which gives each the same line: a property test holds them equal."""
+        fresh = list(filterfalse(self.__contains__, dict.fromkeys(filter(_is_str, values))))
+        if len(self) + len(fresh) > _CACHE_LIMIT:
+            return
+        room = _WIDTH - self.column  # a string that may fold is longer than this
+        plain = [value for value in filter(_PLAIN_STRING.match, fresh) if len(value) <= room]
+        self.update(zip(plain, map(self.head.__add__, plain)))
+
     def line(self, value: Any) -> str | None:
         """The line of any scalar here."""
         return self[value] if type(value) is str else self.number(self.head, value)
@@ -366,6 +387,10 @@ class ScalarLines(dict):
 
 
 _places: dict[tuple[str, int], ScalarLines] = {}
+
+
+def _is_str(value: Any) -> bool:
+    return type(value) is str
 
 
 def key_text(key: str) -> str:

@@ -422,9 +422,19 @@ def _task_summary(
     scored: dict[Cell, float] = {}
     missing: list[Cell] = []
     metric, legacy = None, False
+    # The file's own main score, where the rule reads that: `_Rule.value`'s first case inlined
+    # for the cells of a model's hundreds of tasks in every benchmark that has them.
+    own_main = (rule.main or "main_score") if rule.by_main_score else None
     for cell in cells:
         entry = entries.get(cell)
-        found = rule.value(entry) if entry is not None else None
+        if entry is None:
+            missing.append(cell)
+            continue
+        if own_main is not None and entry.main_score is not None:
+            metric = own_main
+            scored[cell] = entry.main_score * 100
+            continue
+        found = rule.value(entry)
         if found is None:
             missing.append(cell)
             continue
@@ -447,7 +457,7 @@ def _task_summary(
         splits=splits,
         subsets=tuple(by_subset),
         missing_cells=tuple(missing),
-        subset_means=tuple(fmean(v) for v in by_subset.values()) if complete else (),
+        subset_means=tuple(map(fmean, by_subset.values())) if complete else (),
         revision=task.model_revision,
         legacy_metric=legacy and complete,
         convention_metric=convention and metric not in alias_names(info.main_score or ""),

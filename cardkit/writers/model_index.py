@@ -15,7 +15,7 @@ from cardkit.modelindex import (
     MetricsChoice,
     ModelIndexEntry,
     card_value,
-    count_shown,
+    count_shown_alike,
     find_metric,
     is_percentage,
     select_metrics,
@@ -141,15 +141,18 @@ def count_values(model: ModelResults, catalog: Catalog, metrics: MetricsChoice) 
                 chars += sum(len(name) for name, _ in shown)
         return ShownValues(count, entries, chars)
     every = metrics == "all"
+    alike: dict[tuple[str, ...], list[dict[str, float]]] = {}  # the entries, by their names
     for task in model.sorted_tasks():
         info = task_info(catalog, task)
         if info.type in NON_SCORE_TYPES:
             continue
         for scores in task.scores:
             _check_main(task, scores, info.main_score, main_value(scores, info.main_score))
-            values, names = count_shown(scores.metrics, every)
-            if values:
-                count, entries, chars = count + values, entries + 1, chars + names
+            found = scores.metrics
+            alike.setdefault(tuple(found), []).append(found)
+    for group in alike.values():
+        values, showing, names = count_shown_alike(group, every)
+        count, entries, chars = count + values, entries + showing, chars + names
     return ShownValues(count, entries, chars)
 
 
@@ -212,6 +215,33 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
     value_head = inner + spaced_key("value")
     value_column = indent + 2 + len(spaced_key("value"))
     heads = _entry_heads.setdefault(indent, {})
+    unseen = [
+        entry
+        for entry in entries
+        if type(entry) is ModelIndexEntry and entry.metrics and entry[:6] not in heads
+    ]
+    made: dict[tuple, str | None] = {}  # the heads of this list not kept for the process
+    if unseen:
+        # Most of a large model's dataset names and subsets are new: their lines at once.
+        dataset_names = [entry.dataset_name for entry in unseen]
+        names.fill(dataset_names)
+        configs.fill([entry.subset for entry in unseen])
+        for entry, dataset_name in zip(unseen, dataset_names):
+            revision = entry.dataset_revision
+            try:
+                parts = [
+                    task_type[entry.task_type],
+                    dataset_type[entry.dataset_type],
+                    names[dataset_name],
+                    configs[entry.subset],
+                    splits[entry.split],
+                    revisions["None" if revision is None else revision],
+                    metrics_head,
+                ]
+            except TypeError:  # a field no scalar (an entry a caller made of its own)
+                parts = [None]
+            head = None if None in parts else "".join(parts)
+            (heads if len(heads) < _HEADS_KEPT else made)[entry[:6]] = head
     written: list[tuple[str, int] | None] = []
     for entry in entries:
         if type(entry) is not ModelIndexEntry or not entry.metrics:
@@ -220,19 +250,7 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
         fields = entry[:6]  # all but the metrics
         head = heads.get(fields, _UNSEEN)
         if head is _UNSEEN:
-            revision = entry.dataset_revision
-            parts = [
-                task_type.line(entry.task_type),
-                dataset_type.line(entry.dataset_type),
-                names.line(entry.dataset_name),
-                configs.line(entry.subset),
-                splits.line(entry.split),
-                revisions.line("None" if revision is None else revision),
-                metrics_head,
-            ]
-            head = None if None in parts else "".join(parts)
-            if len(heads) < _HEADS_KEPT:
-                heads[fields] = head
+            head = made[fields]
         lines = []  # each metric's two lines
         for name, value in entry.metrics:
             # The rules of ScalarLines.line, inlined for a metric's name and its float value.

@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cardkit.modelindex import count_shown, select_metrics
+from cardkit.modelindex import count_shown, count_shown_alike, select_metrics
 from cardkit.readers.mteb_json import (
     NON_METRIC_KEYS,
     clean_metrics,
@@ -131,3 +131,19 @@ def test_the_count_of_shown_metrics_is_what_a_card_shows(metrics, every, data):
     selected = select_metrics(metrics, "all" if every else "default", None, None)
     shown = _card_metrics(selected, [])
     assert count_shown(metrics, every) == (len(shown), sum(len(name) for name, _ in shown))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(METRIC_NAMES, min_size=0, max_size=8, unique=True),
+    st.lists(st.lists(VALUES, min_size=8, max_size=8), min_size=1, max_size=5),
+    st.booleans(),
+)
+def test_entries_of_the_same_names_are_counted_as_each_alone(names, rows, every):
+    entries = [dict(zip(names, row)) for row in rows]
+    alone = [count_shown(metrics, every) for metrics in entries]
+    assert count_shown_alike(entries, every) == (
+        sum(count for count, _ in alone),
+        sum(1 for count, _ in alone if count),
+        sum(chars for _, chars in alone),
+    )

@@ -298,6 +298,30 @@ def test_strings_styled_without_the_emitters_analysis_are_styled_as_it_would(str
     assert fast_dump(data) == reference(data)
 
 
+@PROPERTY
+@given(
+    st.lists(st.one_of(STRINGS, UNREMARKABLE, SCALARS), max_size=12),
+    st.integers(0, 90),
+)
+def test_lines_filled_at_once_are_the_lines_made_one_by_one(values, column):
+    filled = yamlwrite.ScalarLines("\n  key: ", column)
+    filled.fill(values)
+    one_by_one = yamlwrite.ScalarLines("\n  key: ", column)
+    for value in values:
+        if type(value) is str:
+            assert filled[value] == one_by_one[value]
+
+
+def test_numbers_equal_as_keys_each_get_their_own_line():
+    lines = yamlwrite.ScalarLines("value: ", 7)
+    assert [lines[1], lines[1.0], lines[True], lines[1]] == [
+        "value: 1",
+        "value: 1.0",
+        None,  # a bool is written from the item's value
+        "value: 1",
+    ]
+
+
 def test_long_text_folds_where_pyyaml_folds_it():
     words = " ".join(f"word{i}" for i in range(60))
     data = {
