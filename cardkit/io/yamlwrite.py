@@ -365,13 +365,19 @@ class ScalarLines(dict):
     def fill(self, values: Iterable[Any]) -> None:
         """Add the lines of many values at once: those of the plain strings that fit on the
         line whatever they hold (a model-index's dataset names and subsets, thousands of them
-        new in a large model's card) without a call per string. The others are left to
+        new in a large model's card), most without a call per string. The others are left to
         ``__missing__``, which gives each the same line: a property test holds them equal."""
         fresh = list(filterfalse(self.__contains__, dict.fromkeys(filter(_is_str, values))))
         if len(self) + len(fresh) > _CACHE_LIMIT:
             return
         room = _WIDTH - self.column  # a string that may fold is longer than this
         plain = [value for value in filter(_PLAIN_STRING.match, fresh) if len(value) <= room]
+        # Those a resolver may apply to by their first character, each asked (`_style`).
+        plain.extend(
+            value
+            for value in filterfalse(_PLAIN_STRING.match, fresh)
+            if len(value) <= room and _UNREMARKABLE.match(value) and plain_tag(value) == STR_TAG
+        )
         self.update(zip(plain, map(self.head.__add__, plain)))
 
     def line(self, value: Any) -> str | None:

@@ -246,7 +246,7 @@ def parse_modern(data: dict[str, Any], path: Path) -> TaskResult:
                     subset if type(subset) is str else str(subset),
                     metrics,
                     main,
-                    [str(x) for x in languages] if isinstance(languages, list) else [],
+                    list(map(str, languages)) if isinstance(languages, list) else [],
                 )
             )
     if not result.scores:

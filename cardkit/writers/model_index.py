@@ -226,6 +226,8 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
         dataset_names = [entry.dataset_name for entry in unseen]
         names.fill(dataset_names)
         configs.fill([entry.subset for entry in unseen])
+        dataset_type.fill([entry.dataset_type for entry in unseen])
+        revisions.fill([entry.dataset_revision for entry in unseen])
         for entry, dataset_name in zip(unseen, dataset_names):
             revision = entry.dataset_revision
             try:
