@@ -404,9 +404,19 @@ def _task_summary(
     where it is already made (a model's task is read by every benchmark that holds it)."""
     if task is None:
         splits = tuple(benchmark.splits.get(name) or info.eval_splits)
-        return TaskSummary(
-            task=name, type=info.type, status=MISSING, main_metric=info.main_score, splits=splits
-        )
+        key = (name, info.type, info.main_score, splits)
+        summary = _missing.get(key)
+        if summary is None:
+            summary = TaskSummary(
+                task=name,
+                type=info.type,
+                status=MISSING,
+                main_metric=info.main_score,
+                splits=splits,
+            )
+            if len(_missing) < _MISSING_KEPT:
+                _missing[key] = summary
+        return summary
     splits, cells, per_split = _asked_cells(name, info, benchmark, task)
     if entries is None:
         entries = _first_scores(task)
@@ -463,6 +473,11 @@ def _task_summary(
         convention_metric=convention and metric not in alias_names(info.main_score or ""),
         scored_cells=tuple(scored.items()),
     )
+
+
+# A missing task's row is the catalog's alone: the same for every model of a results store.
+_missing: dict[tuple, TaskSummary] = {}
+_MISSING_KEPT = 20_000
 
 
 def summarize(
