@@ -36,6 +36,7 @@ from cardkit.render.plan import CardInfo, CardPlan, plan_card
 from cardkit.writers.model_index import (
     ENTRY_YAML,
     METRIC_LEAST_BYTES,
+    ShownValues,
     count_values,
     model_index_value,
     result_entries,
@@ -637,40 +638,34 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
     card `cardkit validate` would refuse.
     """
     request = job.request
-    every = ""  # what every metric would have made, when the default left them out
+    left_out: tuple[ShownValues | None, int, bool] | None = None  # every metric, when it was
     if request.metrics != "main":
         limit = MAX_BYTES if request.metrics == "all" else CARD_BUDGET
+        new_card = job.old_text is None
         # Every metric of the files bounds what any choice shows: while even that many
         # would fit, the choice's own values are counted only if they are to be named.
         bound = sum(len(s.metrics) for task in job.model.tasks.values() for s in task.scores)
         fits = bound * METRIC_LEAST_BYTES <= limit
-        shown = None if fits else count_values(job.model, job.catalog, request.metrics)
-        # At least: a new card's model-index is written to the end from its entries; an
-        # update may keep the card's own text of it, so only the values are sure to count.
-        if shown is None:
-            size = bound * METRIC_LEAST_BYTES
-        elif job.old_text is None:
-            size = shown.least_bytes()
-        else:
-            size = shown.values * METRIC_LEAST_BYTES
+        # Counted only as far as the decision needs: to the end only for a line naming them.
+        shown = (
+            None if fits else count_values(job.model, job.catalog, request.metrics, limit, new_card)
+        )
+        size = bound * METRIC_LEAST_BYTES if shown is None else shown.least_bytes(new_card)
         rendered = size <= limit
         if rendered:
             card = render_model_card(job, request.metrics)
             size = _utf8_size(card.text)
             if size <= limit:
                 return card
-        values = (shown or count_values(job.model, job.catalog, request.metrics)).values
         if request.metrics == "all":
+            values = _counted(job, shown).values
             raise CardkitError(
                 f"with every metric ({values} values) the card would be over the "
                 f"{_mb(MAX_BYTES)} cardkit validate accepts: build it with --metrics default "
                 "or --metrics main",
                 job.output,
             )
-        if rendered:  # its real size
-            every = f"with every metric ({values} values) it would be {_mb(size)}"
-        else:  # not rendered: what the metrics alone would take, at least
-            every = f"every metric ({values} values) would take at least {_mb(size)} alone"
+        left_out = (shown, size, rendered)
     card = render_model_card(job, "main")
     size = _utf8_size(card.text)
     if size > MAX_BYTES:
@@ -679,9 +674,16 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
             f"{_mb(MAX_BYTES)} cardkit validate accepts: build fewer tasks per card",
             job.output,
         )
-    if request.metrics == "main":
+    if left_out is None:
         return card
     if size <= CARD_BUDGET:
+        shown, every_size, rendered = left_out
+        counted = _counted(job, shown)
+        if rendered:  # its real size
+            every = f"with every metric ({counted.values} values) it would be {_mb(every_size)}"
+        else:  # not rendered: what the metrics alone would take, at least
+            least = counted.least_bytes(job.old_text is None)
+            every = f"every metric ({counted.values} values) would take at least {_mb(least)} alone"
         log.warning(
             "%s: %s, over the %s a card is kept under: its model-index carries each task's "
             "main score only (--metrics all keeps every metric)",
@@ -689,18 +691,25 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
             every,
             _mb(CARD_BUDGET),
         )
-    else:
+    else:  # over the budget even so: what every metric would make is beside the point
         log.warning(
-            "%s: the card is %s with each task's main score only (%d entries; %s), over the "
-            "%s a card is kept under: build it from the result files of fewer tasks "
-            "(.eval_results/, written with --eval-results, carries every task for the Hub)",
+            "%s: the card is %s with each task's main score only (%d entries), over the %s a "
+            "card is kept under: build it from the result files of fewer tasks (.eval_results/, "
+            "written with --eval-results, carries every task for the Hub)",
             job.output,
             _mb(size),
             card.entries,
-            every,
             _mb(CARD_BUDGET),
         )
     return card
+
+
+def _counted(job: CardJob, shown: ShownValues | None) -> ShownValues:
+    """Every value the request's metrics show, counted to the end (``shown``: as far as it was
+    counted already, if at all)."""
+    if shown is not None and shown.complete:
+        return shown
+    return count_values(job.model, job.catalog, job.request.metrics)
 
 
 def write_cards(cards: list[BuiltCard], named_output: Path | None = None) -> None:

@@ -121,17 +121,32 @@ class ShownValues(NamedTuple):
     values: int  # metric values
     entries: int  # entries with at least one
     name_chars: int  # the characters of the metrics' names, one name per value
+    complete: bool = True  # False: counting stopped once the bytes were over what was asked
 
-    def least_bytes(self) -> int:
-        """The fewest bytes a new card's model-index of these values takes."""
+    def least_bytes(self, new_card: bool = True) -> int:
+        """The fewest bytes a card's model-index of these values takes: a new card's, written
+        to the end from its entries; an updated card's, which may keep its own text of them,
+        only the values' lines are sure."""
+        if not new_card:
+            return self.values * METRIC_LEAST_BYTES
         return self.entries * ENTRY_LEAST_BYTES + self.values * METRIC_LEAST_BYTES + self.name_chars
 
 
-def count_values(model: ModelResults, catalog: Catalog, metrics: MetricsChoice) -> ShownValues:
+def count_values(
+    model: ModelResults,
+    catalog: Catalog,
+    metrics: MetricsChoice,
+    stop_over: int | None = None,
+    new_card: bool = True,
+) -> ShownValues:
     """What ``result_entries(model, catalog, metrics)`` holds, without making the entries:
     what decides whether a card with them would be too big (it says nothing: the entries made
     afterwards say what they leave out). A main score no fraction can be stops it, as it stops
-    the entries."""
+    the entries.
+
+    ``stop_over``: stop counting (a task at a time) once the values counted already take more
+    than this many bytes (`ShownValues.least_bytes` of a new card or not): all a decision
+    needs, where the model's files hold many times more. The count is then not complete."""
     count = entries = chars = 0
     if metrics == "main":
         for *_, selected in _selected(model, catalog, metrics, []):
@@ -141,18 +156,22 @@ def count_values(model: ModelResults, catalog: Catalog, metrics: MetricsChoice) 
                 chars += sum(len(name) for name, _ in shown)
         return ShownValues(count, entries, chars)
     every = metrics == "all"
-    alike: dict[tuple[str, ...], list[dict[str, float]]] = {}  # the entries, by their names
     for task in model.sorted_tasks():
         info = task_info(catalog, task)
         if info.type in NON_SCORE_TYPES:
             continue
+        alike: dict[tuple[str, ...], list[dict[str, float]]] = {}  # the entries, by names
         for scores in task.scores:
             _check_main(task, scores, info.main_score, main_value(scores, info.main_score))
             found = scores.metrics
             alike.setdefault(tuple(found), []).append(found)
-    for group in alike.values():
-        values, showing, names = count_shown_alike(group, every)
-        count, entries, chars = count + values, entries + showing, chars + names
+        for group in alike.values():
+            values, showing, names = count_shown_alike(group, every)
+            count, entries, chars = count + values, entries + showing, chars + names
+        if stop_over is not None:
+            so_far = ShownValues(count, entries, chars, complete=False)
+            if so_far.least_bytes(new_card) > stop_over:
+                return so_far
     return ShownValues(count, entries, chars)
 
 

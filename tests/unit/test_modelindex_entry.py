@@ -109,6 +109,21 @@ def test_the_values_counted_are_the_values_the_entries_hold(folder):
 
 
 @pytest.mark.shared
+@pytest.mark.parametrize("new_card", [True, False])
+def test_a_count_for_a_decision_stops_once_over_and_says_so(new_card):
+    """408 tasks hold several MB of metrics: deciding that they are over 1 MB needs a part."""
+    catalog = load_catalog()
+    [model] = read_results([RESULTS / "Qwen__Qwen3-Embedding-0.6B"], catalog)
+    whole = count_values(model, catalog, "default")
+    part = count_values(model, catalog, "default", 1024 * 1024, new_card)
+    assert whole.complete and not part.complete
+    assert 1024 * 1024 < part.least_bytes(new_card) < whole.least_bytes(new_card)
+    assert 0 < part.values < whole.values and 0 < part.entries < whole.entries
+    # Asked to stop past more than the whole, it counts to the end.
+    assert count_values(model, catalog, "default", whole.least_bytes(new_card), new_card) == whole
+
+
+@pytest.mark.shared
 def test_entries_read_back_through_huggingface_hub_are_the_same():
     entries = _entries(RESULTS / "DMetaSoul__Dmeta-embedding-zh-small" / "external")
     assert len(entries) > 30
