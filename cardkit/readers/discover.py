@@ -215,6 +215,7 @@ def _read_folder(folder: Path, catalog: Catalog) -> ModelResults:
         except NotAResultFile as exc:
             log.info("note: skipped %s: %s", path, exc.message)
             continue
+        task.model_revision = revision  # the revision it came from, as a model's tasks say
         add_task(model, task, catalog)
     return model
 

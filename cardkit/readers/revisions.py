@@ -121,10 +121,16 @@ def folder_rank(model: ModelResults, main_revision: str | None) -> Rank:
 
 def _stamped(model: ModelResults) -> ModelResults:
     """The same results, each task marked with the model revision it came from."""
-    tasks = {
-        name: replace(task, model_revision=model.revision) for name, task in model.tasks.items()
-    }
+    tasks = {name: _marked(task, model.revision) for name, task in model.tasks.items()}
     return replace(model, tasks=tasks)
+
+
+def _marked(task: TaskResult, revision: str | None) -> TaskResult:
+    """The task marked with the model revision it came from: itself where it is already (as
+    a task read from a revision folder is), else a copy."""
+    if task.model_revision == revision:
+        return task
+    return replace(task, model_revision=revision)
 
 
 def select_revision(
@@ -174,10 +180,7 @@ def merge_revisions(
             rank = task_rank(revision, task.mteb_version, main_revision, task.date)
             if key not in best or rank > best[key][0]:
                 best[key] = (rank, task, model)
-    tasks = {
-        task.task_name: replace(task, model_revision=model.revision)
-        for _, task, model in best.values()
-    }
+    tasks = {task.task_name: _marked(task, model.revision) for _, task, model in best.values()}
     used = list(dict.fromkeys(model.revision for _, _, model in best.values()))
     first = revisions[0]
     single = used[0] if len(used) == 1 else None
