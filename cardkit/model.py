@@ -6,6 +6,8 @@ Scores are kept on mteb's own 0 to 1 scale; writers that need percentages multip
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 
 
@@ -54,3 +56,9 @@ class ModelResults:
     def sorted_tasks(self) -> list[TaskResult]:
         """Tasks in ASCII order of name, the order of the reference cards."""
         return [self.tasks[name] for name in sorted(self.tasks)]
+
+    def value_count(self) -> int:
+        """How many metric values the results hold, all told (counted in C: a store's
+        largest models hold 200,000)."""
+        scores = chain.from_iterable(map(attrgetter("scores"), self.tasks.values()))
+        return sum(map(len, map(attrgetter("metrics"), scores)))

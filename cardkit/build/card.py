@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ from cardkit.build.config import ProjectConfig
 from cardkit.cardtext.frontmatter import CardText, dump_yaml
 from cardkit.cardtext.update import KeptIndex, new_card_text, update_card_text
 from cardkit.catalog import Catalog, load_catalog
-from cardkit.io.atomic import is_stdout, output_kind, write_bytes_atomic, write_text_atomic
+from cardkit.io.atomic import is_stdout, output_kind, text_bytes, write_bytes_atomic
 from cardkit.io.errors import CardkitError
 from cardkit.io.log import log
 from cardkit.io.redact import redact
@@ -98,6 +99,11 @@ class BuiltCard:
     @property
     def changed(self) -> bool:
         return self.text != self.old_text
+
+    @cached_property
+    def data(self) -> bytes:
+        """The bytes written of the card: encoded once, for its size and for the file."""
+        return text_bytes(self.path, self.text)
 
 
 def card_catalog(extra_tasks: dict[str, dict[str, Any]] | None = None) -> Catalog:
@@ -590,11 +596,6 @@ def plan_build(request: BuildRequest, output_is_folder: bool = False) -> list[Bu
 CARD_BUDGET = 1024 * 1024
 
 
-def _utf8_size(text: str) -> int:
-    """The bytes of ``text`` in UTF-8, without encoding a card of megabytes that is ASCII."""
-    return len(text) if text.isascii() else len(text.encode("utf-8"))
-
-
 def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
@@ -644,7 +645,7 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
         new_card = job.old_text is None
         # Every metric of the files bounds what any choice shows: while even that many
         # would fit, the choice's own values are counted only if they are to be named.
-        bound = sum(len(s.metrics) for task in job.model.tasks.values() for s in task.scores)
+        bound = job.model.value_count()
         fits = bound * METRIC_LEAST_BYTES <= limit
         # Counted only as far as the decision needs: to the end only for a line naming them.
         shown = (
@@ -654,7 +655,7 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
         rendered = size <= limit
         if rendered:
             card = render_model_card(job, request.metrics)
-            size = _utf8_size(card.text)
+            size = len(card.data)
             if size <= limit:
                 return card
         if request.metrics == "all":
@@ -667,7 +668,7 @@ def _render_within_limit(job: CardJob) -> BuiltCard:
             )
         left_out = (shown, size, rendered)
     card = render_model_card(job, "main")
-    size = _utf8_size(card.text)
+    size = len(card.data)
     if size > MAX_BYTES:
         raise CardkitError(
             f"the card would be {_mb(size)} even with main scores only, over the "
@@ -723,7 +724,7 @@ def write_cards(cards: list[BuiltCard], named_output: Path | None = None) -> Non
             write_bytes_atomic(path, card.assets[path])
         if card.changed:
             named = named_output is not None and card.path == named_output
-            write_text_atomic(card.path, card.text, named)
+            write_bytes_atomic(card.path, card.data, named)
 
 
 def build(request: BuildRequest) -> list[BuiltCard]:

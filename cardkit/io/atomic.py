@@ -211,12 +211,17 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
 def write_text_atomic(path: Path, text: str, named: bool = False) -> None:
     """Text is written as UTF-8 with its newlines exactly as given (no translation);
     ``named`` as for `write_bytes_atomic`."""
+    write_bytes_atomic(path, text_bytes(path, text), named)
+
+
+def text_bytes(path: Path, text: str) -> bytes:
+    """The bytes `write_text_atomic` writes of ``text`` at ``path``; text that is not Unicode
+    is one error naming the file."""
     try:
-        data = text.encode("utf-8")
+        return text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise CardkitError(
             f"cannot be written: the text holds {exc.object[exc.start : exc.end]!r}, "
             "which is not Unicode text (a lone surrogate from an escape in the input)",
             path,
         ) from None
-    write_bytes_atomic(path, data, named)

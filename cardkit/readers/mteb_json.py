@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import compress
 from math import isfinite
+from operator import not_
 from pathlib import Path
 from typing import Any
 
@@ -136,9 +138,9 @@ def _flat_floats(kept: dict[str, Any]) -> tuple[dict[str, float], list[str]] | N
         return None
     if isfinite(sum(kept.values())):
         return kept, []
-    # mteb's NaN average precision of a multiclass classification, most often. Times zero, a
-    # finite float is zero and NaN or an infinity is NaN (no call per value).
-    dropped = [key for key, value in kept.items() if value * 0.0 != 0.0]
+    # mteb's NaN average precision of a multiclass classification, most often: the names of
+    # the values that are not finite, in their order, picked in C.
+    dropped = list(compress(kept, map(not_, map(isfinite, kept.values()))))
     for key in dropped:
         del kept[key]
     return kept, dropped

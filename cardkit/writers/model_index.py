@@ -234,11 +234,12 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
     value_head = inner + spaced_key("value")
     value_column = indent + 2 + len(spaced_key("value"))
     heads = _entry_heads.setdefault(indent, {})
-    unseen = [
-        entry
-        for entry in entries
-        if type(entry) is ModelIndexEntry and entry.metrics and entry[:6] not in heads
+    # Each entry's fields but its metrics, what its head is kept by (None: an item written
+    # from its dict, an entry without metrics among them).
+    keys = [
+        entry[:6] if type(entry) is ModelIndexEntry and entry.metrics else None for entry in entries
     ]
+    unseen = [entry for entry, key in zip(entries, keys) if key is not None and key not in heads]
     made: dict[tuple, str | None] = {}  # the heads of this list not kept for the process
     if unseen:
         # Most of a large model's dataset names and subsets are new: their lines at once.
@@ -264,14 +265,13 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
             head = None if None in parts else "".join(parts)
             (heads if len(heads) < _HEADS_KEPT else made)[entry[:6]] = head
     written: list[tuple[str, int] | None] = []
-    for entry in entries:
-        if type(entry) is not ModelIndexEntry or not entry.metrics:
+    for entry, key in zip(entries, keys):
+        if key is None:
             written.append(None)
             continue
-        fields = entry[:6]  # all but the metrics
-        head = heads.get(fields, _UNSEEN)
+        head = heads.get(key, _UNSEEN)
         if head is _UNSEEN:
-            head = made[fields]
+            head = made[key]
         lines = []  # each metric's two lines
         for name, value in entry.metrics:
             # The rules of ScalarLines.line, inlined for a metric's name and its float value.
