@@ -82,7 +82,14 @@ def is_percentage(name: str) -> bool:
 
 def card_value(name: str, value: float) -> float:
     """A metric's value as a card shows it: percentages times 100, others as the file has them."""
-    return float(value) * 100 if is_percentage(name) else float(value)
+    return float(value) * card_factor(name)
+
+
+@lru_cache(maxsize=8192)
+def card_factor(name: str) -> float:
+    """What a metric's value is multiplied by on a card: 100 for a percentage, else 1 (a float
+    times 1.0 is that float, exactly)."""
+    return 100.0 if is_percentage(name) else 1.0
 
 
 # mteb computes average precision for binary classification only and writes null (or NaN, in

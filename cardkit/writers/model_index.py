@@ -14,12 +14,14 @@ from cardkit.modelindex import (
     Metric,
     MetricsChoice,
     ModelIndexEntry,
-    card_value,
+    card_factor,
     count_shown_alike,
     find_metric,
     is_percentage,
     select_metrics,
 )
+
+_new_tuple = tuple.__new__
 
 # Task types that measure something other than quality (words per second): never card scores.
 NON_SCORE_TYPES = frozenset({"Speed"})
@@ -207,7 +209,8 @@ def _card_metrics(selected: dict[str, float], out_of_range: list[str]) -> tuple[
             if name not in out_of_range:
                 out_of_range.append(name)
             continue
-        shown.append(Metric(name, card_value(name, value)))
+        # Metric(name, card_value(name, value)), made as the named tuple itself makes it.
+        shown.append(_new_tuple(Metric, (name, float(value) * card_factor(name))))
     return tuple(shown)
 
 
