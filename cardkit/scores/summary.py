@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from math import fsum
+from operator import attrgetter
 
 from cardkit.catalog import Benchmark, Catalog, TaskInfo
 from cardkit.model import ModelResults, SubsetScores, TaskResult
@@ -152,6 +153,13 @@ def fmean(values: Collection[float]) -> float:
     """``statistics.fmean`` of a non-empty collection (its sum by ``math.fsum`` over its
     count), without importing statistics, which brings fractions and decimal."""
     return fsum(values) / len(values)
+
+
+def mean_of_one(value: float) -> float:
+    """``fmean([value])`` without a list and a sum: the value as a float, -0.0 as 0.0 (fsum's
+    sum of it), which adding 0.0 makes of it and of nothing else (a property test holds them
+    equal)."""
+    return value + 0.0
 
 
 def _mean(values: Iterable[float | None]) -> float | None:
@@ -387,10 +395,16 @@ def _shared_task_summary(
 
 def _first_scores(task: TaskResult) -> dict[Cell, SubsetScores]:
     """The task's scores by (split, subset), the first where a file repeats one."""
-    entries: dict[Cell, SubsetScores] = {}
-    for entry in task.scores:
-        entries.setdefault((entry.split, entry.subset), entry)
+    scores = task.scores
+    entries = dict(zip(map(_CELL, scores), scores))  # in C: right unless a cell repeats
+    if len(entries) != len(scores):
+        entries = {}
+        for entry in scores:
+            entries.setdefault((entry.split, entry.subset), entry)
     return entries
+
+
+_CELL = attrgetter("split", "subset")
 
 
 def _task_summary(
@@ -453,9 +467,14 @@ def _task_summary(
         scored[cell] = number * 100
     missing.extend(unnamed)
     complete = bool(scored) and not missing
-    by_subset: dict[str, list[float]] = {}
-    for (_, subset), value in scored.items():
-        by_subset.setdefault(subset, []).append(value)
+    if len(splits) == 1:  # one score per subset: its mean is itself, as a float
+        subsets = tuple(subset for _, subset in scored)
+        means = tuple(map(mean_of_one, scored.values()))
+    else:
+        by_subset: dict[str, list[float]] = {}
+        for (_, subset), value in scored.items():
+            by_subset.setdefault(subset, []).append(value)
+        subsets, means = tuple(by_subset), tuple(map(fmean, by_subset.values()))
     convention = complete and not rule.by_main_score
     return TaskSummary(
         task=name,
@@ -465,9 +484,9 @@ def _task_summary(
         metric=metric if metric is not None else (rule.candidates or (None,))[0],
         main_metric=info.main_score,
         splits=splits,
-        subsets=tuple(by_subset),
+        subsets=subsets,
         missing_cells=tuple(missing),
-        subset_means=tuple(map(fmean, by_subset.values())) if complete else (),
+        subset_means=means if complete else (),
         revision=task.model_revision,
         legacy_metric=legacy and complete,
         convention_metric=convention and metric not in alias_names(info.main_score or ""),

@@ -186,6 +186,20 @@ def test_a_task_whose_subsets_are_too_many_to_list_is_checked_by_count():
     assert short.status == "partial" and short.missing_text() == f"2 of {count} subsets of devtest"
 
 
+def test_a_cell_given_twice_is_scored_by_its_first_entry():
+    """Results made in code may repeat a (split, subset): the first counts, as a file's does."""
+    catalog = load_catalog()
+    scores = [
+        SubsetScores("test", "default", {"cosine_spearman": 0.25}, main_score=0.25),
+        SubsetScores("test", "default", {"cosine_spearman": 0.75}, main_score=0.75),
+    ]
+    task = TaskResult(task_name="STSBenchmark", scores=scores)
+    model = ModelResults("org/model", "rev", tasks={"STSBenchmark": task})
+    summary = summarize(model, catalog, "MTEB(eng, v2)")
+    [row] = [t for t in summary.tasks if t.task == "STSBenchmark"]
+    assert row.complete and row.value == 25 and row.subset_means == (25.0,)
+
+
 @pytest.mark.shared
 @pytest.mark.parametrize("name", ["BAAI__bge-base-zh", "Qwen__Qwen3-Embedding-0.6B"])
 def test_relevant_summaries_are_every_benchmark_with_a_complete_task(name):
