@@ -22,6 +22,10 @@ class SubsetScores:
     languages: list[str] = field(default_factory=list)
 
 
+# A score entry's (split, subset): the cell of its task that it fills (a getter, made in C).
+cell_of = attrgetter("split", "subset")
+
+
 @dataclass(slots=True)
 class TaskResult:
     """One task's results, whatever file version they came from."""

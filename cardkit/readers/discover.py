@@ -27,7 +27,7 @@ from pathlib import Path
 from cardkit.catalog import Catalog
 from cardkit.io.errors import CardkitError
 from cardkit.io.log import log
-from cardkit.model import ModelResults, SubsetScores, TaskResult
+from cardkit.model import ModelResults, SubsetScores, TaskResult, cell_of
 from cardkit.modelindex import EXPECTED_MISSING, is_diagnostic
 from cardkit.readers.eval_results import (
     add_sibling_eval_results,
@@ -241,7 +241,7 @@ def drop_repeated_scores(task: TaskResult) -> TaskResult:
     """One score per (split, subset) of a file (cards were exported with entries twice): a
     repeat is dropped, with a note when its scores are the same and a warning naming both
     main scores when they are not (the first is kept)."""
-    if len({(scores.split, scores.subset) for scores in task.scores}) == len(task.scores):
+    if len(set(map(cell_of, task.scores))) == len(task.scores):
         return task  # no repeat, as in nearly every file
     seen: dict[tuple[str, str], SubsetScores] = {}
     kept: list[SubsetScores] = []

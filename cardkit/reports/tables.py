@@ -99,10 +99,10 @@ def markdown_table(
     """A GitHub-flavoured Markdown table, numeric columns right-aligned."""
     numeric = list(numeric) if numeric is not None else [False] * len(headers)
     lines = [
-        "| " + " | ".join(cell(h) for h in headers) + " |",
+        "| " + " | ".join(map(cell, headers)) + " |",
         "|" + "|".join("---:" if n else ":---" for n in numeric) + "|",
     ]
-    lines.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
+    lines.extend("| " + " | ".join(map(cell, row)) + " |" for row in rows)
     return "\n".join(lines) + "\n"
 
 

@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from math import fsum
-from operator import attrgetter
 
 from cardkit.catalog import Benchmark, Catalog, TaskInfo
-from cardkit.model import ModelResults, SubsetScores, TaskResult
+from cardkit.model import ModelResults, SubsetScores, TaskResult, cell_of
 from cardkit.modelindex import alias_names, find_metric, legacy_name
 
 COMPLETE = "complete"
@@ -396,15 +395,12 @@ def _shared_task_summary(
 def _first_scores(task: TaskResult) -> dict[Cell, SubsetScores]:
     """The task's scores by (split, subset), the first where a file repeats one."""
     scores = task.scores
-    entries = dict(zip(map(_CELL, scores), scores))  # in C: right unless a cell repeats
+    entries = dict(zip(map(cell_of, scores), scores))  # in C: right unless a cell repeats
     if len(entries) != len(scores):
         entries = {}
         for entry in scores:
             entries.setdefault((entry.split, entry.subset), entry)
     return entries
-
-
-_CELL = attrgetter("split", "subset")
 
 
 def _task_summary(
