@@ -116,12 +116,8 @@ def select_metrics(
 ) -> dict[str, float]:
     """The metrics a card shows, in file order, legacy/current duplicates collapsed."""
     if choice == "main":
-        if main_metric is None or main_value is None:
-            return {}
-        for name in alias_names(main_metric):
-            if name in metrics:
-                return {_preferred_name(name, metrics): metrics[name]}
-        return {main_metric: main_value}
+        found = shown_main_metric(metrics, main_metric, main_value)
+        return {} if found is None else dict((found,))
     kept: dict[str, float] = {}
     for name, old in _shown_names(tuple(metrics), choice == "all").names:
         value = metrics[name]
@@ -129,6 +125,20 @@ def select_metrics(
             continue  # the legacy name already carries this value
         kept[name] = value
     return kept
+
+
+def shown_main_metric(
+    metrics: dict[str, float], main_metric: str | None, main_value: float | None
+) -> tuple[str, float] | None:
+    """The one metric ``--metrics main`` shows of an entry: its main metric under the name the
+    file gives it (the legacy name where that holds the same value), else the main score
+    itself under the main metric's name; None without a main score."""
+    if main_metric is None or main_value is None:
+        return None
+    for name in alias_names(main_metric):
+        if name in metrics:
+            return _preferred_name(name, metrics), metrics[name]
+    return main_metric, main_value
 
 
 def count_shown(metrics: dict[str, float], every: bool) -> tuple[int, int]:

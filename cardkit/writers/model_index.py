@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from cardkit.catalog import Catalog, TaskInfo
@@ -19,6 +19,7 @@ from cardkit.modelindex import (
     find_metric,
     is_percentage,
     select_metrics,
+    shown_main_metric,
 )
 
 _new_tuple = tuple.__new__
@@ -56,12 +57,18 @@ def task_info(catalog: Catalog, task: TaskResult) -> TaskInfo:
     return catalog.task(task.task_name, task.source, metrics, main)
 
 
+# The metrics selected of one (split, subset): (name, value) pairs, in file order.
+Selection = Iterable[tuple[str, float]]
+
+
 def _selected(
     model: ModelResults, catalog: Catalog, metrics: MetricsChoice, skipped: list[str]
-) -> Iterator[tuple[TaskResult, TaskInfo, SubsetScores, dict[str, float]]]:
-    """Each scored (task, split, subset) with the metrics ``metrics`` selects: tasks in ASCII
-    order, splits and subsets as found; a task that measures no quality is skipped (its note
-    added to ``skipped``), and a main score no fraction can be stops the build."""
+) -> Iterator[tuple[TaskResult, TaskInfo, list[tuple[SubsetScores, Selection]]]]:
+    """Each scored task, with the metrics ``metrics`` selects of each of its (split, subset):
+    tasks in ASCII order, splits and subsets as found; a task that measures no quality is
+    skipped (its note added to ``skipped``), and a main score no fraction can be stops the
+    build. A task at a time: a store's largest models hold 8,000 score entries."""
+    main_only = metrics == "main"
     for task in model.sorted_tasks():
         info = task_info(catalog, task)
         if info.type in NON_SCORE_TYPES:
@@ -69,10 +76,18 @@ def _selected(
                 f"skipped {task.task_name}: a {info.type} task measures no quality score"
             )
             continue
+        main_metric = info.main_score
+        selections: list[tuple[SubsetScores, Selection]] = []
         for scores in task.scores:
-            main = main_value(scores, info.main_score)
-            _check_main(task, scores, info.main_score, main)
-            yield task, info, scores, select_metrics(scores.metrics, metrics, info.main_score, main)
+            main = main_value(scores, main_metric)
+            _check_main(task, scores, main_metric, main)
+            if main_only:  # select_metrics(..., "main", ...) without a dict made of it
+                found = shown_main_metric(scores.metrics, main_metric, main)
+                selections.append((scores, () if found is None else (found,)))
+            else:
+                chosen = select_metrics(scores.metrics, metrics, main_metric, main)
+                selections.append((scores, chosen.items()))
+        yield task, info, selections
 
 
 def result_entries(
@@ -80,30 +95,25 @@ def result_entries(
 ) -> list[ModelIndexEntry]:
     """One entry per (task, split, subset): tasks in ASCII order, splits and subsets as found."""
     entries: list[ModelIndexEntry] = []
-    out_of_range: list[str] = []
-    current: TaskResult | None = None
     skipped: list[str] = []
-    dataset_type = ""
-    for task, info, scores, selected in _selected(model, catalog, metrics, skipped):
-        if task is not current:
-            _warn_out_of_range(current, out_of_range)
-            current, out_of_range = task, []
-            dataset_type = catalog.dataset_path(task.task_name, task.dataset_revision)
-        shown = _card_metrics(selected, out_of_range)
-        if not shown:
-            continue
-        entries.append(
-            ModelIndexEntry(
-                info.type,  # task_type
-                task.task_name,
-                scores.subset,
-                scores.split,
-                dataset_type,
-                task.dataset_revision,
-                shown,
-            )
-        )
-    _warn_out_of_range(current, out_of_range)
+    for task, info, selections in _selected(model, catalog, metrics, skipped):
+        out_of_range: list[str] = []
+        dataset_type = catalog.dataset_path(task.task_name, task.dataset_revision)
+        for scores, selected in selections:
+            shown = _card_metrics(selected, out_of_range)
+            if shown:
+                entries.append(
+                    ModelIndexEntry(
+                        info.type,  # task_type
+                        task.task_name,
+                        scores.subset,
+                        scores.split,
+                        dataset_type,
+                        task.dataset_revision,
+                        shown,
+                    )
+                )
+        _warn_out_of_range(task, out_of_range)
     for note in skipped:
         log.info("note: %s", note)
     return entries
@@ -151,11 +161,12 @@ def count_values(
     needs, where the model's files hold many times more. The count is then not complete."""
     count = entries = chars = 0
     if metrics == "main":
-        for *_, selected in _selected(model, catalog, metrics, []):
-            shown = _card_metrics(selected, [])
-            if shown:
-                count, entries = count + len(shown), entries + 1
-                chars += sum(len(name) for name, _ in shown)
+        for *_, selections in _selected(model, catalog, metrics, []):
+            for _, selected in selections:
+                shown = _card_metrics(selected, [])
+                if shown:
+                    count, entries = count + len(shown), entries + 1
+                    chars += sum(len(name) for name, _ in shown)
         return ShownValues(count, entries, chars)
     every = metrics == "all"
     for task in model.sorted_tasks():
@@ -200,11 +211,11 @@ def _check_main(
     )
 
 
-def _card_metrics(selected: dict[str, float], out_of_range: list[str]) -> tuple[Metric, ...]:
+def _card_metrics(selected: Selection, out_of_range: list[str]) -> tuple[Metric, ...]:
     """The metrics as a card shows them; a percentage must be a fraction (-1 to 1) in the file,
     and one that is not is left out (its name added to ``out_of_range``)."""
     shown = []
-    for name, value in selected.items():
+    for name, value in selected:
         if not -1 <= value <= 1 and is_percentage(name):
             if name not in out_of_range:
                 out_of_range.append(name)

@@ -129,7 +129,7 @@ def test_the_count_of_shown_metrics_is_what_a_card_shows(metrics, every, data):
     if "cosine_spearman" in metrics and "cos_sim_spearman" in metrics and data.draw(st.booleans()):
         metrics["cos_sim_spearman"] = metrics["cosine_spearman"]
     selected = select_metrics(metrics, "all" if every else "default", None, None)
-    shown = _card_metrics(selected, [])
+    shown = _card_metrics(selected.items(), [])
     assert count_shown(metrics, every) == (len(shown), sum(len(name) for name, _ in shown))
 
 
