@@ -198,10 +198,15 @@ def store_rows(source: Path) -> list[Row]:
             stores[work] = Store(source, work)
         return stores[work]
 
+    def build_all(s: Store) -> list[str]:
+        return cardkit("build", s.root, "-o", s.cards, "--force")
+
     def full(work: Path) -> tuple[Command, Command]:
         s = store(work)
         s.floor_out.mkdir(exist_ok=True)
-        ours = Command(cardkit("build", s.root, "-o", s.cards, "--force"))
+        # From no cards each time (with --store-runs 2 or more, a run after the first would
+        # update the cards of the one before): the cards of the last are the rows' after it.
+        ours = Command(build_all(s), before=_fresh(s.cards))
         floor = Command(python_code(BUILD_FLOOR, s.root, s.cards, s.floor_out))
         return ours, floor
 
@@ -212,7 +217,7 @@ def store_rows(source: Path) -> list[Row]:
 
     def forced_again(work: Path) -> tuple[Command, Command]:
         # The full build's command again: now over its own cards, each an update.
-        return full(work)[0], full(work)[0]
+        return Command(build_all(store(work))), full(work)[0]
 
     def one_changed(work: Path) -> tuple[Command, Command]:
         s = store(work)
