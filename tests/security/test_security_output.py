@@ -336,28 +336,37 @@ def test_a_build_stopped_mid_write_leaves_no_temporary_file(tmp_path, signum):
     out.mkdir()
     old = "---\nlicense: mit\n---\n# old card\n"
     card = out / "README.md"
+    # The card an uninterrupted build writes over the old one, at the same place.
+    card.write_text(old)
+    build = [sys.executable, "-m", "cardkit", "build", tmp_path / "big.md", "-o", card]
+    assert subprocess.run(build, capture_output=True).returncode == 0
+    new = card.read_text()
+    assert new != old
+    caught = kept = 0
     for _attempt in range(25):  # the write is a few milliseconds of the run: try again
         card.write_text(old)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cardkit", "build", tmp_path / "big.md", "-o", card],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        caught = False
+        proc = subprocess.Popen(build, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        mid_write = False
         while proc.poll() is None:
             if any(n.endswith(".tmp") for n in os.listdir(out)):
                 # Freeze it, check it is still mid-write, then send the signal.
                 proc.send_signal(signal.SIGSTOP)
-                caught = any(n.endswith(".tmp") for n in os.listdir(out))
+                mid_write = any(n.endswith(".tmp") for n in os.listdir(out))
                 proc.send_signal(signum)
                 proc.send_signal(signal.SIGCONT)
                 break
         _, stderr = proc.communicate(timeout=120)
-        if caught:
+        if not mid_write:
+            continue
+        caught += 1
+        assert proc.returncode == (143 if signum == signal.SIGTERM else 130), stderr
+        assert "Traceback" not in stderr
+        assert os.listdir(out) == ["README.md"]
+        # Whole, never a part: the old card, or the new one where the signal came as the
+        # finished file was being put in its place (a rename does not stop halfway).
+        assert card.read_text() in (old, new)
+        if card.read_text() == old:
+            kept += 1
             break
     assert caught, "the build was never caught while writing"
-    assert proc.returncode == (143 if signum == signal.SIGTERM else 130), stderr
-    assert "Traceback" not in stderr
-    assert os.listdir(out) == ["README.md"]
-    assert card.read_text() == old  # the old card, whole
+    assert kept, "a build stopped while writing its card never kept the old card"
