@@ -329,10 +329,17 @@ class _Rule:
     main: str | None
     by_main_score: bool  # mteb's benchmarks: the entry's own main score
 
+    @property
+    def own_main(self) -> str | None:
+        """The name a score read from the entry's own main score goes by; None where the
+        rule reads no entry's main score."""
+        return (self.main or "main_score") if self.by_main_score else None
+
     def value(self, entry: SubsetScores) -> tuple[str, float, bool] | None:
         """(metric name, value, read under a legacy name mteb does not read), or None."""
-        if self.by_main_score and entry.main_score is not None:
-            return self.main or "main_score", entry.main_score, False
+        own_main = self.own_main
+        if own_main is not None and entry.main_score is not None:
+            return own_main, entry.main_score, False
         found = find_metric(entry.metrics, list(self.candidates))
         if found is None:
             return None
@@ -399,7 +406,7 @@ def _first_scores(task: TaskResult) -> dict[Cell, SubsetScores]:
     if len(entries) != len(scores):
         entries = {}
         for entry in scores:
-            entries.setdefault((entry.split, entry.subset), entry)
+            entries.setdefault(cell_of(entry), entry)
     return entries
 
 
@@ -444,7 +451,7 @@ def _task_summary(
     metric, legacy = None, False
     # The file's own main score, where the rule reads that: `_Rule.value`'s first case inlined
     # for the cells of a model's hundreds of tasks in every benchmark that has them.
-    own_main = (rule.main or "main_score") if rule.by_main_score else None
+    own_main = rule.own_main
     for cell in cells:
         entry = entries.get(cell)
         if entry is None:

@@ -253,16 +253,18 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
     keys = [
         entry[:6] if type(entry) is ModelIndexEntry and entry.metrics else None for entry in entries
     ]
-    unseen = [entry for entry, key in zip(entries, keys) if key is not None and key not in heads]
+    unseen = [
+        (entry, key) for entry, key in zip(entries, keys) if key is not None and key not in heads
+    ]
     made: dict[tuple, str | None] = {}  # the heads of this list not kept for the process
     if unseen:
         # Most of a large model's dataset names and subsets are new: their lines at once.
-        dataset_names = [entry.dataset_name for entry in unseen]
+        dataset_names = [entry.dataset_name for entry, _ in unseen]
         names.fill(dataset_names)
-        configs.fill([entry.subset for entry in unseen])
-        dataset_type.fill([entry.dataset_type for entry in unseen])
-        revisions.fill([entry.dataset_revision for entry in unseen])
-        for entry, dataset_name in zip(unseen, dataset_names):
+        configs.fill([entry.subset for entry, _ in unseen])
+        dataset_type.fill([entry.dataset_type for entry, _ in unseen])
+        revisions.fill([entry.dataset_revision for entry, _ in unseen])
+        for (entry, key), dataset_name in zip(unseen, dataset_names):
             revision = entry.dataset_revision
             try:
                 parts = [
@@ -277,7 +279,7 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
             except TypeError:  # a field no scalar (an entry a caller made of its own)
                 parts = [None]
             head = None if None in parts else "".join(parts)
-            (heads if len(heads) < _HEADS_KEPT else made)[entry[:6]] = head
+            (heads if len(heads) < _HEADS_KEPT else made)[key] = head
     written: list[tuple[str, int] | None] = []
     for entry, key in zip(entries, keys):
         if key is None:
