@@ -284,7 +284,7 @@ def strict_summary(model: Any, catalog: Any, summary: Any) -> tuple[Any, list[st
         name: TypeSummary(
             type=name,
             tasks=[
-                replace(t, status=MISSING, value=None) if t.legacy_metric else t for t in ts.tasks
+                t._replace(status=MISSING, value=None) if t.legacy_metric else t for t in ts.tasks
             ],
         )
         for name, ts in summary.by_type.items()

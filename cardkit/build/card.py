@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cardkit.build.config import ProjectConfig
 from cardkit.cardtext.frontmatter import CardText, dump_yaml
@@ -54,6 +54,9 @@ class Existing(Enum):
 
 @dataclass
 class BuildRequest:
+    """What `cardkit build` is asked for: the results, where the cards go, and every option
+    (the command line and cardkit.yaml merged)."""
+
     results: list[Path]
     output: Path = Path("README.md")
     model_name: str | None = None
@@ -81,6 +84,9 @@ class BuildRequest:
 
 @dataclass
 class BuiltCard:
+    """One card made and not yet written: its text, what it was made from, and the files it
+    links."""
+
     path: Path
     model_name: str
     text: str
@@ -241,8 +247,7 @@ def _needs_body(old_text: str | None, body: bool | None, output: Path) -> bool:
     return bool(find_regions(card.body, output, card.body_line_offset))
 
 
-@dataclass(frozen=True)
-class IndexMerge:
+class IndexMerge(NamedTuple):
     """How the results' entries met the card's model-index: entries new to the card, entries
     the results replace, and the card's own entries the results lack (kept, or pruned)."""
 

@@ -90,7 +90,7 @@ def new_card_text(
     """A new card: its front matter (see `new_front_matter`) and ``body``; objects of the
     types in ``represented`` (a model-index's entries) written as their values."""
     front = new_front_matter(model_index, extra, tags, open_weights)
-    return "---\n" + dump_yaml(front, represented) + "---\n" + body
+    return "".join(("---\n", dump_yaml(front, represented), "---\n", body))  # one copy
 
 
 def update_card_text(

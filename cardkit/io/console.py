@@ -24,6 +24,12 @@ def is_quiet() -> bool:
     return _quiet
 
 
+def line_text(level_name: str, message: str, warning: bool) -> str:
+    """A logged line as the command line prints it: ``warning: ...`` (and ``error: ...``), a
+    note as it is."""
+    return f"{level_name.lower()}: {message}" if warning else message
+
+
 def status(line: str, stream: TextIO | None = None) -> None:
     """A line that says what was done; left out with ``-q``."""
     if not _quiet:

@@ -13,7 +13,9 @@ from typing import Any, cast
 
 
 class _Lazy:
-    __slots__ = ("_make", "_compiled")
+    """The stand-in: each attribute asked for is kept on it once the pattern is made, so that
+    only its first use passes through ``__getattr__`` (a call for every match would cost more
+    than many a match itself)."""
 
     def __init__(self, make: Callable[[], re.Pattern[str]]) -> None:
         self._make = make
@@ -22,7 +24,8 @@ class _Lazy:
     def __getattr__(self, name: str) -> Any:
         if self._compiled is None:
             self._compiled = self._make()
-        return getattr(self._compiled, name)
+        found = self.__dict__[name] = getattr(self._compiled, name)
+        return found
 
 
 def lazy_made(make: Callable[[], re.Pattern[str]]) -> re.Pattern[str]:

@@ -1,14 +1,18 @@
 """cardkit's log, with `logging` imported and the command line's printing set up on the first
 message only: both take milliseconds, and most runs log nothing.
 
-Every record still goes through ``logging.getLogger("cardkit")``, so whoever configures that
-logger (a library user, a test, a batch capturing each model's messages) gets them as ever.
+Whoever configures the ``logging.getLogger("cardkit")`` logger (a library user, a test, a batch
+capturing each model's messages) has imported `logging`, and gets every record through it as
+ever. A command line run in which nothing imported `logging` prints its lines as the logger's
+handler would, without it.
 """
 
 from __future__ import annotations
 
 import sys
 from typing import TYPE_CHECKING
+
+from cardkit.io.console import line_text
 
 if TYPE_CHECKING:
     import logging
@@ -53,21 +57,43 @@ def _unprinted() -> bool:
     return _pending == [True] and "logging" not in sys.modules
 
 
+def _printed_here() -> bool:
+    """Whether the command line's printing waits and `logging` is not imported: nobody can
+    have configured the logger, so a line is printed as its handler would print it, without
+    importing `logging` (milliseconds, for a build's one warning)."""
+    return bool(_pending) and "logging" not in sys.modules
+
+
+def _print(level_name: str, message: str, args: tuple[object, ...], warning: bool) -> None:
+    stream = sys.stderr
+    stream.write(line_text(level_name, message % args if args else message, warning) + "\n")
+    stream.flush()
+
+
 class _Log:
     """The `logging.Logger` methods cardkit calls; the record names the caller's line."""
 
     __slots__ = ()
 
     def debug(self, message: str, *args: object) -> None:
+        if _printed_here():  # below the command line's level
+            return
         if not _unprinted():
             logger().debug(message, *args, stacklevel=2)
 
     def info(self, message: str, *args: object) -> None:
-        if not _unprinted():
+        if _unprinted():
+            return
+        if _printed_here():
+            _print("INFO", message, args, False)
+        else:
             logger().info(message, *args, stacklevel=2)
 
     def warning(self, message: str, *args: object) -> None:
-        logger().warning(message, *args, stacklevel=2)
+        if _printed_here():
+            _print("WARNING", message, args, True)
+        else:
+            logger().warning(message, *args, stacklevel=2)
 
 
 log = _Log()

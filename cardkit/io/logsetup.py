@@ -8,13 +8,12 @@ from __future__ import annotations
 import logging
 import sys
 
+from cardkit.io.console import line_text
+
 
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        if record.levelno >= logging.WARNING:
-            return f"{record.levelname.lower()}: {message}"
-        return message
+        return line_text(record.levelname, record.getMessage(), record.levelno >= logging.WARNING)
 
 
 def setup_logging(quiet: bool) -> None:

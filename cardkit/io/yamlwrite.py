@@ -367,7 +367,11 @@ class ScalarLines(dict):
         line whatever they hold (a model-index's dataset names and subsets, thousands of them
         new in a large model's card), most without a call per string. The others are left to
         ``__missing__``, which gives each the same line: a property test holds them equal."""
-        fresh = list(filterfalse(self.__contains__, dict.fromkeys(filter(_is_str, values))))
+        try:
+            unique = dict.fromkeys(values)
+        except TypeError:  # a value no scalar (an item a caller made of its own): left
+            return
+        fresh = [value for value in unique if type(value) is str and value not in self]
         if len(self) + len(fresh) > _CACHE_LIMIT:
             return
         room = _WIDTH - self.column  # a string that may fold is longer than this
@@ -393,10 +397,6 @@ class ScalarLines(dict):
 
 
 _places: dict[tuple[str, int], ScalarLines] = {}
-
-
-def _is_str(value: Any) -> bool:
-    return type(value) is str
 
 
 def key_text(key: str) -> str:
@@ -586,7 +586,9 @@ class _Writer:
                 if run is not None:  # the whole list at once: one '- ' before each item
                     seen |= ids
                     texts, end = run
-                    out.append(self.dash(indent, new_line) + " " + (new_line + " ").join(texts))
+                    # Apart: a large list's text is the card's largest string, copied once.
+                    out.append(self.dash(indent, new_line) + " ")
+                    out.append((new_line + " ").join(texts))
                     self.column = end
                     self.whitespace = self.indention = False
                     self.indent = saved
@@ -596,7 +598,8 @@ class _Writer:
             if None not in written:  # every item's text: after the first, each dash is a
                 # new line's (the line before ends past the indent), as `_flat_run`'s are
                 texts = [text for text, _ in written]  # type: ignore[misc]
-                out.append(self.dash(indent, new_line) + " " + (new_line + " ").join(texts))
+                out.append(self.dash(indent, new_line) + " ")
+                out.append((new_line + " ").join(texts))
                 self.column = written[-1][1]  # type: ignore[index]
                 self.whitespace = self.indention = False
                 self.indent = saved

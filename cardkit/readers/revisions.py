@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cardkit.io.errors import CardkitError
 from cardkit.model import ModelResults, TaskResult
@@ -61,8 +61,7 @@ def parse_version(text: str | None) -> Version | None:
         return None
 
 
-@dataclass(frozen=True, order=True)
-class Rank:
+class Rank(NamedTuple):
     """How the leaderboard orders two results of one task: the greater one is kept.
 
     ``tie`` is cardkit's own: mteb leaves equal ranks to the order it found the folders in,

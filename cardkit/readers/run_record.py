@@ -8,9 +8,8 @@ it evaluated to this file, and `cardkit build` reads it back.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cardkit.io.errors import CardkitError
 from cardkit.io.userfile import parse_json, read_text
@@ -19,8 +18,7 @@ RUN_FILE = "cardkit-run.json"
 RECORD_VERSION = 1
 
 
-@dataclass(frozen=True)
-class RunCommand:
+class RunCommand(NamedTuple):
     """One `cardkit run` that wrote results in a folder."""
 
     command: str  # as typed, "cardkit run ...", secrets masked

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -158,31 +158,40 @@ def render_template(context: dict[str, Any], template: Path | None = None) -> st
         ) from None
 
 
+# What the bundled templates read of a benchmark's section (a test holds them to it): a
+# user's template gets every key, the bundled ones only these, since the others (a table of
+# each benchmark's tasks, its rows, what each partial task lacks) are a third of a large
+# card's body context.
+BUNDLED_BENCHMARK_KEYS = frozenset({"title", "caption", "table", "chart"})
+
+
 def _benchmark_context(
     summary: BenchmarkSummary,
     model_name: str,
     chart: str | None,
     comparison: BenchmarkComparison | None = None,
+    keys: Collection[str] | None = None,
 ) -> dict[str, Any]:
+    """A benchmark section's variables (``keys``: only these; None: all)."""
     bench = summary.benchmark
-    return {
-        "name": bench.name,
-        "title": bench.title,
-        "description": bench.description,
-        "convention": bench.convention,
-        "complete": summary.complete,
-        "present": summary.present,
-        "expected": summary.expected,
-        "average": summary.average,
-        "average_task_type": summary.average_task_type,
-        "mean_task": summary.mean_task,
-        "mean_task_type": summary.mean_task_type,
-        "mean_subset": summary.mean_subset,
-        "missing": list(summary.missing),
-        "partial": [{"task": t.task, "lacks": t.missing_text()} for t in summary.partial],
-        "not_averaged": summary.not_averaged,
-        "conventions": summary.conventions,
-        "types": [
+    parts: dict[str, Callable[[], Any]] = {
+        "name": lambda: bench.name,
+        "title": lambda: bench.title,
+        "description": lambda: bench.description,
+        "convention": lambda: bench.convention,
+        "complete": lambda: summary.complete,
+        "present": lambda: summary.present,
+        "expected": lambda: summary.expected,
+        "average": lambda: summary.average,
+        "average_task_type": lambda: summary.average_task_type,
+        "mean_task": lambda: summary.mean_task,
+        "mean_task_type": lambda: summary.mean_task_type,
+        "mean_subset": lambda: summary.mean_subset,
+        "missing": lambda: list(summary.missing),
+        "partial": lambda: [{"task": t.task, "lacks": t.missing_text()} for t in summary.partial],
+        "not_averaged": lambda: summary.not_averaged,
+        "conventions": lambda: summary.conventions,
+        "types": lambda: [
             {
                 "type": t.type,
                 "label": type_label(t.type),
@@ -193,7 +202,7 @@ def _benchmark_context(
             }
             for t in summary.by_type.values()
         ],
-        "tasks": [
+        "tasks": lambda: [
             {
                 "task": s.task,
                 "type": s.type,
@@ -205,16 +214,19 @@ def _benchmark_context(
             }
             for s in summary.scores
         ],
-        "headers": summary_headers(summary),
-        "row": summary_row(summary, model_name),
-        "table": comparison_table(comparison, model_name)
-        if comparison is not None
-        else summary_table(summary, model_name),
-        "caption": summary_caption(summary, comparison),
-        "task_table": task_table(summary),
-        "task_rows": benchmark_task_rows(summary.scores),
-        "chart": chart,
+        "headers": lambda: summary_headers(summary),
+        "row": lambda: summary_row(summary, model_name),
+        "table": lambda: (
+            comparison_table(comparison, model_name)
+            if comparison is not None
+            else summary_table(summary, model_name)
+        ),
+        "caption": lambda: summary_caption(summary, comparison),
+        "task_table": lambda: task_table(summary),
+        "task_rows": lambda: benchmark_task_rows(summary.scores),
+        "chart": lambda: chart,
     }
+    return {key: make() for key, make in parts.items() if keys is None or key in keys}
 
 
 # The per-task table of a model run on hundreds of tasks is longer than a reader scrolls
@@ -305,6 +317,7 @@ def card_context(
                 info.name,
                 plan.charts.get(s.benchmark.name),
                 comparisons.get(s.benchmark.name),
+                BUNDLED_BENCHMARK_KEYS if template is None else None,
             )
             for s in summaries
         ],

@@ -10,7 +10,7 @@ get a section.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cardkit.catalog import Catalog
 from cardkit.model import ModelResults
@@ -36,8 +36,7 @@ PROMINENT = (
 _SAME_LANGUAGE = {"cmn": "zho"}
 
 
-@dataclass(frozen=True)
-class Sections:
+class Sections(NamedTuple):
     """The benchmarks summarised on the card, and those only named."""
 
     shown: list[BenchmarkSummary]

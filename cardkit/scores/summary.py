@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from math import fsum
+from typing import NamedTuple
 
 from cardkit.catalog import Benchmark, Catalog, TaskInfo
 from cardkit.model import ModelResults, SubsetScores, TaskResult, cell_of
@@ -32,8 +33,7 @@ Cell = tuple[str, str]  # (split, subset)
 UNNAMED = "…"  # a subset asked for that is known only by count (too many to list)
 
 
-@dataclass(frozen=True, slots=True)
-class TaskSummary:
+class TaskSummary(NamedTuple):
     """One task of a benchmark for one model: its status and, when complete, its score."""
 
     task: str  # the catalog's name
@@ -321,8 +321,7 @@ def _asked_cells(
     return splits, None, count
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
+class _Rule(NamedTuple):
     """How to read one number from a score entry under a benchmark's convention."""
 
     candidates: tuple[str, ...]

@@ -16,6 +16,7 @@ from cardkit.modelindex import (
     ModelIndexEntry,
     card_factor,
     count_shown_alike,
+    dataset_name,
     find_metric,
     is_percentage,
     select_metrics,
@@ -253,32 +254,33 @@ def _entry_texts(entries: list, indent: int) -> list[tuple[str, int] | None]:
     keys = [
         entry[:6] if type(entry) is ModelIndexEntry and entry.metrics else None for entry in entries
     ]
-    unseen = [
-        (entry, key) for entry, key in zip(entries, keys) if key is not None and key not in heads
-    ]
     made: dict[tuple, str | None] = {}  # the heads of this list not kept for the process
+    unseen = [key for key in dict.fromkeys(keys) if key is not None and key not in heads]
     if unseen:
-        # Most of a large model's dataset names and subsets are new: their lines at once.
-        dataset_names = [entry.dataset_name for entry, _ in unseen]
+        # Most of a large model's dataset names and subsets are new: their lines at once,
+        # the fields taken place by place (the entries' first six fields, in order).
+        task_types, tasks, subsets, split_names, types, revision_values = zip(*unseen)
+        dataset_names = list(map(dataset_name, tasks, subsets))
+        revision_texts = ["None" if value is None else value for value in revision_values]
         names.fill(dataset_names)
-        configs.fill([entry.subset for entry, _ in unseen])
-        dataset_type.fill([entry.dataset_type for entry, _ in unseen])
-        revisions.fill([entry.dataset_revision for entry, _ in unseen])
-        for (entry, key), dataset_name in zip(unseen, dataset_names):
-            revision = entry.dataset_revision
+        configs.fill(subsets)
+        dataset_type.fill(types)
+        revisions.fill(revision_texts)
+        for key, kind, type_, name, subset, split, revision in zip(
+            unseen, task_types, types, dataset_names, subsets, split_names, revision_texts
+        ):
             try:
-                parts = [
-                    task_type[entry.task_type],
-                    dataset_type[entry.dataset_type],
-                    names[dataset_name],
-                    configs[entry.subset],
-                    splits[entry.split],
-                    revisions["None" if revision is None else revision],
-                    metrics_head,
-                ]
+                parts = (
+                    task_type[kind],
+                    dataset_type[type_],
+                    names[name],
+                    configs[subset],
+                    splits[split],
+                    revisions[revision],
+                )
             except TypeError:  # a field no scalar (an entry a caller made of its own)
                 parts = [None]
-            head = None if None in parts else "".join(parts)
+            head = None if None in parts else "".join(parts) + metrics_head
             (heads if len(heads) < _HEADS_KEPT else made)[key] = head
     written: list[tuple[str, int] | None] = []
     for entry, key in zip(entries, keys):

@@ -9,7 +9,6 @@ import importlib.util
 import io
 import json
 import sys
-from dataclasses import replace
 
 import pytest
 from markdown_it import MarkdownIt
@@ -84,7 +83,7 @@ def _as_the_leaderboard_scores(row: ComparisonRow) -> ComparisonRow:
         name: TypeSummary(
             type=name,
             tasks=[
-                replace(t, status=MISSING, value=None, scored_cells=()) if t.legacy_metric else t
+                t._replace(status=MISSING, value=None, scored_cells=()) if t.legacy_metric else t
                 for t in types.tasks
             ],
         )

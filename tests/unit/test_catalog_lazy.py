@@ -50,3 +50,14 @@ def test_any_other_layout_is_parsed_whole():
     for text in (json.dumps(data), json.dumps(data, indent=1), json.dumps(data, indent=3)):
         assert read_catalog(text) == data
         assert type(read_catalog(text)["tasks"]) is dict
+
+
+def test_a_task_line_the_lazy_reader_cannot_split_makes_the_whole_text_parsed():
+    lines = ['  "A": {"type":"STS"}', '  "B\\"q": {"type":"STS"}', '  "C": {"type":"STS"}']
+    for body in (",\n".join(lines), ",\n".join([lines[0], lines[0]])):
+        text = '{\n "mteb_version": "1",\n "tasks": {\n' + body + '\n },\n "aliases": {}\n}'
+        assert read_catalog(text) == json.loads(text)
+        assert type(read_catalog(text)["tasks"]) is dict
+    text = '{\n "mteb_version": "1",\n "tasks": {\n' + lines[0] + '\n },\n "aliases": {}\n}'
+    assert type(read_catalog(text)["tasks"]) is not dict
+    assert dict(read_catalog(text)["tasks"]) == {"A": {"type": "STS"}}

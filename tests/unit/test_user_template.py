@@ -70,3 +70,36 @@ def test_the_bundled_templates_never_read_results():
         assert "results" not in variables, path
         read |= variables
     assert {"name", "model_id", "reproduce"} <= read  # the check sees the variables they read
+
+
+def test_the_bundled_templates_read_only_the_benchmark_keys_they_are_given():
+    """The bundled templates get only ``BUNDLED_BENCHMARK_KEYS`` of each benchmark section:
+    each section they loop over is read by those attributes alone, never passed on whole."""
+    import jinja2
+    from jinja2 import nodes
+
+    from cardkit.render.body import BUNDLED_BENCHMARK_KEYS, templates_dir
+
+    env = jinja2.Environment()
+    read: set[str] = set()
+    loops = 0
+    for path in sorted(templates_dir().rglob("*.j2")):
+        tree = env.parse(path.read_text(encoding="utf-8"))
+        for loop in tree.find_all(nodes.For):
+            if not (isinstance(loop.iter, nodes.Name) and loop.iter.name == "benchmarks"):
+                continue
+            loops += 1
+            assert isinstance(loop.target, nodes.Name), path
+            name = loop.target.name
+            uses = [n for n in loop.find_all(nodes.Name) if n.name == name and n.ctx == "load"]
+            by_attribute = [
+                n.attr
+                for n in loop.find_all(nodes.Getattr)
+                if isinstance(n.node, nodes.Name) and n.node.name == name
+            ]
+            assert len(by_attribute) == len(uses), f"{path}: '{name}' used other than by .key"
+            read |= set(by_attribute)
+        for getitem in tree.find_all(nodes.Getitem):
+            assert not (isinstance(getitem.node, nodes.Name) and getitem.node.name == "benchmarks")
+    assert loops >= 1  # the check sees the loop over the sections
+    assert read and read <= BUNDLED_BENCHMARK_KEYS
