@@ -11,9 +11,9 @@ import json
 import re
 from collections import ChainMap
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from cardkit.io.errors import CardkitError
@@ -85,10 +85,11 @@ class TaskInfo(NamedTuple):
 
 # The MTEB leaderboard's columns unless a benchmark says otherwise.
 DEFAULT_AGGREGATIONS = ("mean_task", "mean_task_type", "task_types")
+# What a benchmark narrows nothing by: one empty mapping, read-only, for every benchmark.
+_NONE: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Benchmark:
+class Benchmark(NamedTuple):
     """One benchmark of the catalog: its tasks (narrowed to some subsets and splits), and how
     the leaderboard averages them."""
 
@@ -98,10 +99,10 @@ class Benchmark:
     tasks: tuple[str, ...]
     metric_by_type: dict[str, list[str]] | None
     convention: str
-    subsets: dict[str, list[str]] = field(default_factory=dict)
-    splits: dict[str, list[str]] = field(default_factory=dict)
+    subsets: Mapping[str, list[str]] = _NONE
+    splits: Mapping[str, list[str]] = _NONE
     # How many subsets a task has where the list is too long to ship (FloresBitextMining).
-    subset_counts: dict[str, int] = field(default_factory=dict)
+    subset_counts: Mapping[str, int] = _NONE
     # The leaderboard's mean columns, and the tasks its means cover where not all (RTEB).
     aggregations: tuple[str, ...] = DEFAULT_AGGREGATIONS
     summary_tasks: tuple[str, ...] | None = None

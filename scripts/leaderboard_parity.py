@@ -36,7 +36,7 @@ import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -275,7 +275,7 @@ def strict_summary(model: Any, catalog: Any, summary: Any) -> tuple[Any, list[st
 
     changed: list[str] = []
     if summary.benchmark.metric_by_type is not None:
-        by_main = summarize(model, catalog, replace(summary.benchmark, metric_by_type=None))
+        by_main = summarize(model, catalog, summary.benchmark._replace(metric_by_type=None))
         before = {t.task: t.value for t in summary.tasks}
         changed = [t.task for t in by_main.tasks if not _close(t.value, before[t.task])]
         summary = by_main
@@ -361,7 +361,7 @@ def compare(
             continue
         if without:
             kept = [t for t in benchmark.tasks if t.metadata.name not in without]
-            benchmark = replace(benchmark, tasks=kept)
+            benchmark = benchmark._replace(tasks=kept)
         summaries = {}
         for model in models:
             summary = summarize(model, catalog, benchmark.name)

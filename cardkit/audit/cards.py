@@ -9,7 +9,6 @@ column that agrees with none of that benchmark's means is a finding.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from cardkit.audit.findings import AuditFinding
@@ -71,7 +70,7 @@ def _variants(
     for summary in summaries:
         benchmark = summary.benchmark
         if benchmark.metric_by_type is None:
-            old = replace(benchmark, metric_by_type=first.metric_by_type)
+            old = benchmark._replace(metric_by_type=first.metric_by_type)
             out.append([summary, summarize(model, catalog, old)])
         else:
             out.append([summary])

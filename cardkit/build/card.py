@@ -396,7 +396,7 @@ class CardJob:
             assets: dict[Path, bytes] = {}
             if request.chart:
                 links, assets = _charts(plan, self.output)
-                plan = replace(plan, charts=links)
+                plan = plan._replace(charts=links)
             self._plan = (plan, assets)
         return self._plan
 

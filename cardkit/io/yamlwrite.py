@@ -26,7 +26,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from itertools import filterfalse
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cardkit.io.yamlresolve import FLOAT_TAG, RESOLVED_FIRST_CHARACTERS, STR_TAG, plain_tag
@@ -54,12 +53,10 @@ _CACHE_LIMIT = 50_000
 _PLAIN, _SINGLE, _DOUBLE = "", "'", '"'
 # Words of printable ASCII without any indicator, joined by single spaces: the emitter's
 # analyze_scalar (a slow walk over each character) allows them plain and single-quoted.
-_UNREMARKABLE = re.compile(r"[A-Za-z0-9_()/+][A-Za-z0-9_()/+.-]*(?: [A-Za-z0-9_()/+.-]+)*\Z")
-# Those of them that no implicit resolver applies to (by their first character): written
-# plain, read back as strings; what `_style` decides for them, in one match.
-_PLAIN_STRING = re.compile(
-    "(?![" + re.escape("".join(sorted(RESOLVED_FIRST_CHARACTERS))) + "])" + _UNREMARKABLE.pattern
-)
+_WORDS = r"[A-Za-z0-9_()/+][A-Za-z0-9_()/+.-]*(?: [A-Za-z0-9_()/+.-]+)*"
+_UNREMARKABLE = re.compile(_WORDS + r"\Z")
+# The lines of a text that are such words: many strings matched in one call.
+_UNREMARKABLE_LINE = re.compile("^" + _WORDS + "$", re.MULTILINE)
 
 
 class _Unsupported(Exception):
@@ -375,13 +372,17 @@ class ScalarLines(dict):
         if len(self) + len(fresh) > _CACHE_LIMIT:
             return
         room = _WIDTH - self.column  # a string that may fold is longer than this
-        plain = [value for value in filter(_PLAIN_STRING.match, fresh) if len(value) <= room]
-        # Those a resolver may apply to by their first character, each asked (`_style`).
-        plain.extend(
+        # The unremarkable ones, matched as the lines of one text (none holds a line break
+        # then: a string with one is no line of it); those that a resolver may apply to by
+        # their first character are each asked, as `_style` asks.
+        words = set(_UNREMARKABLE_LINE.findall("\n".join(fresh)))
+        plain = [
             value
-            for value in filterfalse(_PLAIN_STRING.match, fresh)
-            if len(value) <= room and _UNREMARKABLE.match(value) and plain_tag(value) == STR_TAG
-        )
+            for value in fresh
+            if value in words
+            and len(value) <= room
+            and (value[0] not in RESOLVED_FIRST_CHARACTERS or plain_tag(value) == STR_TAG)
+        ]
         self.update(zip(plain, map(self.head.__add__, plain)))
 
     def line(self, value: Any) -> str | None:

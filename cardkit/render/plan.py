@@ -9,9 +9,11 @@ all read the plan, so a number on the card is computed in one place; `cardkit co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
 from cardkit.catalog import Catalog
 from cardkit.model import ModelResults
@@ -45,8 +47,7 @@ class CardInfo:
     build_command: str | None = None
 
 
-@dataclass(frozen=True)
-class CardPlan:
+class CardPlan(NamedTuple):
     """One card's scores, sections and facts, computed once and read by every renderer."""
 
     model: ModelResults
@@ -57,7 +58,7 @@ class CardPlan:
     comparisons: dict[str, BenchmarkComparison]
     rows: list[TaskRow]
     # Per benchmark section, the card-relative link of its chart (``--chart``).
-    charts: dict[str, str] = field(default_factory=dict)
+    charts: Mapping[str, str] = MappingProxyType({})
 
     @property
     def shown(self) -> list[BenchmarkSummary]:
