@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Collection, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ from cardkit.render.task_scores import (
     per_task_notes,
     per_task_table,
 )
-from cardkit.render.template_cache import bundled_template_cache
+from cardkit.render.template_cache import bundled_template_cache, cache_folder
 from cardkit.render.template_files import UserTemplateLoader
 from cardkit.reports.tables import (
     markdown_code,
@@ -64,22 +65,38 @@ def python_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_OPTIONS: dict[str, Any] = {
+    "undefined": jinja2.StrictUndefined,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "autoescape": False,
+}
+
+
 def _environment(template: Path | None) -> jinja2.Environment:
-    options: dict[str, Any] = {
-        "undefined": jinja2.StrictUndefined,
-        "keep_trailing_newline": True,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-        "autoescape": False,
-    }
-    default_loader = jinja2.FileSystemLoader(str(templates_dir()))
+    """The environment a card's template renders in: the bundled templates' own, or a sandbox
+    for the user's template (made anew for each card, so that nothing of one card's template
+    outlives it)."""
     if template is None:
-        cache = bundled_template_cache()
-        env = jinja2.Environment(loader=default_loader, bytecode_cache=cache, **options)
-    else:
-        # The user's folder first, then cardkit's parts, so a template can include ours.
-        loader = jinja2.ChoiceLoader([UserTemplateLoader(template.parent), default_loader])
-        env = BudgetSandbox(loader=loader, **options)
+        return _bundled_environment(cache_folder())
+    # The user's folder first, then cardkit's parts, so a template can include ours.
+    default_loader = jinja2.FileSystemLoader(str(templates_dir()))
+    loader = jinja2.ChoiceLoader([UserTemplateLoader(template.parent), default_loader])
+    return _with_filters(BudgetSandbox(loader=loader, **_OPTIONS))
+
+
+@lru_cache(maxsize=4)
+def _bundled_environment(compiled_in: Path | None) -> jinja2.Environment:
+    """The bundled templates' environment, made once per process and cache folder
+    (``compiled_in``, where `bundled_template_cache` keeps the compiled templates): the cards
+    of a results store then load each template once, not once per card."""
+    loader = jinja2.FileSystemLoader(str(templates_dir()))
+    env = jinja2.Environment(loader=loader, bytecode_cache=bundled_template_cache(), **_OPTIONS)
+    return _with_filters(env)
+
+
+def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["pystr"] = python_string
     env.filters["score"] = score
     env.filters["type_label"] = type_label
