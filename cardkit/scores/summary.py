@@ -182,19 +182,19 @@ class BenchmarkSummary:
     one rule for a mean on a card, its chart, `cardkit compare` and `cardkit diff`.
     ``average`` and ``average_task_type`` are the same means over the complete tasks present
     (a template's own use, and `cardkit compare --format json`, say so by their names).
+    A summary is not changed once made: its lists of tasks are taken then.
     """
 
     benchmark: Benchmark
     by_type: dict[str, TypeSummary]
+    # Its tasks, by type, and the complete ones among them: made once, when the summary is
+    # (a card's tables and captions ask for them hundreds of times).
+    tasks: list[TaskSummary] = field(init=False, repr=False, compare=False)
+    scores: list[TaskSummary] = field(init=False, repr=False, compare=False)
 
-    @property
-    def tasks(self) -> list[TaskSummary]:
-        return [t for summary in self.by_type.values() for t in summary.tasks]
-
-    @property
-    def scores(self) -> list[TaskSummary]:
-        """The complete tasks."""
-        return [t for t in self.tasks if t.complete]
+    def __post_init__(self) -> None:
+        self.tasks = [t for summary in self.by_type.values() for t in summary.tasks]
+        self.scores = [t for t in self.tasks if t.complete]
 
     @property
     def partial(self) -> list[TaskSummary]:
