@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cardkit.catalog import Benchmark, Catalog
 from cardkit.model import ModelResults
@@ -117,8 +119,13 @@ def data_label(task: TaskSummary) -> str:
     return f"{task.split}: {subsets_label(task.subsets)}"
 
 
-def benchmarks_label(names: list[str]) -> str:
+def benchmarks_label(names: Sequence[str]) -> str:
     """Benchmark names, versions of one benchmark said once: ``MTEB(eng, v1, v2)``."""
+    return _benchmarks_label(tuple(names))
+
+
+@lru_cache(maxsize=1024)  # a card's hundreds of tasks are held by a few dozen lists of them
+def _benchmarks_label(names: tuple[str, ...]) -> str:
     versions: dict[str, list[str]] = {}
     for name in names:
         match = _VERSIONED.fullmatch(name)
