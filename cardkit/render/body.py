@@ -24,7 +24,6 @@ from cardkit.render.benchmark_section import comparison_table, summary_caption
 from cardkit.render.overview import overview_table
 from cardkit.render.plan import CardPlan
 from cardkit.render.reproduce import is_revision, reproduce_context
-from cardkit.render.sandbox import BudgetSandbox, TemplateLimitError
 from cardkit.render.sections import named_line, with_result
 from cardkit.render.task_scores import (
     TaskRow,
@@ -33,7 +32,6 @@ from cardkit.render.task_scores import (
     per_task_table,
 )
 from cardkit.render.template_cache import bundled_template_cache, cache_folder
-from cardkit.render.template_files import UserTemplateLoader
 from cardkit.reports.tables import (
     markdown_code,
     markdown_fence,
@@ -80,6 +78,9 @@ def _environment(template: Path | None) -> jinja2.Environment:
     outlives it)."""
     if template is None:
         return _bundled_environment(cache_folder())
+    from cardkit.render.sandbox import BudgetSandbox  # a user's template only
+    from cardkit.render.template_files import UserTemplateLoader
+
     # The user's folder first, then cardkit's parts, so a template can include ours.
     default_loader = jinja2.FileSystemLoader(str(templates_dir()))
     loader = jinja2.ChoiceLoader([UserTemplateLoader(template.parent), default_loader])
@@ -134,6 +135,11 @@ def render_template(context: dict[str, Any], template: Path | None = None) -> st
         raise CardkitError("no such template file", template)
     env = _environment(template)
     name = template.name if template is not None else DEFAULT_TEMPLATE
+    over_budget: tuple[type[Exception], ...] = ()  # only a user's template has a budget
+    if template is not None:
+        from cardkit.render.sandbox import TemplateLimitError
+
+        over_budget = (TemplateLimitError,)
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
@@ -141,7 +147,7 @@ def render_template(context: dict[str, Any], template: Path | None = None) -> st
         raise CardkitError(
             f"template syntax error: {exc.message}", exc.filename or name, where
         ) from None
-    except TemplateLimitError as exc:
+    except over_budget as exc:
         filename, line = _template_frame(exc)
         raise CardkitError(
             f"template stopped: {exc}", filename or name, f"line {line}" if line else None
