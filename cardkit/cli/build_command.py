@@ -291,7 +291,9 @@ def run(args: argparse.Namespace) -> int:
             "file, their files are written beside it",
             request.output,
         )
-    cards = plan_build(request, folder_asked(args))
+    # Held by the arguments, which a process ending at once keeps to its end (`cli.main.run`):
+    # freeing a large model's objects one by one would be work for nothing.
+    cards = args.made = plan_build(request, folder_asked(args))
     eval_results = []
     if getattr(args, "eval_results", False):
         from cardkit.writers.eval_results import plan_for_cards

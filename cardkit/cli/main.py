@@ -135,10 +135,16 @@ def _drop_stdout() -> None:
 
 
 @_collector_paused
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, kept: list[object] | None = None) -> int:
+    """Run the command ``argv`` (the process's arguments by default); its exit status.
+
+    ``kept``: gets the parsed arguments, which hold what the command made (``made``), for a
+    caller that ends the process without freeing them (`run`)."""
     with _redacted_output():
         parser = make_parser(argv)
         args = parser.parse_args(argv)
+        if kept is not None:
+            kept.append(args)
         # The words as typed, for commands that record how they were run.
         args.argv = list(sys.argv[1:] if argv is None else argv)
         if args.command in LONG_LIVED:
@@ -192,7 +198,8 @@ def run() -> NoReturn:
     command other than `run` ends the process at once (`_exit_now`).
     """
     command = next((word for word in sys.argv[1:] if word in COMMANDS), None)
-    status = main()
+    kept: list[object] = []  # alive until the process ends
+    status = main(kept=kept)
     gc.freeze()
     if command not in LONG_LIVED:
         _exit_now(status)
