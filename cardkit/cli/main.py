@@ -135,7 +135,7 @@ def _drop_stdout() -> None:
 
 
 @_collector_paused
-def main(argv: Sequence[str] | None = None, kept: list[object] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, kept: list[argparse.Namespace] | None = None) -> int:
     """Run the command ``argv`` (the process's arguments by default); its exit status.
 
     ``kept``: gets the parsed arguments, which hold what the command made (``made``), for a
@@ -197,11 +197,10 @@ def run() -> NoReturn:
     build's time) only to free what ending the process frees anyway. For the same reason a
     command other than `run` ends the process at once (`_exit_now`).
     """
-    command = next((word for word in sys.argv[1:] if word in COMMANDS), None)
-    kept: list[object] = []  # alive until the process ends
+    kept: list[argparse.Namespace] = []  # the command's arguments: alive until the end
     status = main(kept=kept)
     gc.freeze()
-    if command not in LONG_LIVED:
+    if kept and kept[0].command not in LONG_LIVED:
         _exit_now(status)
     raise SystemExit(status)
 
